@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { AppError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, errorMessage } from '../errors';
+import { type CliContext, type CliIo, createCliContext } from './context';
+
+/** A command module registers its subcommand(s) on the program; actions throw typed errors (src/errors.ts). */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+const COMMANDS: readonly RegisterCommand[] = [];
+
+export function buildProgram(io: CliIo): { program: Command; ctx: CliContext } {
+  const program = new Command('image-reviewer');
+  const ctx = createCliContext(io, () => program.opts<{ db?: string }>().db);
+  program
+    .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
+    .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    });
+  for (const register of COMMANDS) register(program, ctx);
+  // Every subcommand, however deep, reports usage errors through the same exit path (exit 2).
+  const applyOverride = (cmd: Command): void => {
+    cmd.exitOverride();
+    cmd.commands.forEach(applyOverride);
+  };
+  applyOverride(program);
+  return { program, ctx };
+}
+
+/** Runs the CLI and returns its exit code (SPEC §7: 0 ok, 1 failed or denied, 2 usage error). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { program, ctx } = buildProgram(io);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return ctx.exitCode();
+  } catch (err) {
+    return exitCodeFor(err, io);
+  }
+}
+
+function exitCodeFor(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Help and version are not errors; commander already printed its own message for the rest.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      return EXIT_OK;
+    }
+    return EXIT_USAGE;
+  }
+  if (err instanceof AppError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    return err.exitCode;
+  }
+  io.stderr.write(`error: ${errorMessage(err)}\n`);
+  return EXIT_FAILED;
+}

@@ -1,0 +1,205 @@
+// Shared value types of the pure decision core (SPEC §3–§5). Nothing here does I/O.
+// Times are epoch milliseconds (UTC) everywhere in the core: callers pass `now` in.
+
+export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export type SeverityCounts = Readonly<Record<Severity, number>>;
+
+export const MODES = ['enforce', 'dry-run', 'exempt'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Reason codes, in the order the checks run (SPEC §4, stable). */
+export const REASON_CODES = [
+  'invalid-reference',
+  'registry-not-allowed',
+  'digest-required',
+  'tag-unresolved',
+  'not-approved',
+  'revoked',
+  'approval-expired',
+  'scan-missing',
+  'scan-stale',
+  'vulnerabilities',
+  'image-too-old',
+  'version-below-floor',
+  'break-glass-refused',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** A parsed, normalised image reference (SPEC §3). */
+export interface ImageRef {
+  /** The reference exactly as given. */
+  readonly original: string;
+  /** Registry host[:port], normalised (`docker.io` for Docker Hub). */
+  readonly registry: string;
+  /** Repository path without the host (`library/nginx`). */
+  readonly path: string;
+  /** `registry/path`, e.g. `docker.io/library/nginx`. */
+  readonly repository: string;
+  readonly tag: string | null;
+  /** `algorithm:hex`, e.g. `sha256:…`, or null. */
+  readonly digest: string | null;
+}
+
+/** One image's approval record as the review path sees it (the newest row for repository+digest). */
+export interface Approval {
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag: string | null;
+  readonly approvedBy: string;
+  readonly approvedAt: number;
+  readonly reason: string | null;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
+  /** Image build time from the image config (`created`), when known. */
+  readonly imageCreatedAt: number | null;
+}
+
+/** One vulnerability in one package version (SPEC §7 `scan import`). */
+export interface Finding {
+  readonly id: string;
+  readonly package: string;
+  readonly installed: string;
+  /** Fixed version(s) as the scanner wrote them, or null when not fixed. */
+  readonly fixed: string | null;
+  readonly severity: Severity;
+}
+
+/** The newest scan of a digest. */
+export interface ScanResult {
+  readonly digest: string;
+  readonly scanner: 'trivy' | 'grype';
+  /** When the scanner ran (report date), or import time when the report has none. */
+  readonly scannedAt: number;
+  readonly findings: readonly Finding[];
+}
+
+/** A CVE exception: findings with this ID are not counted while it is active. */
+export interface CveException {
+  readonly id: number;
+  readonly vulnerabilityId: string;
+  /** Glob on the normalised repository; null = every repository. */
+  readonly repository: string | null;
+  readonly expiresAt: number;
+  readonly reason: string;
+}
+
+/** A pre-authorised emergency override (`break-glass grant`). */
+export interface BreakGlassGrant {
+  readonly id: number;
+  /** Glob on the namespace name. */
+  readonly namespace: string;
+  readonly ticket: string;
+  readonly expiresAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** Outcome of resolving a tag in `tags: resolve` mode (registry answer gathered before deciding). */
+export type TagResolution =
+  | { readonly status: 'resolved'; readonly digest: string }
+  | { readonly status: 'failed'; readonly error: string };
+
+/** What the store (and, in resolve mode, the registry) knows about one image. */
+export interface ImageFacts {
+  readonly approval: Approval | null;
+  readonly scan: ScanResult | null;
+}
+
+/** Everything `decide` needs besides the request and the policy. */
+export interface Facts {
+  /** Keyed by `repository@digest` (after tag resolution, when any). */
+  readonly images: ReadonlyMap<string, ImageFacts>;
+  /** Keyed by the image string as given in the request, for tag-only references in resolve mode. */
+  readonly tagResolutions: ReadonlyMap<string, TagResolution>;
+  readonly exceptions: readonly CveException[];
+  readonly grants: readonly BreakGlassGrant[];
+}
+
+/** A review request, whatever the wire format (ImageReview or AdmissionReview). */
+export interface ReviewRequest {
+  readonly namespace: string;
+  readonly images: readonly string[];
+  /** Null-prototype map of annotations (keys from the wire are untrusted). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** The requesting user, when the wire format says (AdmissionReview); null for ImageReview. */
+  readonly user: string | null;
+}
+
+export interface Reason {
+  readonly code: ReasonCode;
+  /** Short human text naming the failing value ("2 CRITICAL > 0: CVE-2019-14697, …"). */
+  readonly message: string;
+}
+
+export interface ImageVerdict {
+  readonly image: string;
+  /** Normalised repository, null when the reference does not parse. */
+  readonly repository: string | null;
+  readonly tag: string | null;
+  /** The digest that was judged (from the reference, or from tag resolution), or null. */
+  readonly digest: string | null;
+  /** Whether this image passed every check (before dry-run / break-glass). */
+  readonly allowed: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export interface BreakGlassOutcome {
+  /** The pod's annotations ask for break-glass. */
+  readonly requested: boolean;
+  /** Break-glass was permitted and overrode failing checks. */
+  readonly applied: boolean;
+  readonly ticket: string | null;
+  /** Why it was refused, when requested but not permitted. */
+  readonly refusal: string | null;
+}
+
+/** The decision is data (STYLE 3): what was answered and why. */
+export interface Decision {
+  /** The answer sent to the API server. */
+  readonly allowed: boolean;
+  readonly mode: Mode;
+  readonly namespace: string;
+  readonly images: readonly ImageVerdict[];
+  readonly breakGlass: BreakGlassOutcome;
+  /** The human sentence sent as `status.reason`. */
+  readonly reason: string;
+  /** Reasons that would have denied the pod but were overridden (dry-run or break-glass), for the audit annotation. */
+  readonly overridden: string | null;
+  readonly policyHash: string;
+}
+
+/** The policy file (SPEC §5), after validation and defaults. */
+export interface Policy {
+  /** Allowed registry hosts (`host[:port]`, globs allowed: `*.corp.example`). */
+  readonly registries: readonly string[];
+  readonly tags: 'require-digest' | 'resolve';
+  readonly tagCacheSeconds: number;
+  readonly scan: {
+    readonly required: boolean;
+    readonly maxAgeDays: number;
+    /** Per-severity ceilings; an absent severity is unlimited. */
+    readonly maxFindings: Readonly<Partial<Record<Severity, number>>>;
+    readonly ignoreUnfixed: boolean;
+  };
+  readonly images: { readonly maxAgeDays: number };
+  readonly versionFloors: readonly { readonly repository: string; readonly range: string }[];
+  readonly breakGlass: {
+    readonly enabled: boolean;
+    readonly namespaces: readonly string[];
+    readonly requireTicket: boolean;
+    readonly requireGrant: boolean;
+  };
+  readonly defaultMode: Mode;
+  readonly namespaces: readonly { readonly match: string; readonly mode: Mode }[];
+}
+
+/** A validated policy, compiled once (matchers built) and identified by the hash of its canonical form. */
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  /** sha256 hex of the canonical JSON of `policy`. */
+  readonly hash: string;
+  /** Where it came from: a file path or `built-in default`. */
+  readonly source: string;
+}

@@ -1,0 +1,57 @@
+// Typed errors carry their CLI exit code and HTTP status; they are mapped to output in one place each
+// (src/cli/main.ts and src/http/http-errors.ts). STYLE 5.
+
+/** Exit codes (SPEC §7, stable): 0 ok, 1 failed or denied, 2 usage error. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly httpStatus: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags or arguments: exit 2. */
+export class UsageError extends AppError {
+  constructor(message: string) {
+    super(message, EXIT_USAGE, 400);
+  }
+}
+
+/** Input that was read but is not acceptable (a corrupt report, a broken policy file): exit 1, HTTP 400. */
+export class InvalidInputError extends AppError {
+  constructor(message: string) {
+    super(message, EXIT_FAILED, 400);
+  }
+}
+
+/** The thing named does not exist: exit 1, HTTP 404. */
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, EXIT_FAILED, 404);
+  }
+}
+
+/** The store cannot be used (unreadable, newer than the code, migrations pending): exit 1, HTTP 500. */
+export class StoreError extends AppError {
+  constructor(message: string) {
+    super(message, EXIT_FAILED, 500);
+  }
+}
+
+/** A registry could not answer as needed (unreachable, 401/403/404, bad digest): exit 1, HTTP 502. */
+export class RegistryError extends AppError {
+  constructor(message: string) {
+    super(message, EXIT_FAILED, 502);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
