@@ -1,0 +1,22 @@
+import type { ImageRef } from '../core/types';
+
+/** What the registry says about one reference (SPEC §8). */
+export interface ResolvedImage {
+  /** Normalised repository (`docker.io/library/nginx`). */
+  readonly repository: string;
+  /** The manifest (or index) digest the registry serves for the reference, verified against the body when fetched. */
+  readonly digest: string;
+  /** The tag that was resolved, or null for a digest reference. */
+  readonly tag: string | null;
+  readonly mediaType: string;
+  /** For an OCI index / Docker manifest list: the platforms it covers (`linux/amd64`); empty for a single manifest. */
+  readonly platforms: readonly string[];
+  /** Image build time (`created` of the image config), epoch ms; for an index the oldest of its platforms; null when unknown. */
+  readonly createdAt: number | null;
+}
+
+/** Looks references up in their registries. Implemented in src/registry/ (undici); passed in to commands and the review service. */
+export interface RegistryLookup {
+  /** Resolves a tag to its digest, or checks that a digest exists in that repository. Rejects with RegistryError. */
+  resolve(ref: ImageRef, options?: { readonly signal?: AbortSignal }): Promise<ResolvedImage>;
+}
