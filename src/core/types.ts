@@ -133,6 +133,29 @@ export interface Reason {
   readonly message: string;
 }
 
+/** Names of the checks an image goes through, in the order they run (SPEC §4). */
+export const CHECK_NAMES = [
+  'reference',
+  'registry',
+  'digest',
+  'tag-resolution',
+  'approval',
+  'revocation',
+  'approval-expiry',
+  'scan',
+  'scan-age',
+  'vulnerabilities',
+  'image-age',
+  'version-floor',
+  'break-glass',
+] as const;
+export type CheckName = (typeof CHECK_NAMES)[number];
+
+/** One check of one image, as `explain` prints it; a failed check carries the reason code it reports. */
+export type Check =
+  | { readonly name: CheckName; readonly outcome: 'pass' | 'skip'; readonly message: string }
+  | { readonly name: CheckName; readonly outcome: 'fail'; readonly code: ReasonCode; readonly message: string };
+
 export interface ImageVerdict {
   readonly image: string;
   /** Normalised repository, null when the reference does not parse. */
@@ -143,6 +166,8 @@ export interface ImageVerdict {
   /** Whether this image passed every check (before dry-run / break-glass). */
   readonly allowed: boolean;
   readonly reasons: readonly Reason[];
+  /** Every check in order, passed, failed or skipped (empty when the namespace is exempt). */
+  readonly checks: readonly Check[];
 }
 
 export interface BreakGlassOutcome {
@@ -151,7 +176,7 @@ export interface BreakGlassOutcome {
   /** Break-glass was permitted and overrode failing checks. */
   readonly applied: boolean;
   readonly ticket: string | null;
-  /** Why it was refused, when requested but not permitted. */
+  /** Why it did not apply when requested: not permitted here, or facing a failure it never overrides. */
   readonly refusal: string | null;
 }
 
@@ -202,4 +227,24 @@ export interface CompiledPolicy {
   readonly hash: string;
   /** Where it came from: a file path or `built-in default`. */
   readonly source: string;
+  /** Matchers built once from `policy` so that nothing is compiled per request (STYLE: compile once). */
+  readonly matchers: PolicyMatchers;
+}
+
+export interface CompiledVersionFloor {
+  readonly repository: string;
+  readonly range: string;
+  readonly matchesRepository: (repository: string) => boolean;
+  /** Whether a semver version (already parsed, without a leading `v`) satisfies the range. */
+  readonly satisfiedBy: (version: string) => boolean;
+}
+
+export interface PolicyMatchers {
+  /** Whether a registry host (`host[:port]`) is in `registries`. */
+  readonly registryAllowed: (host: string) => boolean;
+  /** The mode of a namespace: first matching `namespaces` entry, else `defaultMode`. */
+  readonly namespaceMode: (namespace: string) => Mode;
+  /** Whether a namespace matches `breakGlass.namespaces`. */
+  readonly breakGlassNamespace: (namespace: string) => boolean;
+  readonly versionFloors: readonly CompiledVersionFloor[];
 }

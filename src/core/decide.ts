@@ -1,0 +1,100 @@
+import { breakGlassPermission, readBreakGlassRequest } from './break-glass';
+import type { BreakGlassRequest } from './break-glass';
+import { denialText, reasonText } from './reason-text';
+import type { ReasonSummary } from './reason-text';
+import { activeExceptions } from './rules/active-exceptions';
+import { fail } from './rules/check-result';
+import { exemptImage, judgeImage, withCheck } from './rules/judge-image';
+import type {
+  BreakGlassOutcome,
+  CompiledPolicy,
+  Decision,
+  Facts,
+  ImageVerdict,
+  ReasonCode,
+  ReviewRequest,
+} from './types';
+
+/** Emergency images still come from the private registries and must still parse (SPEC §4). */
+const NEVER_OVERRIDDEN: readonly ReasonCode[] = ['invalid-reference', 'registry-not-allowed'];
+
+/** What enforce mode answers, before dry-run has its say. */
+interface Enforced {
+  readonly allowed: boolean;
+  readonly images: readonly ImageVerdict[];
+  readonly breakGlass: BreakGlassOutcome;
+  readonly summary: ReasonSummary;
+}
+
+/**
+ * The decision for one review (SPEC §4): pure, no clock, no I/O (STYLE 1). The namespace's mode is chosen first;
+ * exempt runs no checks; otherwise every image is judged, break-glass is weighed as enforce would, and dry-run then
+ * turns a would-be deny into an allow that records what it would have denied.
+ */
+export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPolicy, now: number): Decision {
+  const mode = policy.matchers.namespaceMode(request.namespace);
+  const breakGlassRequest = readBreakGlassRequest(request.annotations);
+  const base = { mode, namespace: request.namespace, policyHash: policy.hash };
+  if (mode === 'exempt') {
+    return {
+      ...base,
+      allowed: true,
+      images: request.images.map(exemptImage),
+      breakGlass: { ...breakGlassRequest, applied: false, refusal: null },
+      reason: reasonText({ kind: 'exempt', namespace: request.namespace }),
+      overridden: null,
+    };
+  }
+  const env = { facts, policy, now, exceptions: activeExceptions(facts.exceptions, now) };
+  const judged = request.images.map((image) => judgeImage(image, env));
+  const enforced = enforce(judged, breakGlassRequest, { namespace: request.namespace, policy, facts, now });
+  const { images, breakGlass } = enforced;
+  const decided = { ...base, images, breakGlass };
+  if (breakGlass.applied) {
+    return { ...decided, allowed: true, reason: reasonText(enforced.summary), overridden: denialText(images, '', '') };
+  }
+  if (!enforced.allowed && mode === 'dry-run') {
+    const reason = reasonText({ kind: 'dry-run', images });
+    return { ...decided, allowed: true, reason, overridden: denialText(images, '', '') };
+  }
+  return { ...decided, allowed: enforced.allowed, reason: reasonText(enforced.summary), overridden: null };
+}
+
+interface Where {
+  readonly namespace: string;
+  readonly policy: CompiledPolicy;
+  readonly facts: Facts;
+  readonly now: number;
+}
+
+/** Enforce mode: allowed when every image passes; otherwise break-glass, when asked for and permitted, may override. */
+function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, where: Where): Enforced {
+  const denied = images.filter((image) => !image.allowed);
+  const notApplied = { ...request, applied: false, refusal: null };
+  const allowed: ReasonSummary = images.length === 0 ? { kind: 'no-images' } : { kind: 'approved', count: images.length };
+  if (!request.requested) {
+    const summary: ReasonSummary = denied.length === 0 ? allowed : { kind: 'denied', images, note: null };
+    return { allowed: denied.length === 0, images, breakGlass: notApplied, summary };
+  }
+  const permission = breakGlassPermission(request, where.namespace, where.policy, where.facts.grants, where.now);
+  if (!permission.permitted) {
+    const breakGlass = { ...notApplied, refusal: permission.refusal };
+    if (denied.length === 0) return { allowed: true, images, breakGlass, summary: allowed };
+    const refusal = fail('break-glass', 'break-glass-refused', permission.refusal);
+    const marked = images.map((image) => (image.allowed ? image : withCheck(image, refusal)));
+    return { allowed: false, images: marked, breakGlass, summary: { kind: 'denied', images: marked, note: null } };
+  }
+  if (denied.length === 0) return { allowed: true, images, breakGlass: notApplied, summary: allowed };
+  const blocking = NEVER_OVERRIDDEN.filter((code) => denied.some((image) => hasCode(image, code)));
+  if (blocking.length > 0) {
+    const note = `break-glass never overrides ${blocking.join(' or ')}`;
+    const breakGlass = { ...notApplied, refusal: note };
+    return { allowed: false, images, breakGlass, summary: { kind: 'denied', images, note } };
+  }
+  const breakGlass = { ...request, applied: true, refusal: null };
+  return { allowed: true, images, breakGlass, summary: { kind: 'break-glass', images, ticket: request.ticket } };
+}
+
+function hasCode(image: ImageVerdict, code: ReasonCode): boolean {
+  return image.reasons.some((reason) => reason.code === code);
+}

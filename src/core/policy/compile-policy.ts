@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import semver from 'semver';
+import { compileGlob, compileGlobs } from '../glob';
+import type { CompiledPolicy, CompiledVersionFloor, Mode, Policy, PolicyMatchers } from '../types';
+import { canonicalJson } from './canonical-json';
+
+/** Builds the matchers once per policy load (not per request) and identifies the policy by its canonical hash. */
+export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
+  return { policy, source, hash: policyHash(policy), matchers: compileMatchers(policy) };
+}
+
+/** sha256 hex of the canonical JSON of the validated policy with its defaults: recorded with every decision (SPEC §5). */
+export function policyHash(policy: Policy): string {
+  return createHash('sha256').update(canonicalJson(policy)).digest('hex');
+}
+
+function compileMatchers(policy: Policy): PolicyMatchers {
+  // Host names are case-insensitive (RFC 4343), so registries compare in lower case whatever the file says.
+  const registries = compileGlobs(policy.registries.map((host) => host.toLowerCase()));
+  const namespaceRules = policy.namespaces.map((rule) => ({ matches: compileGlob(rule.match), mode: rule.mode }));
+  const breakGlassNamespaces = compileGlobs(policy.breakGlass.namespaces);
+  return {
+    registryAllowed: (host) => registries(host.toLowerCase()),
+    namespaceMode: (namespace): Mode => namespaceRules.find((rule) => rule.matches(namespace))?.mode ?? policy.defaultMode,
+    breakGlassNamespace: (namespace) => breakGlassNamespaces(namespace),
+    versionFloors: policy.versionFloors.map(compileVersionFloor),
+  };
+}
+
+function compileVersionFloor(floor: Policy['versionFloors'][number]): CompiledVersionFloor {
+  // Pre-releases are compared too: 2.5.0-rc.1 is above a >=2.4.1 floor, which node-semver would otherwise refuse
+  // because the comparator has no pre-release of its own.
+  const range = new semver.Range(floor.range, { includePrerelease: true });
+  const matchesRepository = compileGlob(floor.repository);
+  return {
+    repository: floor.repository,
+    range: floor.range,
+    matchesRepository,
+    satisfiedBy: (version) => range.test(version),
+  };
+}

@@ -1,0 +1,10 @@
+import type { Check } from '../types';
+import { fail, pass } from './check-result';
+import type { ImageContext } from './image-context';
+
+/** `registry-not-allowed`: the normalised registry host must match a `registries` glob (SPEC §4). */
+export function checkRegistry({ ref, policy }: ImageContext): Check {
+  return policy.matchers.registryAllowed(ref.registry)
+    ? pass('registry', `${ref.registry} is an allowed registry`)
+    : fail('registry', 'registry-not-allowed', `${ref.registry} is not an allowed registry`);
+}

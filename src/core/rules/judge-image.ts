@@ -1,0 +1,70 @@
+import { factsKey, parseImageRef } from '../image-ref';
+import type { Check, CompiledPolicy, Facts, ImageFacts, ImageRef, ImageVerdict, Reason, TagResolution } from '../types';
+import { checkReference } from './check-reference';
+import type { ActiveException } from './image-context';
+import { IMAGE_RULES } from './image-rules';
+
+export interface JudgeEnvironment {
+  readonly facts: Facts;
+  readonly exceptions: readonly ActiveException[];
+  readonly policy: CompiledPolicy;
+  readonly now: number;
+}
+
+const NO_FACTS: ImageFacts = { approval: null, scan: null };
+
+/** Runs every check on one image string from the request and turns the failures into reasons. */
+export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
+  const parsed = parseImageRef(image);
+  const referenceCheck = checkReference(parsed);
+  if (!parsed.ok) return verdict(image, null, null, [referenceCheck]);
+  const { ref } = parsed;
+  const resolution = tagResolution(ref, env);
+  const digest = ref.digest ?? (resolution?.status === 'resolved' ? resolution.digest : null);
+  const facts = digest === null ? NO_FACTS : (env.facts.images.get(factsKey(ref.repository, digest)) ?? NO_FACTS);
+  const context = { ref, resolution, digest, facts, exceptions: env.exceptions, policy: env.policy, now: env.now };
+  return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))]);
+}
+
+/** Exempt namespaces run no checks, but the reference is still parsed so the audit row names repository and digest. */
+export function exemptImage(image: string): ImageVerdict {
+  const parsed = parseImageRef(image);
+  const ref = parsed.ok ? parsed.ref : null;
+  return {
+    image,
+    repository: ref?.repository ?? null,
+    tag: ref?.tag ?? null,
+    digest: ref?.digest ?? null,
+    allowed: true,
+    reasons: [],
+    checks: [],
+  };
+}
+
+/** Adds a check (and its reason, when it failed) after the image checks: used for `break-glass-refused`. */
+export function withCheck(judged: ImageVerdict, check: Check): ImageVerdict {
+  const checks = [...judged.checks, check];
+  return { ...judged, allowed: judged.allowed && check.outcome !== 'fail', reasons: reasonsOf(checks), checks };
+}
+
+function tagResolution(ref: ImageRef, env: JudgeEnvironment): TagResolution | null {
+  if (ref.digest !== null || env.policy.policy.tags !== 'resolve') return null;
+  return env.facts.tagResolutions.get(ref.original) ?? null;
+}
+
+function verdict(image: string, ref: ImageRef | null, digest: string | null, checks: readonly Check[]): ImageVerdict {
+  const reasons = reasonsOf(checks);
+  return {
+    image,
+    repository: ref?.repository ?? null,
+    tag: ref?.tag ?? null,
+    digest,
+    allowed: reasons.length === 0,
+    reasons,
+    checks,
+  };
+}
+
+function reasonsOf(checks: readonly Check[]): readonly Reason[] {
+  return checks.flatMap((check) => (check.outcome === 'fail' ? [{ code: check.code, message: check.message }] : []));
+}
