@@ -109,6 +109,17 @@ CREATE TRIGGER cve_exceptions_ins AFTER INSERT ON cve_exceptions BEGIN UPDATE me
 CREATE TRIGGER cve_exceptions_upd AFTER UPDATE ON cve_exceptions BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
 CREATE TRIGGER grants_ins AFTER INSERT ON break_glass_grants BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
 CREATE TRIGGER grants_upd AFTER UPDATE ON break_glass_grants BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+-- Changes that the CLI does not make (scan rows are append-only, exceptions and grants are revoked, not
+-- deleted) still bump the generation, so a hand-made change never leaves the server with stale facts.
+CREATE TRIGGER scans_upd AFTER UPDATE ON scans BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER scans_del AFTER DELETE ON scans BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER scan_targets_upd AFTER UPDATE ON scan_targets BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER scan_targets_del AFTER DELETE ON scan_targets BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER findings_ins AFTER INSERT ON findings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER findings_upd AFTER UPDATE ON findings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER findings_del AFTER DELETE ON findings BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER cve_exceptions_del AFTER DELETE ON cve_exceptions BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
+CREATE TRIGGER grants_del AFTER DELETE ON break_glass_grants BEGIN UPDATE meta SET value = value + 1 WHERE key = 'facts_generation'; END;
 
 -- Audit trail (SPEC §6). Policies and image strings are interned so a decision costs few bytes.
 CREATE TABLE policies (
@@ -117,12 +128,15 @@ CREATE TABLE policies (
   source     TEXT    NOT NULL,
   first_used INTEGER NOT NULL
 );
+-- Interned by (image, repository, digest), not by the image string alone: in `tags: resolve` mode the same
+-- tag reference resolves to different digests over time.
 CREATE TABLE image_refs (
   id         INTEGER PRIMARY KEY,
-  image      TEXT NOT NULL UNIQUE,
+  image      TEXT NOT NULL,
   repository TEXT,
   digest     TEXT
 );
+CREATE UNIQUE INDEX image_refs_key ON image_refs (image, ifnull(repository, ''), ifnull(digest, ''));
 CREATE INDEX image_refs_repository ON image_refs (repository);
 
 -- One row per review. `hash` = sha256(previous row's hash || canonical form of this row and its images),
@@ -148,21 +162,26 @@ CREATE INDEX decisions_break_glass ON decisions (time) WHERE break_glass = 1;
 CREATE INDEX decisions_denied ON decisions (time) WHERE allowed = 0;
 
 -- One row per image of a review; `reasons` holds the reason codes, comma-separated ('' when none).
+-- `time` repeats the decision's time so that `audit --image` reads one image's decisions newest first
+-- from the index alone (it is not part of the hash chain: the decision's own time is).
 CREATE TABLE decision_images (
   decision_id INTEGER NOT NULL,
   idx         INTEGER NOT NULL,
   image_id    INTEGER NOT NULL REFERENCES image_refs (id),
   allowed     INTEGER NOT NULL,
   reasons     TEXT    NOT NULL,
+  time        INTEGER NOT NULL,
   PRIMARY KEY (decision_id, idx)
 ) WITHOUT ROWID;
-CREATE INDEX decision_images_image ON decision_images (image_id, decision_id);
+CREATE INDEX decision_images_image ON decision_images (image_id, time, decision_id);
 
--- Reason index for `audit --reason`: one row per (reason code, decision) that has it.
+-- Reason index for `audit --reason`: one row per (reason code, decision) that has it, in decision-time
+-- order so that a rare reason is found without scanning every decision.
 CREATE TABLE decision_reasons (
   reason      TEXT    NOT NULL,
+  time        INTEGER NOT NULL,
   decision_id INTEGER NOT NULL,
-  PRIMARY KEY (reason, decision_id)
+  PRIMARY KEY (reason, time, decision_id)
 ) WITHOUT ROWID;
 
 -- The newest decision id and hash, so deleting the last rows is detected too.

@@ -1,0 +1,200 @@
+import type Database from 'better-sqlite3';
+import { compileGlob } from '../core/glob';
+import type { Approval } from '../core/types';
+import { NotFoundError, StoreError } from '../errors';
+import { recordChange } from './change-log';
+
+// Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
+// is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
+// recorded on the current row (SPEC §6).
+
+export type ApprovalStatus = 'active' | 'revoked' | 'expired';
+
+export interface ApprovalRecord extends Approval {
+  readonly id: number;
+  readonly status: ApprovalStatus;
+}
+
+export interface ApproveInput {
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag: string | null;
+  readonly by: string;
+  readonly reason: string | null;
+  readonly expiresAt: number | null;
+  readonly imageCreatedAt: number | null;
+  readonly now: number;
+}
+
+export interface RevokeInput {
+  readonly repository: string;
+  readonly digest: string;
+  readonly by: string;
+  readonly reason: string | null;
+  readonly now: number;
+}
+
+export interface ListApprovalsOptions {
+  readonly repositoryGlob?: string;
+  /** Include revoked and expired approvals. */
+  readonly all: boolean;
+  readonly now: number;
+}
+
+interface ApprovalRow {
+  readonly id: number;
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag: string | null;
+  readonly approved_by: string;
+  readonly approved_at: number;
+  readonly reason: string | null;
+  readonly expires_at: number | null;
+  readonly image_created_at: number | null;
+  readonly revoked_at: number | null;
+  readonly revoked_by: string | null;
+  readonly revoke_reason: string | null;
+}
+
+const COLUMNS =
+  'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason';
+
+/** Records a new approval (a new current row, also when the digest was approved or revoked before). */
+export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
+  return db.transaction((): ApprovalRecord => {
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO approvals (repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(input.repository, input.digest, input.tag, input.by, input.now, input.reason, input.expiresAt, input.imageCreatedAt);
+    const id = Number(lastInsertRowid);
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'approve',
+      subject: `${input.repository}@${input.digest}`,
+      details: {
+        approvalId: id,
+        tag: input.tag,
+        reason: input.reason,
+        expiresAt: input.expiresAt,
+        imageCreatedAt: input.imageCreatedAt,
+      },
+    });
+    return requireRow(db, id, input.now);
+  })();
+}
+
+/** Revokes the current approval of repository+digest; NotFoundError when there is none unrevoked. */
+export function revoke(db: Database.Database, input: RevokeInput): ApprovalRecord {
+  return db.transaction((): ApprovalRecord => {
+    const current = currentRow(db, input.repository, input.digest);
+    if (current === undefined || current.revoked_at !== null) {
+      const what = current === undefined ? 'no approval' : 'no unrevoked approval';
+      throw new NotFoundError(`${what} of ${input.repository}@${input.digest} to revoke`);
+    }
+    db.prepare('UPDATE approvals SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE id = ?').run(
+      input.now,
+      input.by,
+      input.reason,
+      current.id,
+    );
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'revoke',
+      subject: `${input.repository}@${input.digest}`,
+      details: { approvalId: current.id, reason: input.reason },
+    });
+    return requireRow(db, current.id, input.now);
+  })();
+}
+
+/** The current approval of repository+digest (its newest row), or null. */
+export function currentApproval(
+  db: Database.Database,
+  repository: string,
+  digest: string,
+  now: number,
+): ApprovalRecord | null {
+  const row = currentRow(db, repository, digest);
+  return row === undefined ? null : toApprovalRecord(row, now);
+}
+
+/** Current approvals (newest row per repository+digest), by repository then approval time. */
+export function listApprovals(db: Database.Database, options: ListApprovalsOptions): readonly ApprovalRecord[] {
+  const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
+  return db
+    .prepare<[], ApprovalRow>(
+      `SELECT ${COLUMNS} FROM approvals
+       WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)
+       ORDER BY repository, approved_at, id`,
+    )
+    .all()
+    .filter((row) => matches(row.repository))
+    .map((row) => toApprovalRecord(row, options.now))
+    .filter((record) => options.all || record.status === 'active');
+}
+
+/**
+ * Namespaces where a pod with this repository+digest was admitted since `sinceMs`, from the audit trail.
+ * Used by `revoke` to warn that those pods' updates will now be denied (SPEC §2).
+ */
+export function recentNamespacesFor(
+  db: Database.Database,
+  repository: string,
+  digest: string,
+  sinceMs: number,
+): readonly string[] {
+  return db
+    .prepare<[string, string, number], { readonly namespace: string }>(
+      `SELECT DISTINCT d.namespace AS namespace
+       FROM image_refs r
+       JOIN decision_images di ON di.image_id = r.id
+       JOIN decisions d ON d.id = di.decision_id
+       WHERE r.repository = ? AND r.digest = ? AND d.allowed = 1 AND d.time >= ?
+       ORDER BY d.namespace`,
+    )
+    .all(repository, digest, sinceMs)
+    .map((row) => row.namespace);
+}
+
+function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRow | undefined {
+  return db
+    .prepare<[string, string], ApprovalRow>(
+      `SELECT ${COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
+    )
+    .get(repository, digest);
+}
+
+function requireRow(db: Database.Database, id: number, now: number): ApprovalRecord {
+  const row = db.prepare<[number], ApprovalRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
+  if (row === undefined) throw new StoreError(`approval ${id} vanished inside its own transaction`);
+  return toApprovalRecord(row, now);
+}
+
+function toApprovalRecord(row: ApprovalRow, now: number): ApprovalRecord {
+  return {
+    id: row.id,
+    repository: row.repository,
+    digest: row.digest,
+    tag: row.tag,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
+    reason: row.reason,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+    revokeReason: row.revoke_reason,
+    imageCreatedAt: row.image_created_at,
+    status: approvalStatus(row, now),
+  };
+}
+
+/** Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`). */
+function approvalStatus(row: ApprovalRow, now: number): ApprovalStatus {
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at !== null && row.expires_at <= now) return 'expired';
+  return 'active';
+}

@@ -1,0 +1,196 @@
+import type Database from 'better-sqlite3';
+import { compileGlob } from '../core/glob';
+import type { ReasonCode } from '../core/types';
+import { type AuditImage, imagesOf } from './audit-rows';
+
+export type { AuditImage } from './audit-rows';
+
+// `audit` queries (SPEC §7). Each filter becomes a condition the schema's indexes serve: (namespace,
+// time) for one namespace, (time) for a time range, the partial indexes on denied and break-glass rows,
+// the (reason, decision) table for `--reason`, and (image_id, decision) for `--image`. Conditions on
+// `allowed` and `break_glass` are written as literals, since SQLite uses a partial index only when the
+// query's WHERE implies the index's own, which a bound parameter never does.
+
+export interface DecisionFilter {
+  readonly namespace?: string;
+  /** Glob on the image string as given, or on its normalised repository. */
+  readonly image?: string;
+  readonly decision?: 'allowed' | 'denied';
+  readonly reason?: ReasonCode;
+  readonly breakGlass?: boolean;
+  /** Epoch ms, inclusive. */
+  readonly since?: number;
+  /** Epoch ms, inclusive. */
+  readonly until?: number;
+  readonly limit: number;
+}
+
+export interface AuditDecision {
+  readonly id: number;
+  readonly time: number;
+  readonly namespace: string;
+  readonly allowed: boolean;
+  readonly mode: string;
+  readonly breakGlass: boolean;
+  readonly ticket: string | null;
+  readonly reason: string;
+  readonly overridden: string | null;
+  readonly policyHash: string | null;
+  readonly user: string | null;
+  readonly latencyUs: number;
+  readonly images: readonly AuditImage[];
+}
+
+interface DecisionRow {
+  readonly id: number;
+  readonly time: number;
+  readonly namespace: string;
+  readonly allowed: number;
+  readonly mode: string;
+  readonly break_glass: number;
+  readonly ticket: string | null;
+  readonly reason: string;
+  readonly overridden: string | null;
+  readonly policy_hash: string | null;
+  readonly user: string | null;
+  readonly latency_us: number;
+}
+
+/** Decisions matching the filter, newest first. */
+export function queryDecisions(db: Database.Database, filter: DecisionFilter): readonly AuditDecision[] {
+  const query = decisionQuery(db, filter);
+  if (query === null) return [];
+  const rows = db.prepare<(string | number)[], DecisionRow>(query.sql).all(...query.params);
+  const images = imagesOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => toDecision(row, images.get(row.id) ?? []));
+}
+
+/** SQLite's query plan for a filter (EXPLAIN QUERY PLAN details), to check which indexes serve it. */
+export function explainDecisionQuery(db: Database.Database, filter: DecisionFilter): readonly string[] {
+  const query = decisionQuery(db, filter);
+  if (query === null) return [];
+  return db
+    .prepare<(string | number)[], { detail: string }>(`EXPLAIN QUERY PLAN ${query.sql}`)
+    .all(...query.params)
+    .map((r) => r.detail);
+}
+
+interface Query {
+  readonly sql: string;
+  readonly params: readonly (string | number)[];
+}
+
+const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
+       p.hash AS policy_hash, d.user, d.latency_us`;
+const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id';
+const IMAGE_IN = 'SELECT value FROM json_each(?)';
+
+/**
+ * The SQL for a filter, or null when it cannot match anything (an image glob matching no image). The
+ * driving table is the most selective index that also yields rows newest first, so LIMIT stops early:
+ * `decision_reasons` (reason, time) for `--reason`, `decision_images` (image, time) for `--image` alone,
+ * else `decisions` through (namespace, time), (time) or a partial index. CROSS JOIN fixes that order.
+ */
+function decisionQuery(db: Database.Database, filter: DecisionFilter): Query | null {
+  const imageIds = filter.image === undefined ? null : JSON.stringify(matchingImageIds(db, filter.image));
+  if (imageIds === '[]') return null;
+  const where = new Conditions();
+  if (filter.namespace !== undefined) where.add('d.namespace = ?', filter.namespace);
+  if (filter.decision !== undefined) where.add(filter.decision === 'allowed' ? 'd.allowed = 1' : 'd.allowed = 0');
+  if (filter.breakGlass !== undefined) where.add(filter.breakGlass ? 'd.break_glass = 1' : 'd.break_glass = 0');
+  if (filter.reason !== undefined) return byReason(where, filter.reason, imageIds, filter);
+  if (imageIds !== null && where.isEmpty()) return byImage(imageIds, filter);
+  where.time('d.time', filter);
+  if (imageIds !== null) where.add(WITH_IMAGE, imageIds);
+  return where.query(`${SELECT} FROM decisions d ${POLICY}`, 'ORDER BY d.time DESC, d.id DESC LIMIT ?', filter.limit);
+}
+
+const WITH_IMAGE = `d.id IN (SELECT decision_id FROM decision_images WHERE image_id IN (${IMAGE_IN}))`;
+
+function byReason(where: Conditions, reason: ReasonCode, imageIds: string | null, filter: DecisionFilter): Query {
+  where.add('dr.reason = ?', reason).time('dr.time', filter);
+  if (imageIds !== null) where.add(WITH_IMAGE, imageIds);
+  return where.query(
+    `${SELECT} FROM decision_reasons dr CROSS JOIN decisions d ON d.id = dr.decision_id ${POLICY}`,
+    'ORDER BY dr.time DESC, dr.decision_id DESC LIMIT ?',
+    filter.limit,
+  );
+}
+
+/** Only the page's decisions are read: the newest matching (time, id) pairs come from the index alone. */
+function byImage(imageIds: string, filter: DecisionFilter): Query {
+  const page = new Conditions()
+    .add(`di.image_id IN (${IMAGE_IN})`, imageIds)
+    .time('di.time', filter)
+    .query(
+      // A decision's image rows share its time, so DISTINCT (time, id) drops a pod's repeated image.
+      'SELECT DISTINCT di.time AS time, di.decision_id AS id FROM decision_images di',
+      'ORDER BY di.time DESC, di.decision_id DESC LIMIT ?',
+      filter.limit,
+    );
+  return {
+    sql: `${SELECT} FROM (${page.sql}) x CROSS JOIN decisions d ON d.id = x.id ${POLICY} ORDER BY x.time DESC, x.id DESC`,
+    params: page.params,
+  };
+}
+
+/** A WHERE clause and its parameters, in order. */
+class Conditions {
+  private readonly conditions: string[] = [];
+  private readonly params: (string | number)[] = [];
+
+  add(condition: string, ...values: (string | number)[]): this {
+    this.conditions.push(condition);
+    this.params.push(...values);
+    return this;
+  }
+
+  time(column: string, filter: DecisionFilter): this {
+    if (filter.since !== undefined) this.add(`${column} >= ?`, filter.since);
+    if (filter.until !== undefined) this.add(`${column} <= ?`, filter.until);
+    return this;
+  }
+
+  isEmpty(): boolean {
+    return this.conditions.length === 0;
+  }
+
+  query(head: string, tail: string, limit: number): Query {
+    const where = this.isEmpty() ? '' : `WHERE ${this.conditions.join(' AND ')}`;
+    return { sql: `${head} ${where} ${tail}`, params: [...this.params, limit] };
+  }
+}
+
+/** Interned image ids whose image string or repository matches the glob. */
+function matchingImageIds(db: Database.Database, glob: string): readonly number[] {
+  const match = compileGlob(glob);
+  const ids: number[] = [];
+  const rows = db
+    .prepare<[], { id: number; image: string; repository: string | null }>('SELECT id, image, repository FROM image_refs')
+    .iterate();
+  for (const row of rows) {
+    if (match(row.image) || (row.repository !== null && match(row.repository))) ids.push(row.id);
+  }
+  return ids;
+}
+
+function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
+  return {
+    id: row.id,
+    time: row.time,
+    namespace: row.namespace,
+    allowed: row.allowed === 1,
+    mode: row.mode,
+    breakGlass: row.break_glass === 1,
+    ticket: row.ticket,
+    reason: row.reason,
+    overridden: row.overridden,
+    policyHash: row.policy_hash,
+    user: row.user,
+    latencyUs: row.latency_us,
+    images,
+  };
+}

@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+
+// Reading decisions' images for a page of results: one query for the whole page, grouped in memory.
+
+export interface AuditImage {
+  readonly image: string;
+  readonly repository: string | null;
+  readonly digest: string | null;
+  readonly allowed: boolean;
+  readonly reasons: readonly string[];
+}
+
+interface ImageRow {
+  readonly decision_id: number;
+  readonly image: string;
+  readonly repository: string | null;
+  readonly digest: string | null;
+  readonly allowed: number;
+  readonly reasons: string;
+}
+
+export function imagesOf(db: Database.Database, decisionIds: readonly number[]): ReadonlyMap<number, AuditImage[]> {
+  const byDecision = new Map<number, AuditImage[]>();
+  if (decisionIds.length === 0) return byDecision;
+  const rows = db
+    .prepare<[string], ImageRow>(
+      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons
+       FROM decision_images di JOIN image_refs r ON r.id = di.image_id
+       WHERE di.decision_id IN (SELECT value FROM json_each(?))
+       ORDER BY di.decision_id, di.idx`,
+    )
+    .all(JSON.stringify(decisionIds));
+  for (const row of rows) {
+    const list = byDecision.get(row.decision_id) ?? [];
+    list.push({
+      image: row.image,
+      repository: row.repository,
+      digest: row.digest,
+      allowed: row.allowed === 1,
+      reasons: splitReasons(row.reasons),
+    });
+    byDecision.set(row.decision_id, list);
+  }
+  return byDecision;
+}
+
+/** `decision_images.reasons` holds the codes comma-separated, '' when none. */
+export function splitReasons(text: string): readonly string[] {
+  return text === '' ? [] : text.split(',');
+}

@@ -1,0 +1,129 @@
+import type Database from 'better-sqlite3';
+import type { CveException } from '../core/types';
+import { NotFoundError, StoreError } from '../errors';
+import { recordChange } from './change-log';
+
+// CVE exceptions (SPEC §7 `exception`): findings with the ID are not counted while the exception is
+// active. Removal is recorded on the row, never deleted, so the audit trail can say why a digest passed.
+
+export type ExceptionStatus = 'active' | 'expired' | 'removed';
+
+export interface ExceptionRecord extends CveException {
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly removedAt: number | null;
+  readonly removedBy: string | null;
+  readonly status: ExceptionStatus;
+}
+
+export interface AddExceptionInput {
+  readonly vulnerabilityId: string;
+  /** Glob on the normalised repository; null = every repository. */
+  readonly repository: string | null;
+  readonly expiresAt: number;
+  readonly reason: string;
+  readonly by: string;
+  readonly now: number;
+}
+
+export interface RemoveExceptionInput {
+  readonly id: number;
+  readonly by: string;
+  readonly now: number;
+}
+
+interface ExceptionRow {
+  readonly id: number;
+  readonly vuln_id: string;
+  readonly repository: string | null;
+  readonly expires_at: number;
+  readonly reason: string;
+  readonly created_by: string;
+  readonly created_at: number;
+  readonly removed_at: number | null;
+  readonly removed_by: string | null;
+}
+
+const COLUMNS = 'id, vuln_id, repository, expires_at, reason, created_by, created_at, removed_at, removed_by';
+
+export function addException(db: Database.Database, input: AddExceptionInput): ExceptionRecord {
+  return db.transaction((): ExceptionRecord => {
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO cve_exceptions (vuln_id, repository, expires_at, reason, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(input.vulnerabilityId, input.repository, input.expiresAt, input.reason, input.by, input.now);
+    const id = Number(lastInsertRowid);
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'exception-add',
+      subject: `exception:${id}`,
+      details: {
+        vulnerabilityId: input.vulnerabilityId,
+        repository: input.repository,
+        expiresAt: input.expiresAt,
+        reason: input.reason,
+      },
+    });
+    return requireException(db, id, input.now);
+  })();
+}
+
+/** Marks an exception removed; NotFoundError when there is no such exception or it is already removed. */
+export function removeException(db: Database.Database, input: RemoveExceptionInput): ExceptionRecord {
+  return db.transaction((): ExceptionRecord => {
+    const row = findRow(db, input.id);
+    if (row === undefined) throw new NotFoundError(`no exception ${input.id}`);
+    if (row.removed_at !== null) {
+      throw new NotFoundError(`exception ${input.id} was already removed by ${row.removed_by ?? 'unknown'}`);
+    }
+    db.prepare('UPDATE cve_exceptions SET removed_at = ?, removed_by = ? WHERE id = ?').run(input.now, input.by, input.id);
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'exception-remove',
+      subject: `exception:${input.id}`,
+      details: { vulnerabilityId: row.vuln_id, repository: row.repository },
+    });
+    return requireException(db, input.id, input.now);
+  })();
+}
+
+/** Exceptions by id; only active ones unless `all`. */
+export function listExceptions(
+  db: Database.Database,
+  options: { readonly all: boolean; readonly now: number },
+): readonly ExceptionRecord[] {
+  return db
+    .prepare<[], ExceptionRow>(`SELECT ${COLUMNS} FROM cve_exceptions ORDER BY id`)
+    .all()
+    .map((row) => toExceptionRecord(row, options.now))
+    .filter((record) => options.all || record.status === 'active');
+}
+
+function findRow(db: Database.Database, id: number): ExceptionRow | undefined {
+  return db.prepare<[number], ExceptionRow>(`SELECT ${COLUMNS} FROM cve_exceptions WHERE id = ?`).get(id);
+}
+
+function requireException(db: Database.Database, id: number, now: number): ExceptionRecord {
+  const row = findRow(db, id);
+  if (row === undefined) throw new StoreError(`exception ${id} vanished inside its own transaction`);
+  return toExceptionRecord(row, now);
+}
+
+function toExceptionRecord(row: ExceptionRow, now: number): ExceptionRecord {
+  return {
+    id: row.id,
+    vulnerabilityId: row.vuln_id,
+    repository: row.repository,
+    expiresAt: row.expires_at,
+    reason: row.reason,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    removedAt: row.removed_at,
+    removedBy: row.removed_by,
+    status: row.removed_at !== null ? 'removed' : row.expires_at <= now ? 'expired' : 'active',
+  };
+}

@@ -1,0 +1,129 @@
+import type Database from 'better-sqlite3';
+import type { BreakGlassGrant } from '../core/types';
+import { NotFoundError, StoreError } from '../errors';
+import { recordChange } from './change-log';
+
+// Break-glass grants (SPEC §4, §7): with `breakGlass.requireGrant`, an annotation alone does not
+// override a deny; an unexpired, unrevoked grant for the namespace and ticket must exist, so that
+// whoever can annotate a pod cannot serve themselves. Revocation is recorded, never deleted.
+
+export type GrantStatus = 'active' | 'expired' | 'revoked';
+
+export interface GrantRecord extends BreakGlassGrant {
+  readonly grantedBy: string;
+  readonly grantedAt: number;
+  readonly reason: string | null;
+  readonly revokedBy: string | null;
+  readonly status: GrantStatus;
+}
+
+export interface GrantInput {
+  /** Glob on the namespace name. */
+  readonly namespace: string;
+  readonly ticket: string;
+  readonly expiresAt: number;
+  readonly reason: string | null;
+  readonly by: string;
+  readonly now: number;
+}
+
+export interface RevokeGrantInput {
+  readonly id: number;
+  readonly by: string;
+  readonly now: number;
+}
+
+interface GrantRow {
+  readonly id: number;
+  readonly namespace: string;
+  readonly ticket: string;
+  readonly expires_at: number;
+  readonly granted_by: string;
+  readonly granted_at: number;
+  readonly reason: string | null;
+  readonly revoked_at: number | null;
+  readonly revoked_by: string | null;
+}
+
+const COLUMNS = 'id, namespace, ticket, expires_at, granted_by, granted_at, reason, revoked_at, revoked_by';
+
+export function grantBreakGlass(db: Database.Database, input: GrantInput): GrantRecord {
+  return db.transaction((): GrantRecord => {
+    const { lastInsertRowid } = db
+      .prepare(
+        `INSERT INTO break_glass_grants (namespace, ticket, expires_at, granted_by, granted_at, reason)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(input.namespace, input.ticket, input.expiresAt, input.by, input.now, input.reason);
+    const id = Number(lastInsertRowid);
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'break-glass-grant',
+      subject: `break-glass-grant:${id}`,
+      details: { namespace: input.namespace, ticket: input.ticket, expiresAt: input.expiresAt, reason: input.reason },
+    });
+    return requireGrant(db, id, input.now);
+  })();
+}
+
+/** Revokes a grant; NotFoundError when there is no such grant or it is already revoked. */
+export function revokeGrant(db: Database.Database, input: RevokeGrantInput): GrantRecord {
+  return db.transaction((): GrantRecord => {
+    const row = findRow(db, input.id);
+    if (row === undefined) throw new NotFoundError(`no break-glass grant ${input.id}`);
+    if (row.revoked_at !== null) {
+      throw new NotFoundError(`break-glass grant ${input.id} was already revoked by ${row.revoked_by ?? 'unknown'}`);
+    }
+    db.prepare('UPDATE break_glass_grants SET revoked_at = ?, revoked_by = ? WHERE id = ?').run(
+      input.now,
+      input.by,
+      input.id,
+    );
+    recordChange(db, {
+      time: input.now,
+      actor: input.by,
+      action: 'break-glass-revoke',
+      subject: `break-glass-grant:${input.id}`,
+      details: { namespace: row.namespace, ticket: row.ticket },
+    });
+    return requireGrant(db, input.id, input.now);
+  })();
+}
+
+/** Grants by id; only active ones unless `all`. */
+export function listGrants(
+  db: Database.Database,
+  options: { readonly all: boolean; readonly now: number },
+): readonly GrantRecord[] {
+  return db
+    .prepare<[], GrantRow>(`SELECT ${COLUMNS} FROM break_glass_grants ORDER BY id`)
+    .all()
+    .map((row) => toGrantRecord(row, options.now))
+    .filter((record) => options.all || record.status === 'active');
+}
+
+function findRow(db: Database.Database, id: number): GrantRow | undefined {
+  return db.prepare<[number], GrantRow>(`SELECT ${COLUMNS} FROM break_glass_grants WHERE id = ?`).get(id);
+}
+
+function requireGrant(db: Database.Database, id: number, now: number): GrantRecord {
+  const row = findRow(db, id);
+  if (row === undefined) throw new StoreError(`break-glass grant ${id} vanished inside its own transaction`);
+  return toGrantRecord(row, now);
+}
+
+function toGrantRecord(row: GrantRow, now: number): GrantRecord {
+  return {
+    id: row.id,
+    namespace: row.namespace,
+    ticket: row.ticket,
+    expiresAt: row.expires_at,
+    grantedBy: row.granted_by,
+    grantedAt: row.granted_at,
+    reason: row.reason,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+    status: row.revoked_at !== null ? 'revoked' : row.expires_at <= now ? 'expired' : 'active',
+  };
+}

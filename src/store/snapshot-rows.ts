@@ -1,0 +1,100 @@
+import type { Approval, BreakGlassGrant, CveException, Finding, ScanResult } from '../core/types';
+import { SEVERITIES } from '../core/types';
+import { StoreError } from '../errors';
+
+// Row types of the review path's reads and their mapping into the core's types. better-sqlite3 returns
+// untyped rows; every value that the schema constrains is checked here, so a hand-edited store fails
+// as a StoreError (HTTP 500, never an answer) instead of flowing into `decide` as a wrong type.
+
+export interface ApprovalRow {
+  readonly repository: string;
+  readonly digest: string;
+  readonly tag: string | null;
+  readonly approved_by: string;
+  readonly approved_at: number;
+  readonly reason: string | null;
+  readonly expires_at: number | null;
+  readonly image_created_at: number | null;
+  readonly revoked_at: number | null;
+  readonly revoked_by: string | null;
+  readonly revoke_reason: string | null;
+}
+
+export interface ScanRow {
+  readonly id: number;
+  readonly scanner: string;
+  readonly scanned_at: number;
+}
+
+export interface FindingRow {
+  readonly vuln_id: string;
+  readonly package: string;
+  readonly installed: string;
+  readonly fixed: string | null;
+  readonly severity: string;
+}
+
+export interface ExceptionRow {
+  readonly id: number;
+  readonly vuln_id: string;
+  readonly repository: string | null;
+  readonly expires_at: number;
+  readonly reason: string;
+}
+
+export interface GrantRow {
+  readonly id: number;
+  readonly namespace: string;
+  readonly ticket: string;
+  readonly expires_at: number;
+  readonly revoked_at: number | null;
+}
+
+export function toApproval(row: ApprovalRow): Approval {
+  return {
+    repository: row.repository,
+    digest: row.digest,
+    tag: row.tag,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
+    reason: row.reason,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+    revokeReason: row.revoke_reason,
+    imageCreatedAt: row.image_created_at,
+  };
+}
+
+export function toScanResult(digest: string, row: ScanRow, findings: readonly FindingRow[]): ScanResult {
+  if (row.scanner !== 'trivy' && row.scanner !== 'grype') {
+    throw new StoreError(`scans: unexpected scanner ${JSON.stringify(row.scanner)} in scan ${row.id}`);
+  }
+  return { digest, scanner: row.scanner, scannedAt: row.scanned_at, findings: findings.map(toFinding) };
+}
+
+function toFinding(row: FindingRow): Finding {
+  const severity = SEVERITIES.find((s) => s === row.severity);
+  if (severity === undefined) throw new StoreError(`findings: unexpected severity ${JSON.stringify(row.severity)}`);
+  return { id: row.vuln_id, package: row.package, installed: row.installed, fixed: row.fixed, severity };
+}
+
+export function toException(row: ExceptionRow): CveException {
+  return {
+    id: row.id,
+    vulnerabilityId: row.vuln_id,
+    repository: row.repository,
+    expiresAt: row.expires_at,
+    reason: row.reason,
+  };
+}
+
+export function toGrant(row: GrantRow): BreakGlassGrant {
+  return {
+    id: row.id,
+    namespace: row.namespace,
+    ticket: row.ticket,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,113 @@
+import type Database from 'better-sqlite3';
+import { canonicalDecision } from '../../../src/store/audit-hash';
+import { createAuditWriter } from '../../../src/store/audit-log';
+import { verifyAuditChain } from '../../../src/store/audit-verify';
+import { openStore } from '../../../src/store/open-database';
+import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
+import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
+
+describe('verifyAuditChain', () => {
+  let tmp: TempDir;
+  let db: Database.Database;
+
+  beforeEach(async () => {
+    tmp = makeTempDir();
+    db = openStore(tmp.file('store.db'), { migrate: 'apply' });
+    const writer = createAuditWriter(db);
+    for (let i = 0; i < 20; i++) {
+      await writer.append(i % 3 === 0 ? deniedRecord({ time: 1000 + i }) : decisionRecord({ time: 1000 + i }));
+    }
+  });
+  afterEach(() => {
+    db.close();
+    tmp.cleanup();
+  });
+
+  it('accepts an untouched chain and an empty store', () => {
+    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 20 });
+    const empty = openStore(tmp.file('empty.db'), { migrate: 'apply' });
+    try {
+      expect(verifyAuditChain(empty)).toEqual({ ok: true, rows: 0 });
+    } finally {
+      empty.close();
+    }
+  });
+
+  it.each([
+    ['a decision turned from denied to allowed', 'UPDATE decisions SET allowed = 1 WHERE id = 7', 7],
+    ['a decision’s latency', 'UPDATE decisions SET latency_us = 251 WHERE id = 8', 8],
+    ['a stored value given another type', "UPDATE decisions SET allowed = 'no' WHERE id = 7", 7],
+    ['a reason sentence', "UPDATE decisions SET reason = 'ok' WHERE id = 12", 12],
+    ['an image row’s reasons', "UPDATE decision_images SET reasons = '' WHERE decision_id = 10", 10],
+    ['an image row’s verdict', 'UPDATE decision_images SET allowed = 1 WHERE decision_id = 4', 4],
+    ['an image row removed', 'DELETE FROM decision_images WHERE decision_id = 13', 13],
+    // Decision 1 is denied (image 1); decision 2 is the first to use image 2.
+    ['the interned image string', "UPDATE image_refs SET image = 'nginx' WHERE id = 2", 2],
+    ['the policy hash', "UPDATE policies SET hash = 'other'", 1],
+    ['a stored hash', "UPDATE decisions SET hash = zeroblob(32) WHERE id = 5", 5],
+  ])('detects an edit of %s', (_what, sql, firstBadId) => {
+    db.exec(sql);
+    expect(verifyAuditChain(db)).toEqual({
+      ok: false,
+      rows: firstBadId - 1,
+      firstBadId,
+      problem: 'its hash does not match its contents (the decision, its images or its policy were edited)',
+    });
+  });
+
+  it('detects a deleted middle row, naming it', () => {
+    db.exec('DELETE FROM decisions WHERE id = 17');
+    expect(verifyAuditChain(db)).toEqual({
+      ok: false,
+      rows: 16,
+      firstBadId: 17,
+      problem: 'decision 17 is missing (deleted) before decision 18',
+    });
+  });
+
+  it('detects deleted first rows', () => {
+    db.exec('DELETE FROM decisions WHERE id <= 2');
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 1, problem: 'decisions 1–2 are missing (deleted) before decision 3' });
+  });
+
+  it('detects deleted last rows through the audit head', () => {
+    db.exec('DELETE FROM decisions WHERE id >= 19');
+    expect(verifyAuditChain(db)).toEqual({
+      ok: false,
+      rows: 18,
+      firstBadId: 19,
+      problem: 'decisions 19–20 are missing (deleted) (the audit head records decision 20)',
+    });
+  });
+
+  it('detects a deleted last row even after new decisions were appended', async () => {
+    db.exec('DELETE FROM decisions WHERE id = 20');
+    await createAuditWriter(db).append(decisionRecord());
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20 });
+  });
+
+  it('detects every decision deleted, and a tampered audit head', () => {
+    db.exec("UPDATE audit_head SET hash = zeroblob(32)");
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: 'its hash does not match the audit head (audit_head was edited)' });
+    db.exec('DELETE FROM audit_head');
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: 'the audit head is missing (audit_head was edited)' });
+    const fresh = openStore(tmp.file('fresh.db'), { migrate: 'apply' });
+    try {
+      fresh.exec("INSERT INTO audit_head (id, decision_id, hash) VALUES (1, 3, zeroblob(32))");
+      expect(verifyAuditChain(fresh)).toMatchObject({ ok: false, firstBadId: 1, problem: 'decisions 1–3 are missing (deleted) (the audit head records decision 3)' });
+    } finally {
+      fresh.close();
+    }
+  });
+
+  it('hashes a fixed, type-sensitive canonical form', () => {
+    const row = {
+      id: 1, time: 2, namespace: 'ns', allowed: 0, mode: 'enforce', breakGlass: 0, ticket: null, reason: 'r',
+      overridden: null, policyHash: 'p', user: null, latencyUs: 3,
+      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved' }],
+    };
+    expect(canonicalDecision(row)).toBe(
+      '["decision/v1",1,2,"ns",0,"enforce",0,null,"r",null,"p",null,3,[["i",null,null,0,"not-approved"]]]',
+    );
+  });
+});
