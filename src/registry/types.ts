@@ -15,8 +15,17 @@ export interface ResolvedImage {
   readonly createdAt: number | null;
 }
 
+export interface ResolveOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Only the digest is needed (tag resolution on the review path): one HEAD request when the registry sends
+   * `Docker-Content-Digest`; `platforms` is then empty and `createdAt` null, whatever the image holds.
+   */
+  readonly digestOnly?: boolean;
+}
+
 /** Looks references up in their registries. Implemented in src/registry/ (undici); passed in to commands and the review service. */
 export interface RegistryLookup {
   /** Resolves a tag to its digest, or checks that a digest exists in that repository. Rejects with RegistryError. */
-  resolve(ref: ImageRef, options?: { readonly signal?: AbortSignal }): Promise<ResolvedImage>;
+  resolve(ref: ImageRef, options?: ResolveOptions): Promise<ResolvedImage>;
 }
