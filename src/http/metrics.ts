@@ -1,0 +1,94 @@
+// Prometheus metrics (SPEC §9). Each call builds its own Registry, so tests and several servers in one process never
+// share counters (STYLE 6: no module-level mutable state; prom-client's global `register` is not used).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReviewDecision = 'allowed' | 'denied';
+export type ReviewEndpoint = 'imagereview' | 'validate';
+export type PolicyReloadResult = 'success' | 'failure';
+
+export interface MetricsDeps {
+  /** Size of the SQLite store in bytes (main file + WAL), read at scrape time. */
+  readonly storeSizeBytes: () => number;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** One per answered review; `mode` is the namespace mode (enforce, dry-run, exempt). */
+  readonly reviews: Counter<'decision' | 'mode' | 'endpoint'>;
+  /** From request parsed to response sent, decision committed included (SPEC §11: p99 ≤ 10 ms). */
+  readonly reviewDuration: Histogram<string>;
+  readonly breakGlass: Counter<string>;
+  /** 400 answers by cause (bad-json, wrong-kind, too-large, too-many-containers, …). */
+  readonly invalidRequests: Counter<'reason'>;
+  readonly auditWriteFailures: Counter<string>;
+  readonly policyReloads: Counter<'result'>;
+  readonly storeSize: Gauge<string>;
+}
+
+/**
+ * Latency buckets in seconds. A review is a few SQLite reads and one group-committed append, so most land between
+ * 0.5 ms and 10 ms; the upper buckets catch fsync stalls and resolve-mode registry round trips.
+ */
+export const REVIEW_DURATION_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
+
+export function createMetrics(deps: MetricsDeps): Metrics {
+  const registry = new Registry();
+  // Standard `process_*` and `nodejs_*` names (no prefix), so stock Node.js dashboards and alerts work unchanged.
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    reviews: new Counter({
+      name: 'image_reviewer_reviews_total',
+      help: 'Image reviews answered, by decision, namespace mode and endpoint.',
+      labelNames: ['decision', 'mode', 'endpoint'] as const,
+      registers,
+    }),
+    reviewDuration: new Histogram({
+      name: 'image_reviewer_review_duration_seconds',
+      help: 'Time to answer a review, decision recorded durably included.',
+      buckets: [...REVIEW_DURATION_BUCKETS],
+      registers,
+    }),
+    breakGlass: new Counter({
+      name: 'image_reviewer_break_glass_total',
+      help: 'Reviews allowed by break-glass although checks failed.',
+      registers,
+    }),
+    invalidRequests: new Counter({
+      name: 'image_reviewer_invalid_requests_total',
+      help: 'Requests answered 400 because the body was not a valid review, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    auditWriteFailures: new Counter({
+      name: 'image_reviewer_audit_write_failures_total',
+      help: 'Decisions that could not be recorded (answered 500).',
+      registers,
+    }),
+    policyReloads: new Counter({
+      name: 'image_reviewer_policy_reloads_total',
+      help: 'Policy reloads (SIGHUP or file change), by result.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    storeSize: createStoreSizeGauge(registers, deps.storeSizeBytes),
+  };
+}
+
+function createStoreSizeGauge(registers: Registry[], storeSizeBytes: () => number): Gauge<string> {
+  return new Gauge({
+    name: 'image_reviewer_store_size_bytes',
+    help: 'Size of the SQLite store on disk (database file and WAL).',
+    registers,
+    collect() {
+      try {
+        this.set(storeSizeBytes());
+      } catch {
+        // A failed stat must not fail the whole scrape; the previous value stays until the next one succeeds.
+      }
+    },
+  });
+}
