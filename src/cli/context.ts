@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
+  /** Read only for `--registry-password-stdin`; the process's stdin when absent. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 export interface CliContext {

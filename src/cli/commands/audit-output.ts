@@ -1,0 +1,82 @@
+import type { AuditStats } from '../../store/audit-stats';
+import type { AuditDecision } from '../../store/audit-query';
+import { formatCsv, formatTable, isoTime } from '../output';
+
+// Output of `audit` and `audit stats` (SPEC §7): a table by default, NDJSON with --json, CSV with --csv.
+
+/** SPEC §7 decision shape (stable; more fields may be added). */
+export function decisionJson(d: AuditDecision) {
+  return {
+    id: d.id,
+    time: isoTime(d.time),
+    namespace: d.namespace,
+    allowed: d.allowed,
+    mode: d.mode,
+    breakGlass: d.breakGlass,
+    ticket: d.ticket,
+    reason: d.reason,
+    overridden: d.overridden,
+    policyHash: d.policyHash,
+    user: d.user,
+    latencyUs: d.latencyUs,
+    images: d.images.map((i) => ({
+      image: i.image,
+      repository: i.repository,
+      digest: i.digest,
+      allowed: i.allowed,
+      reasons: i.reasons,
+    })),
+  };
+}
+
+const CSV_HEADERS = ['id', 'time', 'namespace', 'allowed', 'mode', 'breakGlass', 'ticket', 'reasons', 'images',
+  'reason', 'policyHash', 'user', 'latencyUs'];
+
+/** One line per decision; its images space-separated, and the reason codes of all its images. */
+export function decisionsCsv(decisions: readonly AuditDecision[]): string {
+  return formatCsv(
+    CSV_HEADERS,
+    decisions.map((d) => [d.id, isoTime(d.time), d.namespace, d.allowed, d.mode, d.breakGlass, d.ticket,
+      reasonCodes(d).join(' '), d.images.map((i) => i.image).join(' '), d.reason, d.policyHash, d.user, d.latencyUs]),
+  );
+}
+
+export function decisionsTable(decisions: readonly AuditDecision[]): string {
+  return formatTable(
+    ['ID', 'TIME', 'NAMESPACE', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES'],
+    decisions.map((d) => [
+      d.id,
+      isoTime(d.time),
+      d.namespace === '' ? '-' : d.namespace,
+      d.allowed ? 'allowed' : 'denied',
+      d.mode,
+      d.breakGlass ? (d.ticket ?? 'yes') : '-',
+      reasonCodes(d).join(',') || '-',
+      d.images.map((i) => i.image).join(' ') || '-',
+    ]),
+  );
+}
+
+/** The distinct reason codes of a decision's images, in the order they first appear. */
+function reasonCodes(d: AuditDecision): readonly string[] {
+  return [...new Set(d.images.flatMap((i) => i.reasons))];
+}
+
+export function statsTable(stats: AuditStats): string {
+  const summary = formatTable(
+    ['DECISIONS', 'ALLOWED', 'DENIED', 'BREAK-GLASS'],
+    [[stats.total, stats.allowed, stats.denied, stats.breakGlass]],
+  );
+  const modes = formatTable(['MODE', 'COUNT'], stats.byMode.map((m) => [m.mode, m.count]));
+  const namespaces = formatTable(
+    ['NAMESPACE', 'ALLOWED', 'DENIED'],
+    stats.byNamespace.map((n) => [n.namespace === '' ? '-' : n.namespace, n.allowed, n.denied]),
+  );
+  const reasons = formatTable(['REASON', 'DECISIONS'], stats.byReason.map((r) => [r.reason, r.count]));
+  const since = stats.since === null ? 'all decisions' : `decisions since ${isoTime(stats.since) ?? ''}`;
+  return [since, summary, modes, namespaces, reasons].join('\n\n');
+}
+
+export function statsJson(stats: AuditStats) {
+  return { ...stats, since: isoTime(stats.since) };
+}

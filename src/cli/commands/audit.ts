@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import { parsePastTime } from '../../core/time-spec';
+import { REASON_CODES, type ReasonCode } from '../../core/types';
+import { EXIT_FAILED, UsageError } from '../../errors';
+import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
+import { auditStats } from '../../store/audit-stats';
+import { verifyAuditChain } from '../../store/audit-verify';
+import { openStore } from '../../store/open-database';
+import type { CliContext } from '../context';
+import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
+
+// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify` (SPEC §7).
+
+interface AuditOptions {
+  readonly namespace?: string;
+  readonly image?: string;
+  readonly decision?: string;
+  readonly reason?: string;
+  readonly breakGlass?: boolean;
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit: string;
+  readonly json?: boolean;
+  readonly csv?: boolean;
+}
+
+interface StatsOptions {
+  readonly since?: string;
+  readonly json?: boolean;
+}
+
+export const DEFAULT_AUDIT_LIMIT = 100;
+
+export function registerAudit(program: Command, ctx: CliContext): void {
+  const audit = program
+    .command('audit')
+    .description('query recorded decisions, newest first')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--image <glob>', 'only decisions with an image (as given, or its repository) matching GLOB')
+    .option('--decision <allowed|denied>', 'only allowed or only denied decisions')
+    .option('--reason <code>', 'only decisions with an image denied for this reason code')
+    .option('--break-glass', 'only decisions where break-glass was applied')
+    .option('--since <time>', 'not before TIME (ISO-8601 or 1h, 7d ago)')
+    .option('--until <time>', 'not after TIME (ISO-8601 or 1h, 7d ago)')
+    .option('--limit <n>', 'at most N decisions', String(DEFAULT_AUDIT_LIMIT))
+    .option('--json', 'one JSON object per line (NDJSON)')
+    .option('--csv', 'CSV with a header line')
+    .action((options: AuditOptions) => {
+      const filter = toFilter(options, ctx.now());
+      const format = outputFormat(options);
+      const decisions = withStore(ctx, (db) => queryDecisions(db, filter));
+      if (format === 'json') decisions.forEach((d) => ctx.out(JSON.stringify(decisionJson(d))));
+      else if (format === 'csv') ctx.out(decisionsCsv(decisions));
+      else ctx.out(decisions.length === 0 ? 'no matching decisions' : decisionsTable(decisions));
+    });
+  audit
+    .command('stats')
+    .description('counts by decision, mode, namespace, reason code and break-glass')
+    .option('--since <time>', 'only decisions since TIME (ISO-8601 or 1h, 7d ago)')
+    .option('--json', 'print JSON')
+    .action((local: StatsOptions) => {
+      // Commander gives `audit stats --since 1h` to `audit`, which has the same flags (positional options
+      // would need them before subcommands for the root's --db too), so read both.
+      const parent = audit.opts<StatsOptions>();
+      const sinceText = local.since ?? parent.since;
+      const since = sinceText === undefined ? undefined : pastTime('--since', sinceText, ctx.now());
+      const stats = withStore(ctx, (db) => auditStats(db, since));
+      const json = local.json === true || parent.json === true;
+      ctx.out(json ? JSON.stringify(statsJson(stats)) : statsTable(stats));
+    });
+  audit
+    .command('verify')
+    .description("check the decisions' hash chain; exit 1 naming the first bad row")
+    .action(() => {
+      const result = withStore(ctx, verifyAuditChain);
+      if (result.ok) {
+        ctx.out(`audit chain ok: ${result.rows} decisions`);
+        return;
+      }
+      ctx.err(`audit chain broken at decision ${result.firstBadId}: ${result.problem}`);
+      ctx.setExitCode(EXIT_FAILED);
+    });
+}
+
+function withStore<T>(ctx: CliContext, use: (db: Database.Database) => T): T {
+  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
+  try {
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+function toFilter(options: AuditOptions, now: number): DecisionFilter {
+  return {
+    namespace: options.namespace,
+    image: options.image,
+    decision: options.decision === undefined ? undefined : decisionValue(options.decision),
+    reason: options.reason === undefined ? undefined : reasonCode(options.reason),
+    breakGlass: options.breakGlass === true ? true : undefined,
+    since: options.since === undefined ? undefined : pastTime('--since', options.since, now),
+    until: options.until === undefined ? undefined : pastTime('--until', options.until, now),
+    limit: limitValue(options.limit),
+  };
+}
+
+function outputFormat(options: AuditOptions): 'json' | 'csv' | 'table' {
+  if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
+  if (options.json === true) return 'json';
+  return options.csv === true ? 'csv' : 'table';
+}
+
+function decisionValue(text: string): 'allowed' | 'denied' {
+  if (text === 'allowed' || text === 'denied') return text;
+  throw new UsageError(`--decision must be allowed or denied, not ${JSON.stringify(text)}`);
+}
+
+function reasonCode(text: string): ReasonCode {
+  const code = REASON_CODES.find((c) => c === text);
+  if (code === undefined) {
+    throw new UsageError(`--reason ${JSON.stringify(text)} is not a reason code (one of: ${REASON_CODES.join(', ')})`);
+  }
+  return code;
+}
+
+function limitValue(text: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(text)) {
+    throw new UsageError(`--limit must be a positive integer, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+function pastTime(flag: string, text: string, now: number): number {
+  const parsed = parsePastTime(text, now);
+  if (!parsed.ok) throw new UsageError(`${flag}: ${parsed.error}`);
+  return parsed.value;
+}

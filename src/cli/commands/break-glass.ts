@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { parseExpiry } from '../../core/time-spec';
+import { UsageError } from '../../errors';
+import { type GrantRecord, grantBreakGlass, listGrants, revokeGrant } from '../../store/grants-repo';
+import { openStore } from '../../store/open-database';
+import type { CliContext } from '../context';
+import { formatTable, isoTime } from '../output';
+
+// `break-glass grant|list|revoke` (SPEC §7): pre-authorised emergency overrides, consulted when the
+// policy sets `breakGlass.requireGrant` so that annotating a pod is not enough on its own (SPEC §4).
+
+interface GrantOptions {
+  readonly namespace: string;
+  readonly ticket: string;
+  readonly expires: string;
+  readonly by?: string;
+  readonly reason?: string;
+}
+
+export function registerBreakGlass(program: Command, ctx: CliContext): void {
+  const breakGlass = program.command('break-glass').description('pre-authorised emergency overrides (breakGlass.requireGrant)');
+  breakGlass
+    .command('grant')
+    .description('allow break-glass for a namespace and ticket until an expiry')
+    .requiredOption('--namespace <glob>', 'namespace name or glob (prod-*)')
+    .requiredOption('--ticket <ticket>', 'the ticket the pod must name')
+    .requiredOption('--expires <when>', 'expiry: duration from now (4h) or ISO-8601 date-time')
+    .option('--by <name>', 'who grants (env IMAGE_REVIEWER_ACTOR; default: OS user)')
+    .option('--reason <text>', 'why')
+    .action((options: GrantOptions) => grant(ctx, options));
+  breakGlass
+    .command('list')
+    .description('list active grants (--all includes expired and revoked ones)')
+    .option('--all', 'include expired and revoked grants')
+    .option('--json', 'print a JSON array')
+    .action((options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
+  breakGlass
+    .command('revoke')
+    .description('revoke a grant (recorded, not deleted)')
+    .argument('<id>', 'grant id (from `break-glass list`)')
+    .option('--by <name>', 'who revokes (env IMAGE_REVIEWER_ACTOR; default: OS user)')
+    .action((id: string, options: { readonly by?: string }) => revoke(ctx, id, options));
+}
+
+/** A positive integer id, as `exception remove` and `break-glass revoke` take. */
+export function parseId(text: string, what: string): number {
+  const id = /^[1-9][0-9]{0,14}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(id)) throw new UsageError(`invalid ${what} id ${JSON.stringify(text.slice(0, 40))}: expected a positive integer`);
+  return id;
+}
+
+function grant(ctx: CliContext, options: GrantOptions): void {
+  if (options.namespace.trim() === '') throw new UsageError('--namespace must not be empty');
+  if (options.ticket.trim() === '') throw new UsageError('--ticket must not be empty');
+  const now = ctx.now();
+  const expiry = parseExpiry(options.expires, now);
+  if (!expiry.ok) throw new UsageError(`--expires: ${expiry.error}`);
+  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
+  try {
+    const record = grantBreakGlass(db, {
+      namespace: options.namespace,
+      ticket: options.ticket,
+      expiresAt: expiry.value,
+      reason: options.reason ?? null,
+      by: ctx.actor(options.by),
+      now,
+    });
+    ctx.out(
+      `granted break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}, expires ${isoTime(record.expiresAt)}`,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): void {
+  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
+  try {
+    const grants = listGrants(db, { all: options.all === true, now: ctx.now() });
+    if (options.json === true) ctx.out(JSON.stringify(grants.map(grantJson)));
+    else ctx.out(grantsTable(grants));
+  } finally {
+    db.close();
+  }
+}
+
+function revoke(ctx: CliContext, idText: string, options: { readonly by?: string }): void {
+  const id = parseId(idText, 'break-glass grant');
+  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
+  try {
+    const record = revokeGrant(db, { id, by: ctx.actor(options.by), now: ctx.now() });
+    ctx.out(`revoked break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}`);
+  } finally {
+    db.close();
+  }
+}
+
+export function grantJson(g: GrantRecord) {
+  return {
+    id: g.id,
+    namespace: g.namespace,
+    ticket: g.ticket,
+    expiresAt: isoTime(g.expiresAt),
+    grantedBy: g.grantedBy,
+    grantedAt: isoTime(g.grantedAt),
+    reason: g.reason,
+    revokedAt: isoTime(g.revokedAt),
+    revokedBy: g.revokedBy,
+    status: g.status,
+  };
+}
+
+function grantsTable(grants: readonly GrantRecord[]): string {
+  return formatTable(
+    ['ID', 'NAMESPACE', 'TICKET', 'STATUS', 'EXPIRES', 'BY', 'REASON'],
+    grants.map((g) => [g.id, g.namespace, g.ticket, g.status, isoTime(g.expiresAt), g.grantedBy, g.reason ?? '-']),
+  );
+}

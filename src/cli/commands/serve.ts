@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors';
+import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
+import { createMetrics } from '../../http/metrics';
+import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
+import { createLogger, parseLogLevel } from '../../logger';
+import { createPolicySource } from '../../policy-source';
+import { createTagResolver } from '../../registry/tag-resolver';
+import { openStore } from '../../store/open-database';
+import { createSnapshotReader } from '../../store/snapshot-reader';
+import { createWorkerAuditWriter } from '../../store/worker-audit-writer';
+import { createStoreReadiness } from '../../http/store-readiness';
+import type { CliContext } from '../context';
+import type { RegisterCommand } from '../main';
+import { createPolicyTagResolver } from '../policy-tag-resolver';
+import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
+import { type RegistrySource, openRegistry } from '../registry-provider';
+import { positiveInt } from './positive-int';
+
+interface ServeOptions {
+  readonly listen?: string;
+  readonly policy?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly clientCa?: string;
+  readonly migrate: boolean;
+  readonly logLevel: string;
+  readonly maxContainers: string;
+  readonly maxBodyBytes: string;
+  readonly shutdownGraceSeconds: string;
+  readonly resolveDeadlineMs: string;
+}
+
+/** `serve`; in `tags: resolve` mode tag-only images are resolved through `registry` before deciding. */
+export function createServeCommand(registry: RegistrySource): RegisterCommand {
+  return (program: Command, ctx: CliContext): void => registerServe(program, ctx, registry);
+}
+
+function registerServe(program: Command, ctx: CliContext, registry: RegistrySource): void {
+  program
+    .command('serve')
+    .description('run the webhook (plain HTTP on 127.0.0.1:8080; HTTPS on 0.0.0.0:8443 with --tls-cert/--tls-key)')
+    .option('--listen <host:port>', 'address to listen on')
+    .option('--policy <file>', 'policy file (YAML or JSON); reloaded on change and on SIGHUP')
+    .option('--tls-cert <file>', 'server certificate (PEM); reloaded when the file changes')
+    .option('--tls-key <file>', 'server private key (PEM)')
+    .option('--client-ca <file>', 'require client certificates signed by this CA (the API server\u2019s)')
+    .option('--no-migrate', 'refuse to start when migrations are pending instead of applying them')
+    .option('--log-level <level>', 'debug, info, warn or error', ctx.io.env.IMAGE_REVIEWER_LOG_LEVEL ?? 'info')
+    .option('--max-containers <n>', 'most containers accepted in one review', String(DEFAULT_LIMITS.maxContainers))
+    .option('--max-body-bytes <n>', 'largest accepted request body', String(DEFAULT_LIMITS.maxBodyBytes))
+    .option('--shutdown-grace-seconds <n>', 'how long in-flight reviews may take to finish on SIGTERM', '10')
+    .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
+    .action(async (options: ServeOptions) => serve(ctx, options, registry));
+}
+
+async function serve(ctx: CliContext, options: ServeOptions, registry: RegistrySource): Promise<void> {
+  const settings = parseServeOptions(options);
+  // The client is made at start even under require-digest, because a reloaded policy may turn resolve on:
+  // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
+  const lookup = await openRegistry(registry);
+  const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
+  const db = openStore(ctx.dbPath(), { migrate: options.migrate ? 'apply' : 'refuse' });
+  const dbPath = ctx.dbPath();
+  const metrics = createMetrics({ storeSizeBytes: () => storeSize(dbPath) });
+  const policy = createPolicySource({
+    file: options.policy ?? null,
+    logger,
+    onReload: (outcome) => metrics.policyReloads.inc({ result: outcome.result === 'invalid' ? 'failure' : 'success' }),
+  });
+  const reader = createSnapshotReader(db);
+  // One resolver for the life of the process (its cache and in-flight sharing span reviews), renewed only when a
+  // reload shortens tagCacheSeconds.
+  const tagResolver = createPolicyTagResolver(() =>
+    createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
+  );
+  // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
+  const audit = createWorkerAuditWriter(dbPath);
+  const clock = (): number => Date.now();
+  const app = createApp({
+    review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
+    metrics,
+    logger,
+    readiness: createStoreReadiness({ db, reader, audit, clock }),
+    limits: settings.limits,
+  });
+  const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
+  const active = policy.current();
+  logger.info('serving', {
+    address: `${server.address.host}:${server.address.port}`,
+    tls: settings.tls !== undefined,
+    clientAuth: settings.tls?.clientCaFile !== undefined,
+    store: dbPath,
+    policy: active.source,
+    policyHash: active.hash,
+    tags: active.policy.tags,
+  });
+  if (options.policy === undefined) {
+    logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
+  }
+
+  await new Promise<void>((resolve) => {
+    const onHup = (): void => void policy.reload();
+    const stop = (signal: string): void => {
+      process.off('SIGHUP', onHup);
+      logger.info('shutting down', { signal });
+      void (async () => {
+        await server.close(settings.graceMs);
+        await audit.close();
+        policy.close();
+        db.close();
+        logger.info('stopped');
+        resolve();
+      })();
+    };
+    process.on('SIGHUP', onHup);
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+function storeSize(dbPath: string): number {
+  let total = 0;
+  for (const file of [dbPath, `${dbPath}-wal`]) {
+    try {
+      total += fs.statSync(file).size;
+    } catch {
+      // The WAL file does not exist between checkpoints; a missing file adds nothing.
+    }
+  }
+  return total;
+}
+
+function parseServeOptions(options: ServeOptions) {
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together');
+  }
+  if (options.clientCa !== undefined && options.tlsCert === undefined) {
+    throw new UsageError('--client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
+  }
+  const logLevel = parseLogLevel(options.logLevel);
+  // Kubelet probes present no client certificate: with --client-ca only the probe paths are open without one.
+  const tls =
+    options.tlsCert !== undefined && options.tlsKey !== undefined
+      ? {
+          certFile: options.tlsCert,
+          keyFile: options.tlsKey,
+          clientCaFile: options.clientCa,
+          unauthenticatedPaths: options.clientCa !== undefined ? PROBE_PATHS : [],
+        }
+      : undefined;
+  const listen = parseListen(options.listen ?? (tls ? '0.0.0.0:8443' : '127.0.0.1:8080'), tls ? 8443 : 8080);
+  return {
+    logLevel,
+    tls,
+    listen,
+    limits: {
+      maxContainers: positiveInt('--max-containers', options.maxContainers),
+      maxBodyBytes: positiveInt('--max-body-bytes', options.maxBodyBytes),
+    },
+    graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
+    resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
+  };
+}

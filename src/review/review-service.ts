@@ -1,0 +1,128 @@
+import { decide } from '../core/decide';
+import { parseImageRef } from '../core/image-ref';
+import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewRequest, TagResolution } from '../core/types';
+import type { AuditWriter, DecisionRecord } from '../store/audit-log';
+import type { SnapshotReader } from '../store/snapshot-reader';
+import { StoreError, errorMessage } from '../errors';
+
+/**
+ * Longest image string recorded as sent. A longer one is still judged (and denied as an invalid reference), but the
+ * audit trail keeps only its head: the body limit bounds it anyway, and a megabyte "image" is an attack, not a name.
+ */
+const MAX_RECORDED_IMAGE_LENGTH = 4096;
+
+/** The audit trail refused the decision: the answer must be a 500, never the decision (SPEC §2, §6). */
+export class AuditWriteError extends StoreError {}
+
+/** Resolves tag-only references in `tags: resolve` mode; never throws (a failure is a TagResolution). */
+export interface TagResolverLike {
+  /** `cacheSeconds` is the policy's `tagCacheSeconds`, passed per call so a reloaded policy applies at once. */
+  resolve(refs: readonly ImageRef[], options?: { readonly cacheSeconds?: number }): Promise<ReadonlyMap<string, TagResolution>>;
+}
+
+export interface ReviewDeps {
+  readonly reader: SnapshotReader;
+  readonly policy: () => CompiledPolicy;
+  readonly clock: () => number;
+  /** Present when the policy may use `tags: resolve`; without it tag-only references stay unresolved. */
+  readonly tagResolver?: TagResolverLike;
+}
+
+export interface RecordingDeps extends ReviewDeps {
+  readonly audit: AuditWriter;
+}
+
+export interface Evaluation {
+  readonly decision: Decision;
+  readonly policy: CompiledPolicy;
+  readonly now: number;
+}
+
+/**
+ * Gathers the facts for a request, then decides (STYLE 2): store look-ups, and registry answers in resolve mode,
+ * become a `Facts` value first; the decision itself is pure. Used by the webhook and by `explain` alike (STYLE 8).
+ */
+export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): Promise<Evaluation> {
+  const policy = deps.policy();
+  const refs: ImageRef[] = [];
+  for (const image of request.images) {
+    const parsed = parseImageRef(image);
+    if (parsed.ok) refs.push(parsed.ref);
+  }
+  const tagResolutions = await resolveTags(deps, policy, request.namespace, refs);
+  const keys: { repository: string; digest: string }[] = [];
+  for (const ref of refs) {
+    const digest = ref.digest ?? resolvedDigest(tagResolutions.get(ref.original));
+    if (digest !== null) keys.push({ repository: ref.repository, digest });
+  }
+  const stored = deps.reader.facts(keys);
+  const facts: Facts = { ...stored, tagResolutions };
+  // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
+  const now = deps.clock();
+  return { decision: decide(request, facts, policy, now), policy, now };
+}
+
+/** Decides and records: the decision id is returned only once the row is committed durably (SPEC §6). */
+export async function reviewAndRecord(
+  deps: RecordingDeps,
+  request: ReviewRequest,
+  startedAt: bigint,
+): Promise<{ readonly evaluation: Evaluation; readonly decisionId: number }> {
+  const evaluation = await evaluateReview(deps, request);
+  const latencyUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
+  let decisionId: number;
+  try {
+    decisionId = await deps.audit.append(toRecord(evaluation, request, latencyUs));
+  } catch (err) {
+    throw new AuditWriteError(`the decision could not be recorded: ${errorMessage(err)}`);
+  }
+  return { evaluation, decisionId };
+}
+
+/**
+ * Only tags that a decision can use are looked up: none for an exempt namespace (no checks run), and none on a
+ * registry the policy does not allow (denied anyway). So a pod cannot make the webhook contact, or send
+ * registry credentials to, a host of its choosing.
+ */
+async function resolveTags(
+  deps: ReviewDeps,
+  policy: CompiledPolicy,
+  namespace: string,
+  refs: readonly ImageRef[],
+): Promise<ReadonlyMap<string, TagResolution>> {
+  if (policy.policy.tags !== 'resolve' || deps.tagResolver === undefined) return new Map();
+  if (policy.matchers.namespaceMode(namespace) === 'exempt') return new Map();
+  const tagOnly = refs.filter((ref) => ref.digest === null && policy.matchers.registryAllowed(ref.registry));
+  if (tagOnly.length === 0) return new Map();
+  return deps.tagResolver.resolve(tagOnly, { cacheSeconds: policy.policy.tagCacheSeconds });
+}
+
+function resolvedDigest(resolution: TagResolution | undefined): string | null {
+  return resolution?.status === 'resolved' ? resolution.digest : null;
+}
+
+function toRecord(evaluation: Evaluation, request: ReviewRequest, latencyUs: number): DecisionRecord {
+  const { decision, policy, now } = evaluation;
+  return {
+    time: now,
+    namespace: decision.namespace,
+    allowed: decision.allowed,
+    mode: decision.mode,
+    breakGlass: decision.breakGlass.applied,
+    ticket: decision.breakGlass.ticket,
+    reason: decision.reason,
+    overridden: decision.overridden,
+    policyHash: policy.hash,
+    policySource: policy.source,
+    user: request.user,
+    latencyUs,
+    images: decision.images.map((verdict) => ({
+      image: verdict.image.length > MAX_RECORDED_IMAGE_LENGTH ? `${verdict.image.slice(0, MAX_RECORDED_IMAGE_LENGTH)}…` : verdict.image,
+      repository: verdict.repository,
+      digest: verdict.digest,
+      allowed: verdict.allowed,
+      reasons: verdict.reasons.map((reason) => reason.code),
+    })),
+  };
+}
+

@@ -1,0 +1,308 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { createAuditWriter } from '../../src/store/audit-log';
+import { openStore } from '../../src/store/open-database';
+import { decisionRecord } from '../helpers/decision-record';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// `approve`, `revoke` and `approvals` as users run them: the built CLI against a real store (SPEC §7).
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const DA = `sha256:${'a'.repeat(64)}`;
+const DB = `sha256:${'b'.repeat(64)}`;
+const NGINX = 'docker.io/library/nginx';
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CACHE_WARNING =
+  'warning: the API server caches allowed answers for allowTTL (default 300 s): pod specs it has already admitted with this image are still allowed until their cached answer expires\n';
+
+let dir: TempDir;
+let dbPath: string;
+
+beforeEach(() => {
+  dir = makeTempDir('cli-approvals-');
+  dbPath = dir.file('store.db');
+});
+
+afterEach(() => {
+  dir.cleanup();
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
+  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function query(sql: string): unknown[] {
+  if (!fs.existsSync(dbPath)) return [];
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+const approvals = (): unknown[] =>
+  query('SELECT repository, digest, tag, approved_by, reason, expires_at, revoked_by, revoke_reason FROM approvals ORDER BY id');
+const changes = (): unknown[] => query('SELECT actor, action, subject, details FROM change_log ORDER BY id');
+
+describe('approve REF', () => {
+  it('approves a digest offline, with reason, actor and expiry, and logs the change', () => {
+    const result = cli('approve', `nginx@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
+    expect(result).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (expires 2030-01-01T00:00:00.000Z)\n`,
+      stderr: '',
+    });
+    const expiresAt = Date.UTC(2030, 0, 1);
+    expect(approvals()).toEqual([
+      { repository: NGINX, digest: DA, tag: null, approved_by: 'alice', reason: 'vetted', expires_at: expiresAt, revoked_by: null, revoke_reason: null },
+    ]);
+    expect(changes()).toEqual([
+      {
+        actor: 'alice',
+        action: 'approve',
+        subject: `${NGINX}@${DA}`,
+        details: JSON.stringify({ approvalId: 1, tag: null, reason: 'vetted', expiresAt, imageCreatedAt: null }),
+      },
+    ]);
+  });
+
+  it('records the tag of name:tag@digest and takes the actor from IMAGE_REVIEWER_ACTOR', () => {
+    expect(cli('approve', `nginx:1.25@${DA}`, '--offline')).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (tag 1.25, no expiry)\n`,
+      stderr: '',
+    });
+    expect(approvals()).toEqual([
+      { repository: NGINX, digest: DA, tag: '1.25', approved_by: 'tester', reason: null, expires_at: null, revoked_by: null, revoke_reason: null },
+    ]);
+  });
+
+  it('accepts a relative expiry', () => {
+    const before = Date.now();
+    expect(cli('approve', `nginx@${DA}`, '--offline', '--expires', '7d').status).toBe(0);
+    const [row] = query('SELECT expires_at FROM approvals') as { expires_at: number }[];
+    expect(row?.expires_at).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
+    expect(row?.expires_at).toBeLessThan(Date.now() + 7 * 86_400_000 + 1);
+  });
+
+  it.each([
+    ['an unparseable reference', ['approve', 'NGINX!!', '--offline'], /^error: invalid image reference "NGINX!!": .+\n/],
+    [
+      '--registry-password-stdin without --registry-username (checked before any registry is asked)',
+      ['approve', `nginx@${DA}`, '--registry-password-stdin'],
+      /^error: --registry-password-stdin needs --registry-username\n$/,
+    ],
+    [
+      'a tag-only reference with --offline',
+      ['approve', 'nginx:1.25', '--offline'],
+      /^error: cannot approve nginx:1\.25: --offline needs a digest reference \(repo@sha256:…\)\n$/,
+    ],
+    ['an invalid --expires', ['approve', `nginx@${DA}`, '--offline', '--expires', 'soon'], /^error: --expires: invalid time "soon": expected .+\n$/],
+    ['an --expires in the past', ['approve', `nginx@${DA}`, '--offline', '--expires', '2020-01-01'], /^error: --expires: expiry "2020-01-01" is not in the future\n$/],
+    ['neither REF nor --file', ['approve', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
+    ['both REF and --file', ['approve', `nginx@${DA}`, '--file', 'list.txt', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
+    ['an unknown flag', ['approve', `nginx@${DA}`, '--offline', '--forever'], /^error: unknown option '--forever'/],
+  ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
+    const result = cli(...args);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(stderr);
+    expect(approvals()).toEqual([]);
+    expect(changes()).toEqual([]);
+  });
+
+  it('leaves existing approvals unchanged after a failed approve', () => {
+    cli('approve', `nginx@${DA}`, '--offline');
+    const before = { approvals: approvals(), changes: changes() };
+    expect(cli('approve', `nginx@${DB}`, '--offline', '--expires', 'yesterday').status).toBe(2);
+    expect({ approvals: approvals(), changes: changes() }).toEqual(before);
+  });
+});
+
+describe('approve --file LIST', () => {
+  it('approves every line, skipping comments and blank lines', () => {
+    const list = dir.file('list.txt');
+    fs.writeFileSync(list, `# approved for release 42\n\nnginx@${DA}\n  redis:7@${DB}   # cache\n`);
+    expect(cli('approve', '--file', list, '--offline', '--by', 'alice')).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (tag 7, no expiry)\n`,
+      stderr: 'approved 2, failed 0\n',
+    });
+    expect(query('SELECT repository, approved_by FROM approvals ORDER BY id')).toEqual([
+      { repository: NGINX, approved_by: 'alice' },
+      { repository: 'docker.io/library/redis', approved_by: 'alice' },
+    ]);
+    expect(changes()).toHaveLength(2);
+  });
+
+  it('keeps the good lines when one fails, names the failing line and exits 1 (no progress bar off a TTY)', () => {
+    const list = dir.file('list.txt');
+    fs.writeFileSync(list, `nginx@${DA}\nnginx:latest\nBAD REF\nredis@${DB}\n`);
+    const result = cli('approve', '--file', list, '--offline');
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(`approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (no expiry)\n`);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe('line 2: nginx:latest: cannot approve nginx:latest: --offline needs a digest reference (repo@sha256:…)');
+    expect(lines[1]).toMatch(/^line 3: BAD REF: invalid image reference "BAD REF": /);
+    expect(lines.slice(2)).toEqual(['approved 2, failed 2', '']);
+    expect(result.stderr).not.toContain('\r');
+    expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
+  });
+
+  it('exits 1 when the list cannot be read, storing nothing', () => {
+    const result = cli('approve', '--file', dir.file('missing.txt'), '--offline');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^error: cannot read .*missing\.txt: ENOENT/);
+    expect(approvals()).toEqual([]);
+  });
+
+  it('exits 2 before reading the list when a registry flag is invalid and --offline is not given', () => {
+    const list = dir.file('list.txt');
+    fs.writeFileSync(list, `nginx@${DA}\n`);
+    const result = cli('approve', '--file', list, '--insecure-registry', 'http://lab.internal');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('error: insecure registry must be HOST or HOST:PORT, got "http://lab.internal"\n');
+    expect(approvals()).toEqual([]);
+  });
+});
+
+describe('revoke', () => {
+  it('revokes the current approval, records who and why, and warns about the API server cache', () => {
+    cli('approve', `nginx:1.25@${DA}`, '--offline');
+    expect(cli('revoke', `nginx@${DA}`, '--reason', 'CVE-2024-1', '--by', 'bob')).toEqual({
+      status: 0,
+      stdout: `revoked ${NGINX}@${DA}\n`,
+      stderr: CACHE_WARNING,
+    });
+    expect(approvals()).toEqual([
+      { repository: NGINX, digest: DA, tag: '1.25', approved_by: 'tester', reason: null, expires_at: null, revoked_by: 'bob', revoke_reason: 'CVE-2024-1' },
+    ]);
+    expect(changes()[1]).toEqual({
+      actor: 'bob',
+      action: 'revoke',
+      subject: `${NGINX}@${DA}`,
+      details: JSON.stringify({ approvalId: 1, reason: 'CVE-2024-1' }),
+    });
+  });
+
+  it('names the namespaces admitted with the digest in the last 24 h', async () => {
+    cli('approve', `nginx@${DA}`, '--offline');
+    await recordAdmissions([
+      [Date.now() - 3_600_000, 'prod', `nginx@${DA}`],
+      [Date.now() - 60_000, 'payments', `docker.io/library/nginx:1.25@${DA}`],
+      [Date.now() - 2 * 86_400_000, 'long-ago', `nginx@${DA}`],
+    ]);
+    const result = cli('revoke', `nginx:1.25@${DA}`);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      CACHE_WARNING +
+        'warning: admitted in the last 24 h in namespaces payments, prod: updates of their running pods using this digest (labels, finalizer removal) will be denied until the pods are replaced\n',
+    );
+  });
+
+  it('re-approving a revoked digest makes it active again', () => {
+    cli('approve', `nginx@${DA}`, '--offline');
+    cli('revoke', `nginx@${DA}`);
+    expect(cli('approve', `nginx@${DA}`, '--offline').status).toBe(0);
+    expect(JSON.parse(cli('approvals', '--json').stdout)).toEqual([expect.objectContaining({ digest: DA, status: 'active' })]);
+    expect(query('SELECT count(*) AS n FROM approvals')).toEqual([{ n: 2 }]);
+  });
+
+  it.each([
+    ['never approved', [], `error: no approval of ${NGINX}@${DA} to revoke\n`],
+    ['already revoked', [['approve', `nginx@${DA}`, '--offline'], ['revoke', `nginx@${DA}`]], `error: no unrevoked approval of ${NGINX}@${DA} to revoke\n`],
+  ])('exits 1 when the digest is %s, changing nothing', (_name, setup, stderr) => {
+    for (const args of setup) cli(...args);
+    const before = { approvals: approvals(), changes: changes() };
+    expect(cli('revoke', `nginx@${DA}`)).toEqual({ status: 1, stdout: '', stderr });
+    expect({ approvals: approvals(), changes: changes() }).toEqual(before);
+  });
+
+  it.each([
+    ['a tag-only reference with an invalid registry flag', ['nginx:1.25', '--insecure-registry', 'http://lab.internal'], /^error: insecure registry must be HOST or HOST:PORT/],
+    ['an unparseable reference', ['nginx@sha256:xyz'], /^error: invalid image reference "nginx@sha256:xyz": /],
+  ])('exits 2 on %s', (_name, args, stderr) => {
+    cli('approve', `nginx@${DA}`, '--offline');
+    const result = cli('revoke', ...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(stderr);
+    expect(query('SELECT revoked_at FROM approvals')).toEqual([{ revoked_at: null }]);
+  });
+});
+
+describe('approvals', () => {
+  beforeEach(() => {
+    cli('approve', `nginx:1.25@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
+    cli('approve', `corp.example/app@${DB}`, '--offline');
+    cli('revoke', `corp.example/app@${DB}`, '--reason', 'bad', '--by', 'bob');
+  });
+
+  it('prints current approvals as JSON (SPEC §7 shape)', () => {
+    const result = cli('approvals', '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        repository: NGINX,
+        digest: DA,
+        tag: '1.25',
+        approvedBy: 'alice',
+        approvedAt: expect.stringMatching(ISO),
+        reason: 'vetted',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        revokedAt: null,
+        revokedBy: null,
+        revokeReason: null,
+        imageCreatedAt: null,
+        status: 'active',
+      },
+    ]);
+  });
+
+  it('includes revoked approvals with --all', () => {
+    const listed = JSON.parse(cli('approvals', '--all', '--json').stdout) as { repository: string; status: string; revokedBy: string | null; revokedAt: string | null }[];
+    expect(listed.map((a) => [a.repository, a.status, a.revokedBy])).toEqual([
+      ['corp.example/app', 'revoked', 'bob'],
+      [NGINX, 'active', null],
+    ]);
+    expect(listed[0]?.revokedAt).toMatch(ISO);
+  });
+
+  it('filters by repository glob', () => {
+    const listed = JSON.parse(cli('approvals', '--all', '--json', '--repository', 'corp.example/*').stdout) as { repository: string }[];
+    expect(listed.map((a) => a.repository)).toEqual(['corp.example/app']);
+  });
+
+  it('prints a table by default', () => {
+    const result = cli('approvals', '--all');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^REPOSITORY\s+DIGEST\s+TAG\s+STATUS\s+APPROVED\s+BY\s+EXPIRES\s+REASON$/);
+    expect(lines[1]).toMatch(new RegExp(`^corp\\.example/app\\s+${DB}\\s+-\\s+revoked\\s+\\S+\\s+tester\\s+never\\s+revoked by bob: bad$`));
+    expect(lines[2]).toMatch(new RegExp(`^${NGINX}\\s+${DA}\\s+1\\.25\\s+active\\s+\\S+\\s+alice\\s+2030-01-01T00:00:00\\.000Z\\s+vetted$`));
+    expect(lines).toHaveLength(3);
+  });
+
+  it('prints an empty array for an empty store', () => {
+    fs.rmSync(dbPath);
+    expect(cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
+  });
+});
+
+/** Records admitted decisions through the server's own audit writer, for the revoke warning. */
+async function recordAdmissions(admissions: readonly [number, string, string][]): Promise<void> {
+  const db = openStore(dbPath, { migrate: 'apply' });
+  try {
+    const writer = createAuditWriter(db);
+    for (const [time, namespace, image] of admissions) {
+      await writer.append(decisionRecord({ time, namespace, images: [{ image, repository: NGINX, digest: DA, allowed: true, reasons: [] }] }));
+    }
+    await writer.close();
+  } finally {
+    db.close();
+  }
+}

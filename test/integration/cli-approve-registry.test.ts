@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { Command, CommanderError } from 'commander';
+import { createApproveCommand } from '../../src/cli/commands/approve';
+import { createRevokeCommand } from '../../src/cli/commands/revoke';
+import { createCliContext } from '../../src/cli/context';
+import type { ImageRef } from '../../src/core/types';
+import { AppError, EXIT_USAGE, RegistryError } from '../../src/errors';
+import type { RegistryLookup, ResolvedImage } from '../../src/registry/types';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// `approve` and `revoke` with a registry client plugged in (the factory the registry engineer wires in
+// src/cli/main.ts), and the `--file` progress bar on a terminal. Run in-process with a fake lookup, so
+// the registry's answers are exact; the real client is tested against a real registry elsewhere.
+
+const NGINX = 'docker.io/library/nginx';
+const DA = `sha256:${'a'.repeat(64)}`;
+const DB = `sha256:${'b'.repeat(64)}`;
+const BUILT = Date.UTC(2025, 4, 1, 12);
+
+class Capture extends Writable {
+  text = '';
+  constructor(readonly isTTY: boolean) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let dir: TempDir;
+let dbPath: string;
+
+beforeEach(() => {
+  dir = makeTempDir('cli-approve-registry-');
+  dbPath = dir.file('store.db');
+});
+
+afterEach(() => {
+  dir.cleanup();
+});
+
+/** Answers from a table keyed by the reference as typed; records what it was asked. */
+function fakeRegistry(answers: Readonly<Record<string, ResolvedImage | RegistryError>>): RegistryLookup & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    resolve: async (ref: ImageRef) => {
+      asked.push(ref.original);
+      const answer = answers[ref.original];
+      if (answer === undefined) throw new RegistryError(`${ref.original}: manifest unknown (404)`);
+      if (answer instanceof RegistryError) throw answer;
+      return answer;
+    },
+  };
+}
+
+function resolved(digest: string, tag: string | null, platforms: readonly string[] = []): ResolvedImage {
+  return { repository: NGINX, digest, tag, mediaType: 'application/vnd.oci.image.index.v1+json', platforms, createdAt: BUILT };
+}
+
+async function run(registry: RegistryLookup, args: readonly string[], tty = false) {
+  const stdout = new Capture(false);
+  const stderr = new Capture(tty);
+  const program = new Command('image-reviewer').exitOverride().configureOutput({
+    writeOut: (s) => void stdout.write(s),
+    writeErr: (s) => void stderr.write(s),
+  });
+  const ctx = createCliContext({ stdout, stderr, env: { IMAGE_REVIEWER_ACTOR: 'tester' } }, () => dbPath);
+  createApproveCommand(registry)(program, ctx);
+  createRevokeCommand(registry)(program, ctx);
+  program.commands.forEach((c) => c.exitOverride());
+  let status = 0;
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    status = ctx.exitCode();
+  } catch (err) {
+    if (err instanceof AppError) {
+      stderr.write(`error: ${err.message}\n`);
+      status = err.exitCode;
+    } else if (err instanceof CommanderError) {
+      status = EXIT_USAGE;
+    } else {
+      throw err;
+    }
+  }
+  return { status, stdout: stdout.text, stderr: stderr.text };
+}
+
+function query(sql: string): unknown[] {
+  if (!fs.existsSync(dbPath)) return [];
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('approve with a registry client', () => {
+  it('resolves a tag to its digest and records the tag and build time', async () => {
+    const registry = fakeRegistry({ 'nginx:1.25': resolved(DA, '1.25', ['linux/amd64', 'linux/arm64']) });
+    expect(await run(registry, ['approve', 'nginx:1.25', '--expires', '2030-01-01'])).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (tag 1.25, expires 2030-01-01T00:00:00.000Z, built 2025-05-01T12:00:00.000Z, platforms linux/amd64, linux/arm64)\n`,
+      stderr: '',
+    });
+    expect(query('SELECT repository, digest, tag, image_created_at FROM approvals')).toEqual([
+      { repository: NGINX, digest: DA, tag: '1.25', image_created_at: BUILT },
+    ]);
+  });
+
+  it('checks that a digest reference exists in the registry', async () => {
+    const registry = fakeRegistry({ [`nginx@${DA}`]: resolved(DA, null) });
+    const result = await run(registry, ['approve', `nginx@${DA}`]);
+    expect(result).toEqual({ status: 0, stdout: `approved ${NGINX}@${DA} (no expiry, built 2025-05-01T12:00:00.000Z)\n`, stderr: '' });
+    expect(registry.asked).toEqual([`nginx@${DA}`]);
+  });
+
+  it('does not ask the registry with --offline', async () => {
+    const registry = fakeRegistry({});
+    expect((await run(registry, ['approve', `nginx@${DA}`, '--offline'])).status).toBe(0);
+    expect(registry.asked).toEqual([]);
+  });
+
+  it.each([
+    ['the registry does not know the reference', {}, `nginx@${DA}`, `error: nginx@${DA}: manifest unknown (404)\n`],
+    [
+      'the registry serves another digest for name:tag@digest',
+      { [`nginx:1.25@${DA}`]: resolved(DB, '1.25') },
+      `nginx:1.25@${DA}`,
+      `error: nginx:1.25@${DA}: the registry serves ${DB}, not ${DA}\n`,
+    ],
+  ])('exits 1 when %s, storing nothing', async (_name, answers, ref, stderr) => {
+    expect(await run(fakeRegistry(answers), ['approve', ref])).toEqual({ status: 1, stdout: '', stderr });
+    expect(query('SELECT * FROM approvals')).toEqual([]);
+  });
+});
+
+describe('approve --file on a terminal', () => {
+  it('draws a progress bar on stderr and clears it before each failure and the summary', async () => {
+    const list = dir.file('list.txt');
+    fs.writeFileSync(list, `nginx:1.25\nnginx:missing\n`);
+    const registry = fakeRegistry({ 'nginx:1.25': resolved(DA, '1.25') });
+    const result = await run(registry, ['approve', '--file', list], true);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(`approved ${NGINX}@${DA} (tag 1.25, no expiry, built 2025-05-01T12:00:00.000Z)\n`);
+    expect(result.stderr).toBe(
+      `\r[${'.'.repeat(30)}] 0/2` +
+        `\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2` +
+        '\r\x1b[2K' +
+        'line 2: nginx:missing: nginx:missing: manifest unknown (404)\n' +
+        '\r\x1b[2K' +
+        'approved 1, failed 1\n',
+    );
+  });
+});
+
+describe('revoke with a registry client', () => {
+  it('resolves a tag reference to the digest to revoke', async () => {
+    const registry = fakeRegistry({ 'nginx:1.25': resolved(DA, '1.25') });
+    await run(registry, ['approve', `nginx@${DA}`, '--offline']);
+    const result = await run(registry, ['revoke', 'nginx:1.25', '--reason', 'CVE']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`revoked ${NGINX}@${DA}\n`);
+    expect(query('SELECT revoked_by, revoke_reason FROM approvals')).toEqual([{ revoked_by: 'tester', revoke_reason: 'CVE' }]);
+  });
+
+  it('does not ask the registry for a digest reference', async () => {
+    const registry = fakeRegistry({});
+    await run(registry, ['approve', `nginx@${DA}`, '--offline']);
+    expect((await run(registry, ['revoke', `nginx:1.25@${DA}`])).status).toBe(0);
+    expect(registry.asked).toEqual([]);
+  });
+});

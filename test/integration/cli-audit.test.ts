@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { createAuditWriter } from '../../src/store/audit-log';
+import { openStore } from '../../src/store/open-database';
+import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const HOUR = 3_600_000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+describe('image-reviewer audit (built CLI)', () => {
+  let tmp: TempDir;
+  let dbFile: string;
+  const now = Date.now();
+  const cli = (...args: string[]): Run => {
+    const r = spawnSync(process.execPath, [CLI, '--db', dbFile, ...args], { encoding: 'utf8', env: { ...process.env } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  beforeEach(async () => {
+    tmp = makeTempDir();
+    dbFile = tmp.file('store.db');
+    const db = openStore(dbFile, { migrate: 'apply' });
+    try {
+      const writer = createAuditWriter(db);
+      await writer.append(decisionRecord({ time: now - 3 * HOUR }));
+      await writer.append(deniedRecord({ time: now - 2 * HOUR, namespace: 'dev' }));
+      await writer.append(
+        deniedRecord({ time: now - 30 * 60_000, allowed: true, breakGlass: true, ticket: 'INC-7', overridden: 'not-approved' }),
+      );
+    } finally {
+      db.close();
+    }
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('prints a table, newest first, by default', () => {
+    const r = cli('audit');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 6))).toEqual([
+      ['3', new Date(now - 30 * 60_000).toISOString(), 'prod', 'allowed', 'enforce', 'INC-7'],
+      ['2', new Date(now - 2 * HOUR).toISOString(), 'dev', 'denied', 'enforce', '-'],
+      ['1', new Date(now - 3 * HOUR).toISOString(), 'prod', 'allowed', 'enforce', '-'],
+    ]);
+  });
+
+  it('prints NDJSON in the SPEC §7 shape with --json', () => {
+    const r = cli('audit', '--json', '--namespace', 'dev');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      id: 2,
+      time: new Date(now - 2 * HOUR).toISOString(),
+      namespace: 'dev',
+      allowed: false,
+      mode: 'enforce',
+      breakGlass: false,
+      ticket: null,
+      reason: `registry.corp.example/web/app@${DIGEST_B}: not approved; no scan`,
+      overridden: null,
+      policyHash: 'f'.repeat(64),
+      user: null,
+      latencyUs: 250,
+      images: [
+        {
+          image: `registry.corp.example/web/app@${DIGEST_B}`,
+          repository: 'registry.corp.example/web/app',
+          digest: DIGEST_B,
+          allowed: false,
+          reasons: ['not-approved', 'scan-missing'],
+        },
+      ],
+    });
+  });
+
+  it('prints a header and one CSV line per decision with --csv', () => {
+    const r = cli('audit', '--csv', '--break-glass');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.trimEnd().split('\r\n')).toEqual([
+      'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs',
+      `3,${new Date(now - 30 * 60_000).toISOString()},prod,true,enforce,true,INC-7,not-approved scan-missing,` +
+        `registry.corp.example/web/app@${DIGEST_B},registry.corp.example/web/app@${DIGEST_B}: not approved; no scan,` +
+        `${'f'.repeat(64)},,250`,
+    ]);
+  });
+
+  it.each<[string[], number[]]>([
+    [['--decision', 'denied'], [2]],
+    [['--decision', 'allowed'], [3, 1]],
+    [['--reason', 'scan-missing'], [3, 2]],
+    [['--break-glass'], [3]],
+    [['--image', 'registry.corp.example/payments/*'], [1]],
+    [['--since', '1h'], [3]],
+    [['--until', '1h', '--since', '150m'], [2]],
+    [['--since', new Date(now - 2 * HOUR).toISOString()], [3, 2]],
+    [['--limit', '2'], [3, 2]],
+    [['--namespace', 'nope'], []],
+  ])('filters: audit %j', (args, ids) => {
+    const r = cli('audit', '--json', ...args);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    expect(lines.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual(ids);
+  });
+
+  it.each<[string[], string]>([
+    [['--decision', 'maybe'], 'error: --decision must be allowed or denied, not "maybe"'],
+    [['--reason', 'nope'], 'error: --reason "nope" is not a reason code (one of: invalid-reference, '],
+    [['--limit', '-1'], 'error: --limit must be a positive integer, not "-1"'],
+    [['--limit', '0'], 'error: --limit must be a positive integer, not "0"'],
+    [['--since', 'yesterday'], 'error: --since: invalid time "yesterday"'],
+    [['--json', '--csv'], 'error: --json and --csv cannot be combined'],
+  ])('refuses audit %j with exit 2 and one line on stderr', (args, message) => {
+    const r = cli('audit', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(r.stderr.startsWith(message)).toBe(true);
+  });
+
+  it('prints stats as a table and as JSON, with --since', () => {
+    const table = cli('audit', 'stats');
+    expect(table).toMatchObject({ code: 0, stderr: '' });
+    expect(table.stdout).toMatch(/^all decisions\n\nDECISIONS\s+ALLOWED\s+DENIED\s+BREAK-GLASS\n3\s+2\s+1\s+1\n/);
+    const json = cli('audit', 'stats', '--since', '150m', '--json');
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(json.stdout)).toEqual({
+      since: expect.stringMatching(/Z$/),
+      total: 2,
+      allowed: 1,
+      denied: 1,
+      breakGlass: 1,
+      byMode: [{ mode: 'enforce', count: 2 }],
+      byNamespace: [
+        { namespace: 'dev', allowed: 0, denied: 1 },
+        { namespace: 'prod', allowed: 1, denied: 0 },
+      ],
+      byReason: [
+        { reason: 'not-approved', count: 2 },
+        { reason: 'scan-missing', count: 2 },
+      ],
+    });
+    expect(cli('audit', 'stats', '--since', 'soon')).toMatchObject({ code: 2, stdout: '' });
+  });
+
+  it('verifies the chain, and names the first bad row after tampering', () => {
+    expect(cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
+    const db = new Database(dbFile);
+    db.prepare('UPDATE decisions SET allowed = 1 WHERE id = 2').run();
+    db.close();
+    expect(cli('audit', 'verify')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'audit chain broken at decision 2: its hash does not match its contents ' +
+        '(the decision, its images or its policy were edited)\n',
+    });
+  });
+
+  it('says so when nothing matches', () => {
+    expect(cli('audit', '--namespace', 'nope')).toEqual({ code: 0, stdout: 'no matching decisions\n', stderr: '' });
+  });
+});

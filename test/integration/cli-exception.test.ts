@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// `exception add|list|remove` as users run them: the built CLI against a real store (SPEC §7).
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let dir: TempDir;
+let dbPath: string;
+
+beforeEach(() => {
+  dir = makeTempDir('cli-exception-');
+  dbPath = dir.file('store.db');
+});
+
+afterEach(() => {
+  dir.cleanup();
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
+  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function query(sql: string): unknown[] {
+  if (!fs.existsSync(dbPath)) return [];
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+const exceptions = (): unknown[] =>
+  query('SELECT id, vuln_id, repository, expires_at, reason, created_by, removed_by FROM cve_exceptions ORDER BY id');
+const changes = (): unknown[] => query('SELECT actor, action, subject, details FROM change_log ORDER BY id');
+
+describe('exception add', () => {
+  it('adds an exception for a repository glob, prints its id and logs the change', () => {
+    expect(
+      cli('exception', 'add', 'CVE-2024-1234', '--repository', 'docker.io/library/*', '--expires', '2030-06-01', '--reason', 'no fix yet', '--by', 'alice'),
+    ).toEqual({
+      status: 0,
+      stdout: 'added exception 1: CVE-2024-1234 for docker.io/library/*, expires 2030-06-01T00:00:00.000Z\n',
+      stderr: '',
+    });
+    const expiresAt = Date.UTC(2030, 5, 1);
+    expect(exceptions()).toEqual([
+      { id: 1, vuln_id: 'CVE-2024-1234', repository: 'docker.io/library/*', expires_at: expiresAt, reason: 'no fix yet', created_by: 'alice', removed_by: null },
+    ]);
+    expect(changes()).toEqual([
+      {
+        actor: 'alice',
+        action: 'exception-add',
+        subject: 'exception:1',
+        details: JSON.stringify({ vulnerabilityId: 'CVE-2024-1234', repository: 'docker.io/library/*', expiresAt, reason: 'no fix yet' }),
+      },
+    ]);
+  });
+
+  it('applies to every repository without --repository and accepts a relative expiry', () => {
+    const result = cli('exception', 'add', 'GHSA-jfh8-c2jp-5v3q', '--expires', '30d', '--reason', 'not reachable');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^added exception 1: GHSA-jfh8-c2jp-5v3q for every repository, expires \S+Z\n$/);
+    expect(query('SELECT repository, created_by FROM cve_exceptions')).toEqual([{ repository: null, created_by: 'tester' }]);
+  });
+
+  it.each([
+    ['a missing --expires', ['CVE-1', '--reason', 'r'], /^error: required option '--expires <when>' not specified/],
+    ['a missing --reason', ['CVE-1', '--expires', '1d'], /^error: required option '--reason <text>' not specified/],
+    ['an empty --reason', ['CVE-1', '--expires', '1d', '--reason', ' '], /^error: --reason must not be empty\n$/],
+    ['an invalid --expires', ['CVE-1', '--expires', 'later', '--reason', 'r'], /^error: --expires: invalid time "later"/],
+    ['an --expires in the past', ['CVE-1', '--expires', '2001-01-01', '--reason', 'r'], /^error: --expires: expiry "2001-01-01" is not in the future\n$/],
+    ['a vulnerability ID with spaces', ['CVE 1', '--expires', '1d', '--reason', 'r'], /^error: invalid vulnerability ID "CVE 1": expected 1–128 characters without spaces/],
+    ['an empty vulnerability ID', ['', '--expires', '1d', '--reason', 'r'], /^error: invalid vulnerability ID "": /],
+    ['a vulnerability ID over 128 characters', ['X'.repeat(129), '--expires', '1d', '--reason', 'r'], /^error: invalid vulnerability ID "X{40}": /],
+    ['an empty --repository', ['CVE-1', '--repository', '', '--expires', '1d', '--reason', 'r'], /^error: --repository must not be empty\n$/],
+    ['no vulnerability ID', ['--expires', '1d', '--reason', 'r'], /^error: missing required argument 'vuln-id'/],
+  ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
+    const result = cli('exception', 'add', ...args);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(stderr);
+    expect(exceptions()).toEqual([]);
+    expect(changes()).toEqual([]);
+  });
+});
+
+describe('exception list', () => {
+  beforeEach(() => {
+    cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one', '--by', 'alice');
+    cli('exception', 'add', 'CVE-2', '--repository', 'corp.example/*', '--expires', '2031-01-01', '--reason', 'two');
+    cli('exception', 'remove', '1', '--by', 'bob');
+  });
+
+  it('lists active exceptions as JSON', () => {
+    const result = cli('exception', 'list', '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([
+      {
+        id: 2,
+        vulnerabilityId: 'CVE-2',
+        repository: 'corp.example/*',
+        expiresAt: '2031-01-01T00:00:00.000Z',
+        reason: 'two',
+        createdBy: 'tester',
+        createdAt: expect.stringMatching(ISO),
+        removedAt: null,
+        removedBy: null,
+        status: 'active',
+      },
+    ]);
+  });
+
+  it('includes removed ones with --all', () => {
+    const listed = JSON.parse(cli('exception', 'list', '--all', '--json').stdout) as { id: number; status: string; removedBy: string | null }[];
+    expect(listed.map((e) => [e.id, e.status, e.removedBy])).toEqual([
+      [1, 'removed', 'bob'],
+      [2, 'active', null],
+    ]);
+  });
+
+  it('prints a table by default', () => {
+    const lines = cli('exception', 'list', '--all').stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+VULNERABILITY\s+REPOSITORY\s+STATUS\s+EXPIRES\s+BY\s+REASON$/);
+    expect(lines[1]).toMatch(/^1\s+CVE-1\s+\*\s+removed\s+2030-01-01T00:00:00\.000Z\s+alice\s+one$/);
+    expect(lines[2]).toMatch(/^2\s+CVE-2\s+corp\.example\/\*\s+active\s+2031-01-01T00:00:00\.000Z\s+tester\s+two$/);
+  });
+});
+
+describe('exception remove', () => {
+  beforeEach(() => {
+    cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one');
+  });
+
+  it('marks the exception removed and logs the change', () => {
+    expect(cli('exception', 'remove', '1', '--by', 'bob')).toEqual({
+      status: 0,
+      stdout: 'removed exception 1: CVE-1 for every repository\n',
+      stderr: '',
+    });
+    expect(query('SELECT removed_by FROM cve_exceptions')).toEqual([{ removed_by: 'bob' }]);
+    expect(changes()[1]).toEqual({
+      actor: 'bob',
+      action: 'exception-remove',
+      subject: 'exception:1',
+      details: JSON.stringify({ vulnerabilityId: 'CVE-1', repository: null }),
+    });
+  });
+
+  it.each([
+    ['an unknown id', ['7'], 1, 'error: no exception 7\n'],
+    ['a non-numeric id', ['CVE-1'], 2, 'error: invalid exception id "CVE-1": expected a positive integer\n'],
+    ['id 0', ['0'], 2, 'error: invalid exception id "0": expected a positive integer\n'],
+  ])('fails on %s, changing nothing', (_name, args, status, stderr) => {
+    const before = { exceptions: exceptions(), changes: changes() };
+    expect(cli('exception', 'remove', ...args)).toEqual({ status, stdout: '', stderr });
+    expect({ exceptions: exceptions(), changes: changes() }).toEqual(before);
+  });
+
+  it('exits 1 when the exception is already removed', () => {
+    cli('exception', 'remove', '1', '--by', 'bob');
+    const before = changes();
+    expect(cli('exception', 'remove', '1')).toEqual({ status: 1, stdout: '', stderr: 'error: exception 1 was already removed by bob\n' });
+    expect(changes()).toEqual(before);
+  });
+});

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+
+describe('image-reviewer migrate (built CLI)', () => {
+  let tmp: TempDir;
+  let dbFile: string;
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, '--db', dbFile, ...args], { encoding: 'utf8' });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  beforeEach(() => {
+    tmp = makeTempDir();
+    dbFile = tmp.file('data', 'store.db');
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('creates and migrates a new store, then finds it up to date', () => {
+    expect(cli('migrate')).toEqual({
+      code: 0,
+      stdout: 'applied 0001_initial.sql\nstore is now at schema version 1\n',
+      stderr: '',
+    });
+    expect(cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 1)\n', stderr: '' });
+    const db = new Database(dbFile, { readonly: true });
+    try {
+      expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+        { version: 1, name: '0001_initial.sql' },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses a store newer than this image-reviewer with exit 1 and one line', () => {
+    expect(cli('migrate').code).toBe(0);
+    const db = new Database(dbFile);
+    db.prepare("INSERT INTO schema_migrations VALUES (2, '0002_future.sql', 'x', 0)").run();
+    db.close();
+    expect(cli('migrate')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: store schema version 2 is newer than this image-reviewer (knows 1): upgrade image-reviewer ' +
+        '(unknown migrations: 0002_future.sql)\n',
+    });
+    // Every command that opens the store refuses it the same way.
+    expect(cli('audit')).toMatchObject({ code: 1, stdout: '' });
+  });
+
+  it('refuses a store whose applied migration differs from the file', () => {
+    expect(cli('migrate').code).toBe(0);
+    const db = new Database(dbFile);
+    db.prepare("UPDATE schema_migrations SET checksum = 'edited'").run();
+    db.close();
+    const r = cli('migrate');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "error: applied migration 0001_initial.sql was edited (checksum differs from the store's record): " +
+        'restore the original file and put changes in a new migration\n',
+    );
+  });
+
+  it('refuses a file that is not a SQLite database', () => {
+    fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+    fs.writeFileSync(dbFile, 'not sqlite '.repeat(100));
+    expect(cli('migrate')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${dbFile} is not an image-reviewer store (not a SQLite database)\n`,
+    });
+  });
+});

@@ -1,0 +1,223 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// `scan import` and `scan show` with real Trivy and Grype reports (test/fixtures), against a real store.
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const FIXTURES = path.resolve(__dirname, '../fixtures');
+const TRIVY_ALPINE = path.join(FIXTURES, 'trivy/docs-alpine-latest.json');
+const TRIVY_ALPINE_39 = path.join(FIXTURES, 'trivy/alpine-39.json');
+const TRIVY_MULTI = path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json');
+const GRYPE_BUSYBOX = path.join(FIXTURES, 'grype/defectdojo-busybox-1.32.1-epss.json');
+const GRYPE_NO_DIGEST = path.join(FIXTURES, 'grype/grype-presenter-image.json');
+const ALPINE_DIGEST = 'sha256:1e42bbe2508154c9126d48c2b8a75420c3544343bf86fd041fb7527e017a4b4a';
+const BUSYBOX_DIGEST = 'sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7';
+const DC = `sha256:${'c'.repeat(64)}`;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+let dir: TempDir;
+let dbPath: string;
+
+beforeEach(() => {
+  dir = makeTempDir('cli-scan-');
+  dbPath = dir.file('store.db');
+});
+
+afterEach(() => {
+  dir.cleanup();
+});
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
+  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function query(sql: string): unknown[] {
+  if (!fs.existsSync(dbPath)) return [];
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+function storeCounts(): Record<string, unknown> {
+  const n = (table: string): unknown => (query(`SELECT count(*) AS n FROM ${table}`)[0] as { n: number } | undefined)?.n ?? 0;
+  return { scans: n('scans'), targets: n('scan_targets'), findings: n('findings'), changes: n('change_log') };
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('scan import', () => {
+  it('imports a Trivy report for the registry digest it names, dated by the scanner', () => {
+    expect(cli('scan', 'import', TRIVY_ALPINE, '--by', 'alice')).toEqual({
+      status: 0,
+      stdout: `imported trivy scan of docker.io/library/alpine@${ALPINE_DIGEST} (scanned 2024-12-26T16:28:15.943Z): CRITICAL 0, HIGH 0, MEDIUM 0, LOW 2, UNKNOWN 0\n`,
+      stderr: '',
+    });
+    expect(
+      query('SELECT scanner, scanned_at, scanned_at_source, imported_by, report_sha256, critical, high, medium, low, unknown FROM scans'),
+    ).toEqual([
+      {
+        scanner: 'trivy',
+        scanned_at: Date.parse('2024-12-26T16:28:15.943Z'),
+        scanned_at_source: 'report',
+        imported_by: 'alice',
+        report_sha256: sha256(TRIVY_ALPINE),
+        critical: 0,
+        high: 0,
+        medium: 0,
+        low: 2,
+        unknown: 0,
+      },
+    ]);
+    expect(query('SELECT digest, scan_id, repository FROM scan_targets')).toEqual([
+      { digest: ALPINE_DIGEST, scan_id: 1, repository: 'docker.io/library/alpine' },
+    ]);
+    expect(query('SELECT count(*) AS n FROM findings')).toEqual([{ n: 2 }]);
+    expect(query('SELECT actor, action, subject FROM change_log')).toEqual([{ actor: 'alice', action: 'scan-import', subject: 'scan:1' }]);
+  });
+
+  it('imports a Grype report (format detected) for its source.target.repoDigests', () => {
+    expect(cli('scan', 'import', GRYPE_BUSYBOX)).toEqual({
+      status: 0,
+      stdout: `imported grype scan of docker.io/library/busybox@${BUSYBOX_DIGEST} (scanned 2025-06-19T11:43:35.523Z): CRITICAL 1, HIGH 10, MEDIUM 2, LOW 2, UNKNOWN 0\n`,
+      stderr: '',
+    });
+    expect(storeCounts()).toEqual({ scans: 1, targets: 1, findings: 15, changes: 1 });
+  });
+
+  it('applies a report to every digest it names, dated by import time when the report has none', () => {
+    const result = cli('scan', 'import', TRIVY_MULTI, '--format', 'trivy');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^imported trivy scan of ghcr\\.io/example/api@sha256:(a1){32}, ghcr\\.io/example/api@sha256:(b2){32} \\(undated report: dated by import time \\S+\\): CRITICAL 0, HIGH 1, MEDIUM 0, LOW 0, UNKNOWN 0\\n$`,
+      ),
+    );
+    expect(query('SELECT scanned_at_source FROM scans')).toEqual([{ scanned_at_source: 'import' }]);
+    expect(storeCounts()).toMatchObject({ scans: 1, targets: 2 });
+  });
+
+  it('needs --image when the report names no registry digest, and then uses it', () => {
+    const refused = cli('scan', 'import', TRIVY_ALPINE_39);
+    expect(refused).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: `error: ${TRIVY_ALPINE_39} names no registry digest (Trivy Metadata.RepoDigests / Grype source.target.repoDigests): pass --image repo@sha256:…\n`,
+    });
+    expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
+    expect(cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images:alpine-39@${DC}`)).toEqual({
+      status: 0,
+      stdout: `imported trivy scan of ghcr.io/aquasecurity/trivy-test-images@${DC} (scanned 2021-08-25T12:20:30.000Z): CRITICAL 2, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0\n`,
+      stderr: '',
+    });
+  });
+
+  it('refuses a Grype report without repoDigests unless --image is given', () => {
+    expect(cli('scan', 'import', GRYPE_NO_DIGEST).status).toBe(1);
+    expect(cli('scan', 'import', GRYPE_NO_DIGEST, '--image', `registry.corp.example/app@${DC}`).status).toBe(0);
+    expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/app' }]);
+  });
+
+  it('lets --image replace the digests the report names, with a warning when it is not among them', () => {
+    const result = cli('scan', 'import', TRIVY_ALPINE, '--image', `registry.corp.example/alpine@${DC}`);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      `warning: --image ${DC} is not among the digests the report names (docker.io/library/alpine@${ALPINE_DIGEST}); recording --image\n`,
+    );
+    expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/alpine' }]);
+  });
+
+  it.each([
+    ['a missing file', () => [dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
+    ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],
+    ['a JSON file that is no report', () => [write('other.json', '{"kind":"Pod"}')], 1, /^error: .*other\.json: not a Trivy \(SchemaVersion 2\) or Grype JSON report/],
+    ['a report of the other format than --format', () => [GRYPE_BUSYBOX, '--format', 'trivy'], 1, /^error: .*: not a Trivy report/],
+    ['an unknown --format', () => [TRIVY_ALPINE, '--format', 'snyk'], 2, /^error: --format must be trivy or grype, got "snyk"\n$/],
+    ['an --image without digest', () => [TRIVY_ALPINE_39, '--image', 'alpine:3.9'], 2, /^error: --image needs a digest reference \(repo@sha256:…\), got alpine:3\.9\n$/],
+    ['an unparseable --image', () => [TRIVY_ALPINE_39, '--image', 'Alpine@x'], 2, /^error: --image: invalid image reference "Alpine@x": /],
+    ['a file over the size limit', () => [sparse('huge.json', 256 * 1024 * 1024 + 1)], 1, /^error: .*huge\.json is 268435457 bytes, over the 268435456-byte limit for a scan report\n$/],
+  ])('exits with the documented code on %s, storing nothing', (_name, args, status, stderr) => {
+    const result = cli('scan', 'import', ...args());
+    expect(result.status).toBe(status);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(stderr);
+    expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
+  });
+});
+
+describe('scan show', () => {
+  it('prints the newest scan of a digest as JSON (SPEC §7 shape)', () => {
+    cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images@${DC}`);
+    const result = cli('scan', 'show', `ghcr.io/aquasecurity/trivy-test-images@${DC}`, '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      digest: DC,
+      scanner: 'trivy',
+      scannerVersion: expect.any(String),
+      scannedAt: '2021-08-25T12:20:30.000Z',
+      scannedAtSource: 'report',
+      importedAt: expect.stringMatching(ISO),
+      importedBy: 'tester',
+      repositories: ['ghcr.io/aquasecurity/trivy-test-images'],
+      counts: { CRITICAL: 2, HIGH: 0, MEDIUM: 4, LOW: 0, UNKNOWN: 0 },
+      findings: [
+        { id: 'CVE-2019-14697', package: 'musl', installed: '1.1.20-r4', fixed: '1.1.20-r5', severity: 'CRITICAL' },
+        { id: 'CVE-2019-14697', package: 'musl-utils', installed: '1.1.20-r4', fixed: '1.1.20-r5', severity: 'CRITICAL' },
+        { id: 'CVE-2019-1549', package: 'libcrypto1.1', installed: '1.1.1b-r1', fixed: '1.1.1d-r0', severity: 'MEDIUM' },
+        { id: 'CVE-2019-1549', package: 'libssl1.1', installed: '1.1.1b-r1', fixed: '1.1.1d-r0', severity: 'MEDIUM' },
+        { id: 'CVE-2019-1551', package: 'libcrypto1.1', installed: '1.1.1b-r1', fixed: '1.1.1d-r2', severity: 'MEDIUM' },
+        { id: 'CVE-2019-1551', package: 'libssl1.1', installed: '1.1.1b-r1', fixed: '1.1.1d-r2', severity: 'MEDIUM' },
+      ],
+    });
+  });
+
+  it('chooses the scan that ran last, whatever the import order', () => {
+    cli('scan', 'import', TRIVY_ALPINE, '--image', `alpine@${DC}`);
+    cli('scan', 'import', TRIVY_ALPINE_39, '--image', `alpine@${DC}`);
+    const shown = JSON.parse(cli('scan', 'show', DC, '--json').stdout) as { scannedAt: string };
+    expect(shown.scannedAt).toBe('2024-12-26T16:28:15.943Z');
+  });
+
+  it('prints counts and a findings table by default', () => {
+    cli('scan', 'import', TRIVY_ALPINE);
+    const result = cli('scan', 'show', `alpine@${ALPINE_DIGEST}`);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    // This report names no scanner version, so none is printed.
+    expect(lines[0]).toBe(`${ALPINE_DIGEST}: trivy scan of 2024-12-26T16:28:15.943Z`);
+    expect(lines[1]).toBe('CRITICAL 0, HIGH 0, MEDIUM 0, LOW 2, UNKNOWN 0');
+    expect(lines[2]).toBe('');
+    expect(lines[3]).toMatch(/^ID\s+PACKAGE\s+INSTALLED\s+FIXED\s+SEVERITY$/);
+    expect(lines.slice(4)).toHaveLength(2);
+    expect(lines.slice(4).every((l) => l.endsWith('LOW'))).toBe(true);
+  });
+
+  it.each([
+    ['no scan of the digest', [`alpine@${DC}`], 1, `error: no scan of ${DC} (import one with \`image-reviewer scan import\`)\n`],
+    ['a reference without digest', ['alpine:3.9'], 2, 'error: scan show needs a digest reference (repo@sha256:… or sha256:…), got alpine:3.9\n'],
+  ])('exits with the documented code on %s', (_name, args, status, stderr) => {
+    expect(cli('scan', 'show', ...args)).toEqual({ status, stdout: '', stderr });
+  });
+});
+
+function write(name: string, text: string): string {
+  const file = dir.file(name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** A file of `size` bytes that takes no disk space (a hole), to test the size limit cheaply. */
+function sparse(name: string, size: number): string {
+  const file = dir.file(name);
+  fs.writeFileSync(file, '');
+  fs.truncateSync(file, size);
+  return file;
+}

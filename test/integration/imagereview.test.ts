@@ -1,0 +1,297 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { runCli } from '../helpers/run-cli';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// The webhook as the API server uses it: `serve` in its own process on 127.0.0.1, a real SQLite file, the request
+// bodies kube-apiserver really sends, and the audit rows read back through the CLI and the store.
+
+const FIXTURES = path.resolve(__dirname, '../fixtures');
+const APPROVED = `sha256:${'a1'.repeat(32)}`;
+const VULNERABLE = `sha256:${'c3'.repeat(32)}`;
+const UNSCANNED = `sha256:${'e5'.repeat(32)}`;
+
+const POLICY = `
+registries: [localhost:5000]
+tags: require-digest
+scan:
+  required: true
+  maxAgeDays: 3650          # the alpine-39 fixture was scanned in 2021
+  maxFindings: {CRITICAL: 0}
+breakGlass: {enabled: true, namespaces: ["payments", "ops-*"], requireTicket: true}
+defaultMode: enforce
+namespaces:
+  - {match: kube-system, mode: exempt}
+  - {match: "dev-*", mode: dry-run}
+`;
+
+let dir: TempDir;
+let dbPath: string;
+let server: ServeProcess;
+
+beforeAll(async () => {
+  dir = makeTempDir('imagereview-');
+  dbPath = dir.file('data', 'store.db');
+  fs.writeFileSync(dir.file('policy.yaml'), POLICY);
+  const seed = (args: string[]): void => {
+    const result = runCli(dbPath, args);
+    if (result.status !== 0) throw new Error(`seeding failed: ${args.join(' ')}: ${result.stderr}`);
+  };
+  seed(['approve', '--offline', `localhost:5000/team/api:2.4.1@${APPROVED}`, '--reason', 'release 2.4.1']);
+  seed(['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
+  seed(['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  seed(['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  dir?.cleanup();
+});
+
+function imageReview(spec: Record<string, unknown>): Record<string, unknown> {
+  return {
+    kind: 'ImageReview',
+    apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed: false },
+  };
+}
+
+async function post(body: unknown, options: { path?: string; contentType?: string } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${server.baseUrl}${options.path ?? '/imagereview?timeout=30s'}`, {
+    method: 'POST',
+    headers: { 'Content-Type': options.contentType ?? 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function decisionCount(): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM decisions').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function auditRecord(id: string): Record<string, unknown> {
+  const result = runCli(dbPath, ['audit', '--json', '--limit', '1000']);
+  expect(result.status).toBe(0);
+  const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const row = rows.find((r) => String(r.id) === id);
+  if (row === undefined) throw new Error(`decision ${id} is not in the audit trail`);
+  return row;
+}
+
+function decisionIdOf(json: Record<string, unknown>): string {
+  const status = json.status as { auditAnnotations: Record<string, string> };
+  return status.auditAnnotations['decision-id'] ?? '';
+}
+
+describe('POST /imagereview', () => {
+  it('allows an approved, scanned digest sent exactly as kube-apiserver sends it, and records it before answering', async () => {
+    const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/apiserver-pod-create.json'), 'utf8').replace('{{DIGEST}}', APPROVED);
+    const { status, json } = await post(body);
+    expect(status).toBe(200);
+    const id = decisionIdOf(json);
+    expect(json).toEqual({
+      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+      kind: 'ImageReview',
+      status: { allowed: true, reason: '1 image approved', auditAnnotations: { 'decision-id': id } },
+    });
+    expect(auditRecord(id)).toMatchObject({
+      namespace: 'payments',
+      allowed: true,
+      mode: 'enforce',
+      breakGlass: false,
+      ticket: null,
+      images: [
+        { image: `localhost:5000/team/api@${APPROVED}`, repository: 'localhost:5000/team/api', digest: APPROVED, allowed: true, reasons: [] },
+      ],
+    });
+  });
+
+  it('denies a digest over the CRITICAL ceiling and names the offending CVE', async () => {
+    const { status, json } = await post(imageReview({ containers: [{ image: `localhost:5000/team/legacy@${VULNERABLE}` }], namespace: 'payments' }));
+    expect(status).toBe(200);
+    const id = decisionIdOf(json);
+    expect(json.status).toEqual({
+      allowed: false,
+      reason: 'localhost:5000/team/legacy@sha256:c3c3c3c3c3c3…: vulnerabilities (2 CRITICAL > 0 (CVE-2019-14697 ×2))',
+      auditAnnotations: { 'decision-id': id },
+    });
+    expect(auditRecord(id)).toMatchObject({ allowed: false, images: [{ digest: VULNERABLE, allowed: false, reasons: ['vulnerabilities'] }] });
+  });
+
+  it('reports every failing check of every image, not only the first', async () => {
+    const { json } = await post(
+      imageReview({ containers: [{ image: 'nginx:1.27' }, { image: `localhost:5000/team/new@${UNSCANNED}` }], namespace: 'payments' }),
+    );
+    expect(json.status).toMatchObject({
+      allowed: false,
+      reason:
+        'nginx:1.27: registry-not-allowed (docker.io is not an allowed registry), digest-required (tag "1.27" has no digest); ' +
+        'localhost:5000/team/new@sha256:e5e5e5e5e5e5…: not-approved (no approval for localhost:5000/team/new@sha256:e5e5e5e5e5e5…), ' +
+        'scan-missing (no scan of sha256:e5e5e5e5e5e5…)',
+    });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({
+      images: [
+        { image: 'nginx:1.27', repository: 'docker.io/library/nginx', digest: null, reasons: ['registry-not-allowed', 'digest-required'] },
+        { repository: 'localhost:5000/team/new', digest: UNSCANNED, reasons: ['not-approved', 'scan-missing'] },
+      ],
+    });
+  });
+
+  it('allows a pod without containers and still records it', async () => {
+    const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/apiserver-no-containers.json'), 'utf8');
+    const { status, json } = await post(body);
+    expect(status).toBe(200);
+    expect(json.status).toMatchObject({ allowed: true, reason: 'no containers to review' });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({ namespace: 'payments', allowed: true, images: [] });
+  });
+
+  it('records an absent namespace as empty and judges it under defaultMode', async () => {
+    const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/apiserver-no-namespace.json'), 'utf8').replace('{{DIGEST}}', APPROVED);
+    const { json } = await post(body);
+    expect(json.status).toMatchObject({ allowed: true });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({ namespace: '', mode: 'enforce' });
+  });
+
+  it('answers dry-run namespaces allowed, with what would have been denied in the audit annotations', async () => {
+    const { json } = await post(imageReview({ containers: [{ image: 'nginx:1.27' }], namespace: 'dev-alice' }));
+    const wouldDeny = 'nginx:1.27: registry-not-allowed (docker.io is not an allowed registry), digest-required (tag "1.27" has no digest)';
+    expect(json.status).toEqual({
+      allowed: true,
+      reason: `dry-run: would deny: ${wouldDeny}`,
+      auditAnnotations: { 'decision-id': decisionIdOf(json), 'dry-run': 'true', 'overridden-verification-result': wouldDeny },
+    });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, mode: 'dry-run', images: [{ allowed: false }] });
+  });
+
+  it('answers exempt namespaces allowed without checks, still recorded', async () => {
+    const { json } = await post(imageReview({ containers: [{ image: 'nginx:1.27' }], namespace: 'kube-system' }));
+    expect(json.status).toMatchObject({ allowed: true, reason: 'namespace kube-system is exempt' });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({ mode: 'exempt', images: [{ image: 'nginx:1.27', reasons: [] }] });
+  });
+
+  it('honours break-glass with a ticket, flags the audit row and annotates the answer', async () => {
+    const { json } = await post(
+      imageReview({
+        containers: [{ image: `localhost:5000/team/new@${UNSCANNED}` }],
+        annotations: { 'mycluster.image-policy.k8s.io/INC-4711': 'break-glass' },
+        namespace: 'payments',
+      }),
+    );
+    const overridden =
+      'localhost:5000/team/new@sha256:e5e5e5e5e5e5…: not-approved (no approval for localhost:5000/team/new@sha256:e5e5e5e5e5e5…), ' +
+      'scan-missing (no scan of sha256:e5e5e5e5e5e5…)';
+    expect(json.status).toEqual({
+      allowed: true,
+      reason: `break-glass (ticket INC-4711): allowed despite: ${overridden}`,
+      auditAnnotations: {
+        'decision-id': decisionIdOf(json),
+        'break-glass': 'true',
+        ticket: 'INC-4711',
+        'overridden-verification-result': overridden,
+      },
+    });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, breakGlass: true, ticket: 'INC-4711' });
+    expect(server.logs.some((l) => l.msg === 'break-glass override' && l.ticket === 'INC-4711')).toBe(true);
+  });
+
+  it('never lets break-glass override a registry that is not allowed (the documentation example)', async () => {
+    const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/docs-break-glass.json'), 'utf8');
+    const { json } = await post(body);
+    expect(json.status).toMatchObject({ allowed: false });
+    const record = auditRecord(decisionIdOf(json));
+    expect(record).toMatchObject({ namespace: 'mynamespace', allowed: false, breakGlass: false, ticket: 'ticket-1234' });
+  });
+
+  it('refuses break-glass in a namespace the policy does not permit it in', async () => {
+    const { json } = await post(
+      imageReview({
+        containers: [{ image: `localhost:5000/team/new@${UNSCANNED}` }],
+        annotations: { 'alpha.image-policy.k8s.io/break-glass': 'true', 'alpha.image-policy.k8s.io/ticket': 'INC-1' },
+        namespace: 'web',
+      }),
+    );
+    expect(json.status).toMatchObject({ allowed: false });
+    expect(auditRecord(decisionIdOf(json))).toMatchObject({
+      breakGlass: false,
+      ticket: 'INC-1',
+      images: [{ reasons: ['not-approved', 'scan-missing', 'break-glass-refused'] }],
+    });
+  });
+});
+
+describe('POST /imagereview with bad input', () => {
+  const cases: readonly [string, string | Record<string, unknown>, string, string | undefined][] = [
+    ['malformed JSON', '{"kind":"ImageReview",', 'body is not valid JSON', undefined],
+    ['a JSON array', '[]', 'body must be a JSON object (an ImageReview)', undefined],
+    ['a wrong apiVersion', { ...imageReview({}), apiVersion: 'imagepolicy.k8s.io/v1' }, 'apiVersion must be "imagepolicy.k8s.io/v1alpha1", got "imagepolicy.k8s.io/v1"', undefined],
+    ['a wrong kind', { ...imageReview({}), kind: 'AdmissionReview' }, 'kind must be "ImageReview", got "AdmissionReview"', undefined],
+    ['no spec', { kind: 'ImageReview', apiVersion: 'imagepolicy.k8s.io/v1alpha1' }, 'spec must be an object', undefined],
+    ['containers that are not an array', imageReview({ containers: { image: 'x' } }), 'spec.containers must be an array', undefined],
+    ['an image that is not a string', imageReview({ containers: [{ image: 42 }] }), 'spec.containers[0].image must be a string', undefined],
+    ['an annotation value that is not a string', imageReview({ annotations: { 'a.image-policy.k8s.io/x': true } }), 'spec.annotations["a.image-policy.k8s.io/x"] must be a string', undefined],
+    ['a namespace that is not a string', imageReview({ namespace: ['default'] }), 'spec.namespace must be a string', undefined],
+    [
+      'thousands of containers',
+      imageReview({ containers: Array.from({ length: 3000 }, () => ({ image: `localhost:5000/team/api@${APPROVED}` })) }),
+      'spec.containers has 3000 entries; at most 256 are accepted',
+      undefined,
+    ],
+    ['a body over the size limit', imageReview({ containers: [{ image: 'x'.repeat(2 * 1024 * 1024) }] }), 'request body is too large', undefined],
+    ['a non-JSON content type', JSON.stringify(imageReview({})), 'Content-Type must be application/json', 'text/plain'],
+  ];
+
+  it.each(cases)('answers %s with 400, a Kubernetes Status body, and records nothing', async (_name, body, message, contentType) => {
+    const before = decisionCount();
+    const { status, json } = await post(body, { contentType });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'BadRequest', code: 400 });
+    expect(String(json.message)).toContain(message);
+    expect(json).not.toHaveProperty('allowed');
+    expect(decisionCount()).toBe(before);
+  });
+
+  it('denies (never 400s) an image string that does not parse, so a fail-open API server cannot let it through', async () => {
+    const { status, json } = await post(imageReview({ containers: [{ image: 'Not A Valid/Ref\u0000' }], namespace: 'payments' }));
+    expect(status).toBe(200);
+    expect(json.status).toMatchObject({ allowed: false });
+    expect(String((json.status as { reason: string }).reason)).toContain('invalid-reference');
+  });
+
+  it('answers other methods with 405 and unknown paths with 404', async () => {
+    const get = await fetch(`${server.baseUrl}/imagereview`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+    const unknown = await fetch(`${server.baseUrl}/nope`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ kind: 'Status', code: 404 });
+  });
+
+  it('counts invalid requests in /metrics and keeps the audit chain intact', async () => {
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/image_reviewer_invalid_requests_total\{reason="bad-json"\} 1/);
+    expect(metrics).toMatch(/image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} \d+/);
+    const verify = runCli(dbPath, ['audit', 'verify']);
+    expect(verify.status).toBe(0);
+    expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions/);
+  });
+});
+
+describe('health endpoints', () => {
+  it('answers /healthz and /readyz with ok', async () => {
+    for (const probe of ['/healthz', '/readyz']) {
+      const response = await fetch(`${server.baseUrl}${probe}`);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('ok');
+    }
+  });
+});
