@@ -1,0 +1,118 @@
+'use strict';
+// The bench table (stdout) and bench/RESULTS.md: figures as measured, each target marked met or MISS.
+
+const NAMES = {
+  a: '(a) bare Express 5 route (baseline)',
+  b: '(b) 1 approved+scanned image, committed',
+  c: '(c) 10-container pod, committed',
+  d: '(d) denied image, committed',
+};
+
+const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+const mark = (ok) => (ok ? 'met' : '**MISS**');
+
+function httpRows(http) {
+  const rows = [];
+  for (const name of ['a', 'b', 'c', 'd']) {
+    for (const c of [1, 16, 64]) {
+      const cell = http.cells.get(`${name}|${c}`);
+      const base = http.cells.get(`a|${c}`);
+      rows.push([NAMES[name], String(c), f(cell.rps), f(cell.p50, 2), f(cell.p99, 2), f(cell.rps / base.rps, 2), String(cell.non2xx + cell.errors)]);
+    }
+  }
+  return rows;
+}
+
+function mdTable(header, rows) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function textTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((v, i) => v.padEnd(widths[i])).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function targets({ http, ready, scale }) {
+  const b16 = http.cells.get('b|16');
+  const a16 = http.cells.get('a|16');
+  const t = [
+    ['throughput (b)/(a) at 16 connections', '≥ 0.80', f(b16.rps / a16.rps, 2), b16.rps / a16.rps >= 0.8],
+    ['p99 of (b) at 16 connections', '≤ 10 ms', `${f(b16.p99, 2)} ms`, b16.p99 <= 10],
+    ['every 200 answered is a committed decision', 'recorded ≥ answered', `${http.recorded} ≥ ${http.answered}`, http.recorded >= http.answered],
+    ['serve ready (spawn → first 200 /readyz), empty store', '≤ 1000 ms', `median ${f(ready.median)} ms, max ${f(ready.max)} ms`, ready.max <= 1000],
+    ['peak RSS (VmHWM) of the reviewer after all load', '≤ 150 MB', `${f(http.reviewerRssMb, 1)} MB (baseline (a): ${f(http.baselineRssMb, 1)} MB)`, http.reviewerRssMb <= 150],
+  ];
+  if (http.semiSpace !== undefined) {
+    const v = http.semiSpace;
+    t.push(['same, `node --max-semi-space-size=2` (b/c/d at 16 and 64 conns)', '≤ 150 MB', `${f(v.peakRssMb, 1)} MB ((b) at 16: ${f(v.rps['b|16'])}/s)`, v.peakRssMb <= 150]);
+  }
+  if (scale !== null) {
+    const e = scale.cells.get('empty|16');
+    const s = scale.cells.get('seeded|16');
+    const ratio = s.rps / e.rps;
+    t.push(['(b) seeded / empty store, 16 connections', '≥ 0.90', `${f(ratio, 2)} (${f(s.rps)} vs ${f(e.rps)}/s; p99 ${f(s.p99, 2)} vs ${f(e.p99, 2)} ms)`, ratio >= 0.9]);
+    t.push(['serve ready, seeded store', '≤ 1000 ms', `median ${f(scale.seededReady.median)} ms, max ${f(scale.seededReady.max)} ms`, scale.seededReady.max <= 1000]);
+    if (Number.isFinite(scale.seededRssMb)) t.push(['peak RSS of the reviewer on the seeded store', '≤ 150 MB', `${f(scale.seededRssMb, 1)} MB`, scale.seededRssMb <= 150]);
+    for (const q of scale.queries) {
+      t.push([`audit query: ${q.name}`, '< 100 ms', `${f(q.medianMs, 1)} ms (first ${f(q.firstMs, 1)}; ${q.rows} rows; CLI wall ${f(q.cliMs)} ms)`, q.medianMs < 100]);
+    }
+    t.push(['store bytes per decision (audit tables + indexes)', '≤ 400', `${f(scale.bytes.auditPerDecision)} B (whole file ${f(scale.bytes.filePerDecision)} B)`, scale.bytes.auditPerDecision <= 400]);
+    const verifyOk = scale.verify.status === 0;
+    t.push(['audit verify over the whole chain (CLI)', 'passes (time: no target)', `${verifyOk ? 'ok' : 'FAILED'} in ${f(scale.verify.ms / 1000, 1)} s: ${scale.verify.stdout.trim() || scale.verify.stderr.trim()}`, verifyOk]);
+  }
+  return t.map(([what, target, measured, ok]) => [what, target, measured, mark(ok)]);
+}
+
+function formatResults({ machine, http, ready, scale }) {
+  const httpHeader = ['scenario', 'conns', 'reviews/s', 'p50 ms', 'p99 ms', 'vs (a)', 'non-2xx+errors'];
+  const rows = httpRows(http);
+  const targetHeader = ['figure', 'target', 'measured', 'result'];
+  const targetRows = targets({ http, ready, scale });
+  const table = [
+    `image-reviewer bench — ${machine.date} — ${machine.cpus} × ${machine.cpu}, Node ${machine.node}`,
+    '',
+    textTable(httpHeader, rows),
+    '',
+    textTable(targetHeader, targetRows.map((r) => r.map((v) => v.replace(/\*\*/g, '')))),
+  ].join('\n');
+  const a = machine.args;
+  const markdown = `# image-reviewer bench results
+
+Measured by \`npm run bench\` (\`node bench/run.js${a.quick ? ' --quick' : ''}\`). Every figure comes from the run
+below; ratios compare servers measured in the same run, interleaved round by round, median round kept.
+Figures are as measured on a shared, noisy machine: repeat a run before trusting a small difference.
+
+## Machine
+- date: ${machine.date}
+- CPU: ${machine.cpus} × ${machine.cpu}, ${machine.memGb} GB RAM, Linux ${machine.kernel}
+- Node ${machine.node}
+- run: ${a.rounds} round(s) × ${a.seconds} s per cell (plus 1 s warm-up), seeded store ${a.scale ? `${a.approvals.toLocaleString('en')} approvals, ${a.decisions.toLocaleString('en')} decisions` : 'skipped (--no-scale)'}
+
+## Method
+- Load: autocannon 8 (API) in the bench process, keep-alive connections, pipelining 1; servers are separate
+  processes (\`node dist/cli.js serve\`, \`node bench/baseline-server.js\`), their stdout to a file. Latencies are
+  taken from every response at µs resolution (autocannon's own histogram rounds to whole ms).
+- (a) \`bench/baseline-server.js\`: \`express()\` + \`express.json()\` + \`res.json(fixed answer)\`, Express defaults.
+- (b)–(d): \`serve --policy policy/sample-policy.yaml\`; images approved (\`approve --offline\`) and scanned
+  (\`scan import\` of a clean Trivy report) through the real CLI; each 200 means the decision was committed
+  (WAL, \`synchronous=FULL\`) before the answer. After the run, decisions recorded are compared with 200s received.
+- Store scale: \`bench/seed-store.js\` (direct SQL, hash chain computed with \`dist/store/audit-hash.js\`), cached in
+  \`bench/.work/\`, copied per run. "Last hour" is the hour before the newest seeded decision (given to the CLI as an
+  ISO time), so a seed cached earlier still has a full last hour. Query times: the CLI's own query functions in
+  process (median of 5, first run shown), and the real CLI's wall time including Node start-up.
+- Ready: spawn of \`serve\` → first 200 from \`GET /readyz\` (polled every 5 ms); VmHWM from /proc/PID/status.
+
+## HTTP
+${mdTable(httpHeader, rows)}
+
+## Targets (SPEC §11)
+${mdTable(targetHeader, targetRows)}
+${scale === null ? '' : `
+## Store composition (seeded copy, dbstat)
+${mdTable(['object', 'MB', 'bytes/decision'], Object.entries(scale.bytes.byObject).sort((x, y) => y[1] - x[1]).filter(([, b]) => b > 1e6).map(([n, b]) => [n, f(b / 1e6, 1), f(b / scale.bytes.decisions, 1)]))}
+`}`;
+  return { table, markdown };
+}
+
+module.exports = { formatResults };

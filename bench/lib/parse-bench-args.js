@@ -1,0 +1,33 @@
+'use strict';
+// `node bench/run.js [--quick] [--decisions N] [--approvals N] [--seconds S] [--rounds R] [--no-scale] [--no-registry] [--out FILE]`
+
+const FULL = { decisions: 10_000_000, approvals: 1_000_000, seconds: 5, rounds: 3 };
+const QUICK = { decisions: 200_000, approvals: 100_000, seconds: 2, rounds: 1 };
+
+function parseBenchArgs(argv) {
+  const quick = argv.includes('--quick');
+  const args = { ...(quick ? QUICK : FULL), quick, scale: true, registry: true, out: 'bench/RESULTS.md' };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--quick') continue;
+    if (flag === '--no-scale') {
+      args.scale = false;
+      continue;
+    }
+    if (flag === '--no-registry') {
+      args.registry = false;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--out') args.out = value;
+    else if (['--decisions', '--approvals', '--seconds', '--rounds'].includes(flag)) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got ${value}`);
+      args[flag.slice(2)] = n;
+    } else throw new Error(`unknown flag ${flag}`);
+  }
+  return args;
+}
+
+module.exports = { parseBenchArgs };
