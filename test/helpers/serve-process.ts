@@ -16,10 +16,15 @@ export interface ServeProcess {
  * Starts `node dist/cli.js serve` as a user would, on an ephemeral loopback port, and resolves once its
  * `serving` log line names the address.
  */
-export async function startServeProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+export async function startServeProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  as: { readonly uid?: number; readonly gid?: number; readonly cwd?: string } = {},
+): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
