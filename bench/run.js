@@ -23,6 +23,8 @@ const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
 const POLICY = path.join(ROOT, 'policy/sample-policy.yaml');
 const CONNECTIONS = [1, 16, 64];
+/** The V8 flags the container image starts Node with (Dockerfile ENTRYPOINT, README "Operations: Memory"). */
+const ENTRYPOINT_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
 
 function log(msg) {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -36,8 +38,8 @@ function serveArgs(db, nodeFlags = []) {
  * Peak RSS of the same load with V8's young generation capped (`node --max-semi-space-size=2`, also valid
  * in NODE_OPTIONS): Node's default lets the semi-spaces grow to 16 MB each under a high allocation rate.
  */
-async function memoryVariant(db, args) {
-  const s = await spawnServer({ args: serveArgs(db, ['--max-semi-space-size=2']), logFile: path.join(WORK, 'reviewer-semi.log') });
+async function memoryVariant(db, args, nodeFlags = ['--max-semi-space-size=2']) {
+  const s = await spawnServer({ args: serveArgs(db, nodeFlags), logFile: path.join(WORK, 'reviewer-semi.log') });
   try {
     const rps = {};
     for (const [name, scenario] of [['b', SCENARIOS.single], ['c', SCENARIOS.pod10], ['d', SCENARIOS.denied]]) {
@@ -198,6 +200,8 @@ async function main() {
   const http = await httpSection(args);
   log('peak RSS with --max-semi-space-size=2');
   http.semiSpace = await memoryVariant(http.emptyDb, args);
+  log(`peak RSS with the Dockerfile ENTRYPOINT's flags (${ENTRYPOINT_FLAGS.join(' ')})`);
+  http.entrypoint = await memoryVariant(http.emptyDb, args, ENTRYPOINT_FLAGS);
   log('serve ready time on the empty store');
   const ready = await readyTimes(http.emptyDb, 5);
   const scale = args.scale ? await scaleSection(args, http.emptyDb) : null;

@@ -76,7 +76,7 @@ function formatLine(time: number, level: LogLevel, msg: string, bound: LogFields
     for (const [key, value] of Object.entries(source)) {
       if (value === undefined) continue;
       // The first three keys are what log pipelines index on; a field may not overwrite them.
-      record[RESERVED.has(key) ? `field.${key}` : key] = toJsonSafe(value, [], 0);
+      record[RESERVED.has(key) ? `field.${key}` : key] = isPlainJson(value, 0) ? value : toJsonSafe(value, [], 0);
     }
   }
   try {
@@ -89,6 +89,38 @@ function formatLine(time: number, level: LogLevel, msg: string, bound: LogFields
 function isoTime(ms: number): string {
   const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+}
+
+/**
+ * True for a value that toJsonSafe would copy unchanged: strings, finite numbers, booleans, null, and arrays
+ * and plain objects of those, within MAX_DEPTH (so no cycle). JSON.stringify then writes the same text from
+ * the value itself, sparing the copy on every decision line (cpu profile, bench/RESULTS.md).
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(value)) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (descriptor === undefined || !('value' in descriptor) || !isPlainJson(descriptor.value, depth + 1)) return false;
+  }
+  return true;
 }
 
 /** Copies a value into plain JSON data. Ancestors (not every object seen) mark a cycle, so shared references survive. */

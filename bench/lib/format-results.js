@@ -47,6 +47,10 @@ function targets({ http, ready, scale }) {
     const v = http.semiSpace;
     t.push(['same, `node --max-semi-space-size=2` (b/c/d at 16 and 64 conns)', '≤ 150 MB', `${f(v.peakRssMb, 1)} MB ((b) at 16: ${f(v.rps['b|16'])}/s)`, v.peakRssMb <= 150]);
   }
+  if (http.entrypoint !== undefined) {
+    const v = http.entrypoint;
+    t.push(['same, the image\'s `node --max-semi-space-size=2 --heap-growing-percent=20`', '≤ 150 MB', `${f(v.peakRssMb, 1)} MB ((b) at 16: ${f(v.rps['b|16'])}/s)`, v.peakRssMb <= 150]);
+  }
   if (scale !== null) {
     const e = scale.cells.get('empty|16');
     const s = scale.cells.get('seeded|16');

@@ -1,10 +1,12 @@
-import express, { type Express } from 'express';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import express from 'express';
 import type { Logger } from '../logger';
 import type { RecordingDeps } from '../review/review-service';
 import { createHealthRoutes, type Readiness } from './health-routes';
 import { createErrorHandler, sendError } from './http-errors';
 import type { Metrics } from './metrics';
-import { createReviewRoute } from './review-route';
+import { createFastReview } from './fast-review';
+import { createReviewHandler, createReviewRoute } from './review-route';
 
 export interface HttpLimits {
   /** Largest accepted request body in bytes (SPEC §9). */
@@ -23,16 +25,32 @@ export interface AppDeps {
   readonly limits: HttpLimits;
 }
 
-/** The Express app with every dependency passed in (STYLE 6): no module state, so tests build as many as they like. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * The request listener: plain reviews take the lean path (fast-review.ts), everything else the Express app.
+ * Every dependency is passed in (STYLE 6): no module state, so tests build as many as they like.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
+  // Errors of the lean path are handed to the app by request, and raised by its first middleware, so the
+  // error handler below answers them exactly as it answers body-parser's.
+  const handedOff = new WeakMap<IncomingMessage, unknown>();
+  app.use((req, _res, next) => {
+    if (!handedOff.has(req)) {
+      next();
+      return;
+    }
+    const err = handedOff.get(req);
+    handedOff.delete(req);
+    next(err);
+  });
   // Nothing here is cacheable or parameterised by query: the API server appends `?timeout=30s`, which is ignored.
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
 
+  const routeDeps = { ...deps, maxContainers: deps.limits.maxContainers };
   const json = express.json({ limit: deps.limits.maxBodyBytes, strict: true, type: 'application/json' });
-  app.post('/imagereview', json, createReviewRoute({ ...deps, maxContainers: deps.limits.maxContainers }));
+  app.post('/imagereview', json, createReviewRoute(routeDeps));
   app.all('/imagereview', (_req, res) => {
     res.set('Allow', 'POST');
     sendError(res, 405, 'use POST with an imagepolicy.k8s.io/v1alpha1 ImageReview');
@@ -45,5 +63,11 @@ export function createApp(deps: AppDeps): Express {
       onInvalid: (reason) => deps.metrics.invalidRequests.inc({ reason }),
     }),
   );
-  return app;
+  const fast = createFastReview(createReviewHandler(routeDeps), deps.limits.maxBodyBytes, (req, res, err) => {
+    handedOff.set(req, err);
+    app(req, res);
+  });
+  return (req, res) => {
+    if (!fast(req, res)) app(req, res);
+  };
 }

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { AppError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { sendJson } from './send-json';
@@ -17,7 +18,7 @@ const STATUS_REASONS: Readonly<Record<number, string>> = {
  * Error bodies follow the Kubernetes `Status` object (metav1.Status), which is what an API server operator reads
  * in logs: `{"kind":"Status","apiVersion":"v1","status":"Failure","message":…,"reason":…,"code":…}`.
  */
-export function sendError(res: Response, code: number, message: string): void {
+export function sendError(res: ServerResponse, code: number, message: string): void {
   sendJson(res, code, {
     kind: 'Status',
     apiVersion: 'v1',

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
 import type { Decision } from '../core/types';
@@ -20,14 +21,24 @@ export interface ReviewRouteDeps {
  * `allowed: false`; the answer is sent only after the decision row is committed.
  */
 export function createReviewRoute(deps: ReviewRouteDeps): RequestHandler {
-  const { metrics, logger } = deps;
+  const review = createReviewHandler(deps);
   return async (req, res) => {
     const startedAt = process.hrtime.bigint();
     if (!req.is('application/json')) {
       rejectInvalid(deps, res, 'content-type', 'Content-Type must be application/json');
       return;
     }
-    const parsed = parseImageReview(req.body, deps.maxContainers);
+    await review(req.body, res, startedAt);
+  };
+}
+
+/** Reviews a parsed JSON body and answers: shared by the Express route and the lean reader (fast-review.ts). */
+export type ReviewHandler = (body: unknown, res: ServerResponse, startedAt: bigint) => Promise<void>;
+
+export function createReviewHandler(deps: ReviewRouteDeps): ReviewHandler {
+  const { metrics, logger } = deps;
+  return async (body, res, startedAt) => {
+    const parsed = parseImageReview(body, deps.maxContainers);
     if (!parsed.ok) {
       rejectInvalid(deps, res, parsed.reason, parsed.problem);
       return;
@@ -60,7 +71,7 @@ export function createReviewRoute(deps: ReviewRouteDeps): RequestHandler {
   };
 }
 
-function rejectInvalid(deps: ReviewRouteDeps, res: Parameters<RequestHandler>[1], reason: string, problem: string): void {
+function rejectInvalid(deps: ReviewRouteDeps, res: ServerResponse, reason: string, problem: string): void {
   deps.metrics.invalidRequests.inc({ reason });
   deps.logger.warn('invalid ImageReview', { reason, problem });
   sendError(res, 400, problem);

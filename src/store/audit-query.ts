@@ -164,17 +164,61 @@ class Conditions {
   }
 }
 
-/** Interned image ids whose image string or repository matches the glob. */
+/**
+ * Interned image ids whose image string or repository matches the glob. Only the images that share the glob's
+ * literal head (before its first `*` or `?`) are read, through the indexes on `image` and `repository`: a glob
+ * such as `registry.corp.example/team-07/*` no longer reads every interned image (600,000 in the bench took
+ * 1.5 s, SPEC §11 wants under 100 ms). A glob that starts with a wildcard still reads them all. The glob
+ * itself is then matched here, so its meaning stays that of src/core/glob.ts.
+ */
 function matchingImageIds(db: Database.Database, glob: string): readonly number[] {
   const match = compileGlob(glob);
-  const ids: number[] = [];
-  const rows = db
-    .prepare<[], { id: number; image: string; repository: string | null }>('SELECT id, image, repository FROM image_refs')
-    .iterate();
-  for (const row of rows) {
-    if (match(row.image) || (row.repository !== null && match(row.repository))) ids.push(row.id);
+  const ids = new Set<number>();
+  const consider = (rows: Iterable<{ id: number; image: string; repository: string | null }>): void => {
+    for (const row of rows) {
+      if (match(row.image) || (row.repository !== null && match(row.repository))) ids.add(row.id);
+    }
+  };
+  const range = prefixRange(literalHead(glob));
+  if (range === null) {
+    consider(db.prepare<[], ImageRefRow>('SELECT id, image, repository FROM image_refs').iterate());
+    return [...ids];
   }
-  return ids;
+  for (const column of ['image', 'repository']) {
+    const sql = `SELECT id, image, repository FROM image_refs WHERE ${column} >= ?`;
+    if (range.below === null) consider(db.prepare<[string], ImageRefRow>(sql).iterate(range.from));
+    else consider(db.prepare<[string, string], ImageRefRow>(`${sql} AND ${column} < ?`).iterate(range.from, range.below));
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+interface ImageRefRow {
+  readonly id: number;
+  readonly image: string;
+  readonly repository: string | null;
+}
+
+function literalHead(glob: string): string {
+  const wildcard = glob.search(/[*?]/);
+  return wildcard === -1 ? glob : glob.slice(0, wildcard);
+}
+
+/**
+ * Every string that starts with `head` lies in [from, below) in SQLite's BINARY order (memcmp of UTF-8, which
+ * is code point order): `below` is `head` with its last code point incremented. Null when `head` is empty;
+ * `below` null when no code point can be incremented (only U+10FFFF).
+ */
+export function prefixRange(head: string): { readonly from: string; readonly below: string | null } | null {
+  if (head === '') return null;
+  const points = Array.from(head, (c) => c.codePointAt(0) ?? 0);
+  while (points.length > 0) {
+    const last = (points.pop() ?? 0) + 1;
+    if (last > 0x10ffff) continue;
+    // Surrogate code points never appear in UTF-8 text: the next one after U+D7FF is U+E000.
+    points.push(last >= 0xd800 && last <= 0xdfff ? 0xe000 : last);
+    return { from: head, below: String.fromCodePoint(...points) };
+  }
+  return { from: head, below: null };
 }
 
 function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {

@@ -103,7 +103,8 @@ interface Statements {
 }
 
 function prepareStatements(db: Database.Database): Statements {
-  const generation = db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'facts_generation'");
+  // Plucked: read on every review, so no row object is built for the one integer.
+  const generation = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'facts_generation'").pluck();
   const approval = db.prepare<[string, string], ApprovalRow>(
     `SELECT repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at,
             revoked_at, revoked_by, revoke_reason
@@ -125,9 +126,9 @@ function prepareStatements(db: Database.Database): Statements {
   );
   return {
     readGeneration: () => {
-      const row = generation.get();
-      if (row === undefined) throw new StoreError('the store has no facts generation (meta): is it migrated?');
-      return row.value;
+      const value = generation.get();
+      if (value === undefined) throw new StoreError('the store has no facts generation (meta): is it migrated?');
+      return value;
     },
     readImage: (key) => {
       const a = approval.get(key.repository, key.digest);

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { type BatchWriter, createBatchWriter } from './audit-batch';
 import { causeMessage } from './cause-message';
-import type { DecisionRecord } from './decision-record';
+import { decodeRecords } from './encode-records';
 import { openDatabase } from './open-database';
 
 export interface WriterThreadData {
@@ -14,7 +14,11 @@ export interface WriterThreadData {
 }
 
 export type WriterRequest =
-  | { readonly kind: 'write'; readonly records: readonly DecisionRecord[] }
+  /**
+   * The batch as JSON text (encode-records.ts): cloning one string costs the event loop a copy, where the
+   * structured clone of the records' objects took a tenth of its time under load (cpu profile, bench/RESULTS.md).
+   */
+  | { readonly kind: 'write'; readonly records: string }
   | { readonly kind: 'probe' }
   | { readonly kind: 'close' };
 
@@ -71,7 +75,7 @@ function run(port: NonNullable<typeof parentPort>, data: WriterThreadData): void
         c.db.transaction(() => c.probe.run()).immediate();
         port.postMessage({ kind: 'probed' } satisfies WriterReply);
       } else {
-        port.postMessage({ kind: 'written', ids: c.write(request.records) } satisfies WriterReply);
+        port.postMessage({ kind: 'written', ids: c.write(decodeRecords(request.records)) } satisfies WriterReply);
       }
     } catch (err) {
       // The transaction rolled back; nothing of the batch is stored. A fresh connection next time

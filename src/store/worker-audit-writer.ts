@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors';
 import { type AuditWriter, type AuditWriterStats, DEFAULT_MAX_BATCH } from './audit-log';
 import { type DecisionRecord, decisionRecordProblem } from './decision-record';
+import { encodeRecords } from './encode-records';
 import type { WriterReply, WriterRequest, WriterThreadData } from './worker-audit-thread';
 
 export interface AuditHealth {
@@ -42,6 +43,13 @@ interface Pending {
 
 type Job = { readonly kind: 'write'; readonly batch: readonly Pending[] } | { readonly kind: 'probe' };
 
+/**
+ * The thread's young generation, capped: it only decodes batches and hashes rows, and V8's default lets its
+ * semi-spaces grow to 16 MB each under load, counted in the server's resident memory (SPEC §11: ≤ 150 MB).
+ * Its old generation is left at V8's default (a cap there would make a big batch an out-of-memory crash).
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
+
 /** The compiled thread script; it lives next to this file in dist/. */
 const THREAD_SCRIPT = path.join(__dirname, 'worker-audit-thread.js');
 
@@ -61,7 +69,7 @@ export function createWorkerAuditWriter(file: string, options: WorkerAuditWriter
   let worker = startThread();
 
   function startThread(): Worker {
-    const w = new Worker(THREAD_SCRIPT, { workerData: { file } satisfies WriterThreadData });
+    const w = new Worker(THREAD_SCRIPT, { workerData: { file } satisfies WriterThreadData, resourceLimits: THREAD_LIMITS });
     w.unref();
     let crash = '';
     w.on('message', (reply: WriterReply) => finish(reply));
@@ -89,7 +97,7 @@ export function createWorkerAuditWriter(file: string, options: WorkerAuditWriter
     if (job !== null) return;
     if (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
-      post({ kind: 'write', records: batch.map((p) => p.record) }, { kind: 'write', batch });
+      post({ kind: 'write', records: encodeRecords(batch.map((p) => p.record)) }, { kind: 'write', batch });
     } else if (probeWanted) {
       probeWanted = false;
       post({ kind: 'probe' }, { kind: 'probe' });

@@ -1,16 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { runCli } from '../helpers/run-cli';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
-
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 describe('image-reviewer migrate (built CLI)', () => {
   let tmp: TempDir;
   let dbFile: string;
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [CLI, '--db', dbFile, ...args], { encoding: 'utf8' });
+    const r = runCli(dbFile, args);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -23,14 +21,15 @@ describe('image-reviewer migrate (built CLI)', () => {
   it('creates and migrates a new store, then finds it up to date', () => {
     expect(cli('migrate')).toEqual({
       code: 0,
-      stdout: 'applied 0001_initial.sql\nstore is now at schema version 1\n',
+      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\nstore is now at schema version 2\n',
       stderr: '',
     });
-    expect(cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 1)\n', stderr: '' });
+    expect(cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 2)\n', stderr: '' });
     const db = new Database(dbFile, { readonly: true });
     try {
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: '0001_initial.sql' },
+        { version: 2, name: '0002_audit_rollups.sql' },
       ]);
     } finally {
       db.close();
@@ -40,14 +39,14 @@ describe('image-reviewer migrate (built CLI)', () => {
   it('refuses a store newer than this image-reviewer with exit 1 and one line', () => {
     expect(cli('migrate').code).toBe(0);
     const db = new Database(dbFile);
-    db.prepare("INSERT INTO schema_migrations VALUES (2, '0002_future.sql', 'x', 0)").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (3, '0003_future.sql', 'x', 0)").run();
     db.close();
     expect(cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'error: store schema version 2 is newer than this image-reviewer (knows 1): upgrade image-reviewer ' +
-        '(unknown migrations: 0002_future.sql)\n',
+        'error: store schema version 3 is newer than this image-reviewer (knows 2): upgrade image-reviewer ' +
+        '(unknown migrations: 0003_future.sql)\n',
     });
     // Every command that opens the store refuses it the same way.
     expect(cli('audit')).toMatchObject({ code: 1, stdout: '' });

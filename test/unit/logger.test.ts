@@ -107,6 +107,19 @@ describe('createLogger', () => {
     expect(line).not.toHaveProperty('skipped');
   });
 
+  it('writes a decision line\'s plain values as they are, and still makes nested odd ones safe', () => {
+    const { logger, chunks } = setup('info');
+    const images = [{ image: 'a@sha256:1', digest: null, reasons: ['not-approved'] }];
+    logger.info('decision', { decisionId: 7, ticket: null, images, latencyMs: 1.25 });
+    logger.info('odd', { nested: [{ at: undefined, n: NaN, d: new Date(T0) }], sparse: [1, , 3] });
+    expect(chunks).toEqual([
+      '{"time":"2025-03-01T10:00:00.000Z","level":"info","msg":"decision","decisionId":7,"ticket":null,' +
+        '"images":[{"image":"a@sha256:1","digest":null,"reasons":["not-approved"]}],"latencyMs":1.25}\n',
+      '{"time":"2025-03-01T10:00:00.000Z","level":"info","msg":"odd","nested":[{"at":null,"n":"NaN","d":"2025-03-01T10:00:00.000Z"}],' +
+        '"sparse":[1,null,3]}\n',
+    ]);
+  });
+
   it('truncates very deep values', () => {
     const { logger, lines } = setup('info');
     let deep: Record<string, unknown> = { leaf: true };

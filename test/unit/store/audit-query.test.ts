@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { createAuditWriter } from '../../../src/store/audit-log';
-import { type DecisionFilter, explainDecisionQuery, queryDecisions } from '../../../src/store/audit-query';
+import { type DecisionFilter, explainDecisionQuery, prefixRange, queryDecisions } from '../../../src/store/audit-query';
 import { auditStats } from '../../../src/store/audit-stats';
 import { openStore } from '../../../src/store/open-database';
 import { DIGEST_A, decisionRecord, deniedRecord } from '../../helpers/decision-record';
@@ -122,6 +122,45 @@ describe('audit queries', () => {
       ],
     });
     expect(auditStats(db, 3000)).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
+  });
+
+  it('counts whole hours from the hourly counts and the partial first hour from the decisions', async () => {
+    const other = makeTempDir();
+    const store = openStore(other.file('store.db'), { migrate: 'apply' });
+    try {
+      const writer = createAuditWriter(store);
+      const hour = 3600 * 1000;
+      const times = [hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour, 5 * hour + 7];
+      for (const [i, time] of times.entries()) {
+        const record = i % 2 === 0 ? decisionRecord({ time }) : deniedRecord({ time, namespace: 'dev' });
+        await writer.append(record);
+      }
+      const expected = (since: number) => times.filter((t) => t >= since).length;
+      for (const since of [0, 1, hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour + 1, 5 * hour + 7, 6 * hour]) {
+        const stats = auditStats(store, since);
+        expect([since, stats.total, stats.allowed + stats.denied]).toEqual([since, expected(since), expected(since)]);
+      }
+      // A hand deletion is counted out too: the totals stay those of the rows present.
+      store.exec('DELETE FROM decisions WHERE time = ' + String(hour + 1));
+      expect(auditStats(store).total).toBe(times.length - 1);
+      expect(auditStats(store, hour).byNamespace).toEqual([
+        { namespace: 'dev', allowed: 0, denied: 3 },
+        { namespace: 'prod', allowed: 1, denied: 0 },
+      ]);
+    } finally {
+      store.close();
+      other.cleanup();
+    }
+  });
+
+  it.each<[string, ReturnType<typeof prefixRange>]>([
+    ['', null],
+    ['registry.corp.example/team-07/app-1', { from: 'registry.corp.example/team-07/app-1', below: 'registry.corp.example/team-07/app-2' }],
+    ['a\u{10ffff}', { from: 'a\u{10ffff}', below: 'b' }],
+    ['\u{10ffff}', { from: '\u{10ffff}', below: null }],
+    ['a\u{d7ff}', { from: 'a\u{d7ff}', below: 'a\u{e000}' }],
+  ])('bounds the images that start with %j', (head, range) => {
+    expect(prefixRange(head)).toEqual(range);
   });
 
   it.each<[string, DecisionFilter, RegExp]>([
