@@ -3,6 +3,7 @@ import { compileGlob } from '../core/glob';
 import type { Approval } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
+import { type ApprovalRow, toApproval } from './snapshot-rows';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
@@ -41,19 +42,8 @@ export interface ListApprovalsOptions {
   readonly now: number;
 }
 
-interface ApprovalRow {
+interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
-  readonly repository: string;
-  readonly digest: string;
-  readonly tag: string | null;
-  readonly approved_by: string;
-  readonly approved_at: number;
-  readonly reason: string | null;
-  readonly expires_at: number | null;
-  readonly image_created_at: number | null;
-  readonly revoked_at: number | null;
-  readonly revoked_by: string | null;
-  readonly revoke_reason: string | null;
 }
 
 const COLUMNS =
@@ -126,7 +116,7 @@ export function currentApproval(
 export function listApprovals(db: Database.Database, options: ListApprovalsOptions): readonly ApprovalRecord[] {
   const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
   return db
-    .prepare<[], ApprovalRow>(
+    .prepare<[], ApprovalRecordRow>(
       `SELECT ${COLUMNS} FROM approvals
        WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)
        ORDER BY repository, approved_at, id`,
@@ -160,36 +150,22 @@ export function recentNamespacesFor(
     .map((row) => row.namespace);
 }
 
-function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRow | undefined {
+function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRecordRow | undefined {
   return db
-    .prepare<[string, string], ApprovalRow>(
+    .prepare<[string, string], ApprovalRecordRow>(
       `SELECT ${COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
     )
     .get(repository, digest);
 }
 
 function requireRow(db: Database.Database, id: number, now: number): ApprovalRecord {
-  const row = db.prepare<[number], ApprovalRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
+  const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
   if (row === undefined) throw new StoreError(`approval ${id} vanished inside its own transaction`);
   return toApprovalRecord(row, now);
 }
 
-function toApprovalRecord(row: ApprovalRow, now: number): ApprovalRecord {
-  return {
-    id: row.id,
-    repository: row.repository,
-    digest: row.digest,
-    tag: row.tag,
-    approvedBy: row.approved_by,
-    approvedAt: row.approved_at,
-    reason: row.reason,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    revokedBy: row.revoked_by,
-    revokeReason: row.revoke_reason,
-    imageCreatedAt: row.image_created_at,
-    status: approvalStatus(row, now),
-  };
+function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
+  return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
 }
 
 /** Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`). */

@@ -36,15 +36,6 @@ export interface ChangeRecord {
   readonly details: string | null;
 }
 
-interface ChangeRow {
-  readonly id: number;
-  readonly time: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  readonly details: string | null;
-}
-
 /** Appends one change-log row; call it inside the transaction that makes the change. */
 export function recordChange(db: Database.Database, entry: ChangeEntry): number {
   const result = db
@@ -58,18 +49,6 @@ export function recordChange(db: Database.Database, entry: ChangeEntry): number 
 /** The change log, oldest first. */
 export function listChanges(db: Database.Database): readonly ChangeRecord[] {
   return db
-    .prepare<[], ChangeRow>('SELECT id, time, actor, action, subject, details FROM change_log ORDER BY id')
-    .all()
-    .map(toChangeRecord);
-}
-
-function toChangeRecord(row: ChangeRow): ChangeRecord {
-  return {
-    id: row.id,
-    time: row.time,
-    actor: row.actor,
-    action: row.action,
-    subject: row.subject,
-    details: row.details,
-  };
+    .prepare<[], ChangeRecord>('SELECT id, time, actor, action, subject, details FROM change_log ORDER BY id')
+    .all();
 }

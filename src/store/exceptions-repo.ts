@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CveException } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
+import { type ExceptionRow, toException } from './snapshot-rows';
 
 // CVE exceptions (SPEC §7 `exception`): findings with the ID are not counted while the exception is
 // active. Removal is recorded on the row, never deleted, so the audit trail can say why a digest passed.
@@ -32,12 +33,7 @@ export interface RemoveExceptionInput {
   readonly now: number;
 }
 
-interface ExceptionRow {
-  readonly id: number;
-  readonly vuln_id: string;
-  readonly repository: string | null;
-  readonly expires_at: number;
-  readonly reason: string;
+interface ExceptionRecordRow extends ExceptionRow {
   readonly created_by: string;
   readonly created_at: number;
   readonly removed_at: number | null;
@@ -97,14 +93,14 @@ export function listExceptions(
   options: { readonly all: boolean; readonly now: number },
 ): readonly ExceptionRecord[] {
   return db
-    .prepare<[], ExceptionRow>(`SELECT ${COLUMNS} FROM cve_exceptions ORDER BY id`)
+    .prepare<[], ExceptionRecordRow>(`SELECT ${COLUMNS} FROM cve_exceptions ORDER BY id`)
     .all()
     .map((row) => toExceptionRecord(row, options.now))
     .filter((record) => options.all || record.status === 'active');
 }
 
-function findRow(db: Database.Database, id: number): ExceptionRow | undefined {
-  return db.prepare<[number], ExceptionRow>(`SELECT ${COLUMNS} FROM cve_exceptions WHERE id = ?`).get(id);
+function findRow(db: Database.Database, id: number): ExceptionRecordRow | undefined {
+  return db.prepare<[number], ExceptionRecordRow>(`SELECT ${COLUMNS} FROM cve_exceptions WHERE id = ?`).get(id);
 }
 
 function requireException(db: Database.Database, id: number, now: number): ExceptionRecord {
@@ -113,13 +109,9 @@ function requireException(db: Database.Database, id: number, now: number): Excep
   return toExceptionRecord(row, now);
 }
 
-function toExceptionRecord(row: ExceptionRow, now: number): ExceptionRecord {
+function toExceptionRecord(row: ExceptionRecordRow, now: number): ExceptionRecord {
   return {
-    id: row.id,
-    vulnerabilityId: row.vuln_id,
-    repository: row.repository,
-    expiresAt: row.expires_at,
-    reason: row.reason,
+    ...toException(row),
     createdBy: row.created_by,
     createdAt: row.created_at,
     removedAt: row.removed_at,

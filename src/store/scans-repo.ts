@@ -3,6 +3,7 @@ import type { RepoDigest, Scanner } from '../core/scan-report/scan-report';
 import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '../core/types';
 import { StoreError } from '../errors';
 import { recordChange } from './change-log';
+import { type FindingRow, toFinding } from './snapshot-rows';
 
 // One `scans` row per imported report, the registry digests it applies to in `scan_targets` and its
 // findings in `findings`, all written in one transaction with the change-log row (SPEC §6, §7).
@@ -52,14 +53,6 @@ interface ScanRow {
   readonly medium: number;
   readonly low: number;
   readonly unknown: number;
-}
-
-interface FindingRow {
-  readonly vuln_id: string;
-  readonly package: string;
-  readonly installed: string;
-  readonly fixed: string | null;
-  readonly severity: string;
 }
 
 const SCAN_COLUMNS = `s.id, s.scanner, s.scanner_version, s.artifact, s.scanned_at, s.scanned_at_source, s.imported_at,
@@ -181,16 +174,6 @@ function toStoredScan(row: ScanRow): StoredScan {
   };
 }
 
-function toFinding(row: FindingRow): Finding {
-  return {
-    id: row.vuln_id,
-    package: row.package,
-    installed: row.installed,
-    fixed: row.fixed,
-    severity: toSeverity(row.severity),
-  };
-}
-
 // The schema's CHECK constraints allow only these values; anything else means the store was edited by hand.
 function toScanner(value: string): Scanner {
   if (value === 'trivy' || value === 'grype') return value;
@@ -200,10 +183,4 @@ function toScanner(value: string): Scanner {
 function toScannedAtSource(value: string): 'report' | 'import' {
   if (value === 'report' || value === 'import') return value;
   throw new StoreError(`scans: unexpected scanned_at_source ${JSON.stringify(value)}`);
-}
-
-function toSeverity(value: string): Severity {
-  const severity = SEVERITIES.find((s) => s === value);
-  if (severity === undefined) throw new StoreError(`findings: unexpected severity ${JSON.stringify(value)}`);
-  return severity;
 }

@@ -5,6 +5,7 @@ import { StoreError } from '../errors';
 // Row types of the review path's reads and their mapping into the core's types. better-sqlite3 returns
 // untyped rows; every value that the schema constrains is checked here, so a hand-edited store fails
 // as a StoreError (HTTP 500, never an answer) instead of flowing into `decide` as a wrong type.
+// The CLI's repositories read the same columns and more, so they extend these rows and mappings.
 
 export interface ApprovalRow {
   readonly repository: string;
@@ -73,7 +74,7 @@ export function toScanResult(digest: string, row: ScanRow, findings: readonly Fi
   return { digest, scanner: row.scanner, scannedAt: row.scanned_at, findings: findings.map(toFinding) };
 }
 
-function toFinding(row: FindingRow): Finding {
+export function toFinding(row: FindingRow): Finding {
   const severity = SEVERITIES.find((s) => s === row.severity);
   if (severity === undefined) throw new StoreError(`findings: unexpected severity ${JSON.stringify(row.severity)}`);
   return { id: row.vuln_id, package: row.package, installed: row.installed, fixed: row.fixed, severity };

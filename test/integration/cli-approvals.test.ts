@@ -1,15 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { createAuditWriter } from '../../src/store/audit-log';
 import { openStore } from '../../src/store/open-database';
 import { decisionRecord } from '../helpers/decision-record';
-import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+import { changeLogRows } from '../helpers/store-query';
+import { useCliStore } from '../helpers/use-cli-store';
 
 // `approve`, `revoke` and `approvals` as users run them: the built CLI against a real store (SPEC §7).
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const DA = `sha256:${'a'.repeat(64)}`;
 const DB = `sha256:${'b'.repeat(64)}`;
 const NGINX = 'docker.io/library/nginx';
@@ -17,37 +14,12 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CACHE_WARNING =
   'warning: the API server caches allowed answers for allowTTL (default 300 s): pod specs it has already admitted with this image are still allowed until their cached answer expires\n';
 
-let dir: TempDir;
-let dbPath: string;
-
-beforeEach(() => {
-  dir = makeTempDir('cli-approvals-');
-  dbPath = dir.file('store.db');
-});
-
-afterEach(() => {
-  dir.cleanup();
-});
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
-  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function query(sql: string): unknown[] {
-  if (!fs.existsSync(dbPath)) return [];
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
+const store = useCliStore('cli-approvals-');
+const { cli, query } = store;
 
 const approvals = (): unknown[] =>
   query('SELECT repository, digest, tag, approved_by, reason, expires_at, revoked_by, revoke_reason FROM approvals ORDER BY id');
-const changes = (): unknown[] => query('SELECT actor, action, subject, details FROM change_log ORDER BY id');
+const changes = (): unknown[] => changeLogRows(store.dbPath);
 
 describe('approve REF', () => {
   it('approves a digest offline, with reason, actor and expiry, and logs the change', () => {
@@ -126,7 +98,7 @@ describe('approve REF', () => {
 
 describe('approve --file LIST', () => {
   it('approves every line, skipping comments and blank lines', () => {
-    const list = dir.file('list.txt');
+    const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `# approved for release 42\n\nnginx@${DA}\n  redis:7@${DB}   # cache\n`);
     expect(cli('approve', '--file', list, '--offline', '--by', 'alice')).toEqual({
       status: 0,
@@ -141,7 +113,7 @@ describe('approve --file LIST', () => {
   });
 
   it('keeps the good lines when one fails, names the failing line and exits 1 (no progress bar off a TTY)', () => {
-    const list = dir.file('list.txt');
+    const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `nginx@${DA}\nnginx:latest\nBAD REF\nredis@${DB}\n`);
     const result = cli('approve', '--file', list, '--offline');
     expect(result.status).toBe(1);
@@ -155,14 +127,14 @@ describe('approve --file LIST', () => {
   });
 
   it('exits 1 when the list cannot be read, storing nothing', () => {
-    const result = cli('approve', '--file', dir.file('missing.txt'), '--offline');
+    const result = cli('approve', '--file', store.dir.file('missing.txt'), '--offline');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error: cannot read .*missing\.txt: ENOENT/);
     expect(approvals()).toEqual([]);
   });
 
   it('exits 2 before reading the list when a registry flag is invalid and --offline is not given', () => {
-    const list = dir.file('list.txt');
+    const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `nginx@${DA}\n`);
     const result = cli('approve', '--file', list, '--insecure-registry', 'http://lab.internal');
     expect(result.status).toBe(2);
@@ -288,14 +260,14 @@ describe('approvals', () => {
   });
 
   it('prints an empty array for an empty store', () => {
-    fs.rmSync(dbPath);
+    fs.rmSync(store.dbPath);
     expect(cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
   });
 });
 
 /** Records admitted decisions through the server's own audit writer, for the revoke warning. */
 async function recordAdmissions(admissions: readonly [number, string, string][]): Promise<void> {
-  const db = openStore(dbPath, { migrate: 'apply' });
+  const db = openStore(store.dbPath, { migrate: 'apply' });
   try {
     const writer = createAuditWriter(db);
     for (const [time, namespace, image] of admissions) {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
 import { Command, CommanderError } from 'commander';
 import { createApproveCommand } from '../../src/cli/commands/approve';
 import { createRevokeCommand } from '../../src/cli/commands/revoke';
@@ -8,7 +7,7 @@ import { createCliContext } from '../../src/cli/context';
 import type { ImageRef } from '../../src/core/types';
 import { AppError, EXIT_USAGE, RegistryError } from '../../src/errors';
 import type { RegistryLookup, ResolvedImage } from '../../src/registry/types';
-import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+import { useCliStore } from '../helpers/use-cli-store';
 
 // `approve` and `revoke` with a registry client plugged in (the factory the registry engineer wires in
 // src/cli/main.ts), and the `--file` progress bar on a terminal. Run in-process with a fake lookup, so
@@ -30,17 +29,8 @@ class Capture extends Writable {
   }
 }
 
-let dir: TempDir;
-let dbPath: string;
-
-beforeEach(() => {
-  dir = makeTempDir('cli-approve-registry-');
-  dbPath = dir.file('store.db');
-});
-
-afterEach(() => {
-  dir.cleanup();
-});
+const store = useCliStore('cli-approve-registry-');
+const { query } = store;
 
 /** Answers from a table keyed by the reference as typed; records what it was asked. */
 function fakeRegistry(answers: Readonly<Record<string, ResolvedImage | RegistryError>>): RegistryLookup & { asked: string[] } {
@@ -68,7 +58,7 @@ async function run(registry: RegistryLookup, args: readonly string[], tty = fals
     writeOut: (s) => void stdout.write(s),
     writeErr: (s) => void stderr.write(s),
   });
-  const ctx = createCliContext({ stdout, stderr, env: { IMAGE_REVIEWER_ACTOR: 'tester' } }, () => dbPath);
+  const ctx = createCliContext({ stdout, stderr, env: { IMAGE_REVIEWER_ACTOR: 'tester' } }, () => store.dbPath);
   createApproveCommand(registry)(program, ctx);
   createRevokeCommand(registry)(program, ctx);
   program.commands.forEach((c) => c.exitOverride());
@@ -87,16 +77,6 @@ async function run(registry: RegistryLookup, args: readonly string[], tty = fals
     }
   }
   return { status, stdout: stdout.text, stderr: stderr.text };
-}
-
-function query(sql: string): unknown[] {
-  if (!fs.existsSync(dbPath)) return [];
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
 }
 
 describe('approve with a registry client', () => {
@@ -141,7 +121,7 @@ describe('approve with a registry client', () => {
 
 describe('approve --file on a terminal', () => {
   it('draws a progress bar on stderr and clears it before each failure and the summary', async () => {
-    const list = dir.file('list.txt');
+    const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `nginx:1.25\nnginx:missing\n`);
     const registry = fakeRegistry({ 'nginx:1.25': resolved(DA, '1.25') });
     const result = await run(registry, ['approve', '--file', list], true);

@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createAuditWriter } from '../../src/store/audit-log';
 import { openStore } from '../../src/store/open-database';
 import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { runCli } from '../helpers/run-cli';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const HOUR = 3_600_000;
 
 interface Run {
@@ -20,7 +18,7 @@ describe('image-reviewer audit (built CLI)', () => {
   let dbFile: string;
   const now = Date.now();
   const cli = (...args: string[]): Run => {
-    const r = spawnSync(process.execPath, [CLI, '--db', dbFile, ...args], { encoding: 'utf8', env: { ...process.env } });
+    const r = runCli(dbFile, args);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 

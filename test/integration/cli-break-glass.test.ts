@@ -1,45 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+import { changeLogRows } from '../helpers/store-query';
+import { useCliStore } from '../helpers/use-cli-store';
 
 // `break-glass grant|list|revoke` as users run them: the built CLI against a real store (SPEC §7).
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HOUR = 3_600_000;
 
-let dir: TempDir;
-let dbPath: string;
-
-beforeEach(() => {
-  dir = makeTempDir('cli-break-glass-');
-  dbPath = dir.file('store.db');
-});
-
-afterEach(() => {
-  dir.cleanup();
-});
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
-  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function query(sql: string): unknown[] {
-  if (!fs.existsSync(dbPath)) return [];
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
+const store = useCliStore('cli-break-glass-');
+const { cli, query } = store;
 
 const grants = (): unknown[] => query('SELECT * FROM break_glass_grants ORDER BY id');
-const changes = (): unknown[] => query('SELECT actor, action, subject, details FROM change_log ORDER BY id');
+const changes = (): unknown[] => changeLogRows(store.dbPath);
 
 describe('break-glass grant', () => {
   it('grants a namespace glob and ticket for a duration and logs the change', () => {

@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+import { countRows } from '../helpers/store-query';
+import { useCliStore } from '../helpers/use-cli-store';
 
 // `scan import` and `scan show` with real Trivy and Grype reports (test/fixtures), against a real store.
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const TRIVY_ALPINE = path.join(FIXTURES, 'trivy/docs-alpine-latest.json');
 const TRIVY_ALPINE_39 = path.join(FIXTURES, 'trivy/alpine-39.json');
@@ -19,36 +17,11 @@ const BUSYBOX_DIGEST = 'sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec
 const DC = `sha256:${'c'.repeat(64)}`;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let dir: TempDir;
-let dbPath: string;
+const store = useCliStore('cli-scan-');
+const { cli, query } = store;
 
-beforeEach(() => {
-  dir = makeTempDir('cli-scan-');
-  dbPath = dir.file('store.db');
-});
-
-afterEach(() => {
-  dir.cleanup();
-});
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const env = { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' };
-  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], { encoding: 'utf8', env });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function query(sql: string): unknown[] {
-  if (!fs.existsSync(dbPath)) return [];
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare(sql).all();
-  } finally {
-    db.close();
-  }
-}
-
-function storeCounts(): Record<string, unknown> {
-  const n = (table: string): unknown => (query(`SELECT count(*) AS n FROM ${table}`)[0] as { n: number } | undefined)?.n ?? 0;
+function storeCounts(): Record<string, number> {
+  const n = (table: string): number => countRows(store.dbPath, table);
   return { scans: n('scans'), targets: n('scan_targets'), findings: n('findings'), changes: n('change_log') };
 }
 
@@ -136,7 +109,7 @@ describe('scan import', () => {
   });
 
   it.each([
-    ['a missing file', () => [dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
+    ['a missing file', () => [store.dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
     ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],
     ['a JSON file that is no report', () => [write('other.json', '{"kind":"Pod"}')], 1, /^error: .*other\.json: not a Trivy \(SchemaVersion 2\) or Grype JSON report/],
     ['a report of the other format than --format', () => [GRYPE_BUSYBOX, '--format', 'trivy'], 1, /^error: .*: not a Trivy report/],
@@ -209,14 +182,14 @@ describe('scan show', () => {
 });
 
 function write(name: string, text: string): string {
-  const file = dir.file(name);
+  const file = store.dir.file(name);
   fs.writeFileSync(file, text);
   return file;
 }
 
 /** A file of `size` bytes that takes no disk space (a hole), to test the size limit cheaply. */
 function sparse(name: string, size: number): string {
-  const file = dir.file(name);
+  const file = store.dir.file(name);
   fs.writeFileSync(file, '');
   fs.truncateSync(file, size);
   return file;

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
-import { runCli } from '../helpers/run-cli';
+import { auditJsonRow } from '../helpers/audit-json-row';
+import { runCli, seedCli } from '../helpers/run-cli';
 import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { countRows } from '../helpers/store-query';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // The webhook as the API server uses it: `serve` in its own process on 127.0.0.1, a real SQLite file, the request
@@ -35,14 +36,10 @@ beforeAll(async () => {
   dir = makeTempDir('imagereview-');
   dbPath = dir.file('data', 'store.db');
   fs.writeFileSync(dir.file('policy.yaml'), POLICY);
-  const seed = (args: string[]): void => {
-    const result = runCli(dbPath, args);
-    if (result.status !== 0) throw new Error(`seeding failed: ${args.join(' ')}: ${result.stderr}`);
-  };
-  seed(['approve', '--offline', `localhost:5000/team/api:2.4.1@${APPROVED}`, '--reason', 'release 2.4.1']);
-  seed(['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
-  seed(['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
-  seed(['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/api:2.4.1@${APPROVED}`, '--reason', 'release 2.4.1']);
+  seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
+  seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
   server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
 });
 
@@ -70,23 +67,8 @@ async function post(body: unknown, options: { path?: string; contentType?: strin
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-function decisionCount(): number {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM decisions').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-function auditRecord(id: string): Record<string, unknown> {
-  const result = runCli(dbPath, ['audit', '--json', '--limit', '1000']);
-  expect(result.status).toBe(0);
-  const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  const row = rows.find((r) => String(r.id) === id);
-  if (row === undefined) throw new Error(`decision ${id} is not in the audit trail`);
-  return row;
-}
+const decisionCount = (): number => countRows(dbPath, 'decisions');
+const auditRecord = (id: string): Record<string, unknown> => auditJsonRow(dbPath, id);
 
 function decisionIdOf(json: Record<string, unknown>): string {
   const status = json.status as { auditAnnotations: Record<string, string> };

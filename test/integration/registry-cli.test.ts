@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import os from 'node:os';
-import { type CliResult, runCli } from '../helpers/run-cli';
+import { runCli } from '../helpers/run-cli';
 import {
   type TestRegistry,
   describeWithRegistry,
@@ -10,24 +9,13 @@ import {
   pushIndex,
   startTestRegistry,
 } from '../helpers/registry-server';
-import { CLI } from '../helpers/serve-process';
-import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+import { useCliStore } from '../helpers/use-cli-store';
 
 // `approve`, `revoke` and `explain` as users run them, the built CLI against Debian's real distribution registry
 // (docker-registry) on a loopback port: what is stored (read back with `approvals --json`), what is printed, and
 // the exit codes.
 
-let dir: TempDir;
-let dbPath: string;
-
-beforeEach(() => {
-  dir = makeTempDir('registry-cli-');
-  dbPath = dir.file('store.db');
-});
-
-afterEach(() => {
-  dir.cleanup();
-});
+const store = useCliStore('registry-cli-');
 
 interface ApprovalJson {
   readonly repository: string;
@@ -38,19 +26,9 @@ interface ApprovalJson {
 }
 
 function approvals(...flags: string[]): ApprovalJson[] {
-  const result = runCli(dbPath, ['approvals', '--json', ...flags]);
+  const result = runCli(store.dbPath, ['approvals', '--json', ...flags]);
   expect(result).toMatchObject({ status: 0, stderr: '' });
   return JSON.parse(result.stdout) as ApprovalJson[];
-}
-
-/** The CLI with `input` on stdin (for --registry-password-stdin). */
-function runWithStdin(args: readonly string[], input: string): CliResult {
-  const result = spawnSync(process.execPath, [CLI, '--db', dbPath, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, IMAGE_REVIEWER_ACTOR: 'tester' },
-    input,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describeWithRegistry('approve, revoke and explain against docker-registry', {}, () => {
@@ -66,7 +44,7 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
   it('approves a tag as the digest the registry serves, recording the tag and the build time', async () => {
     const pushed = await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
     const ref = `${registry.host}/team/app:1.0`;
-    expect(runCli(dbPath, ['approve', ref, '--reason', 'release 1.0'])).toEqual({
+    expect(runCli(store.dbPath, ['approve', ref, '--reason', 'release 1.0'])).toEqual({
       status: 0,
       stdout: `approved ${registry.host}/team/app@${pushed.digest} (tag 1.0, no expiry, built 2025-03-04T05:06:07.000Z)\n`,
       stderr: '',
@@ -87,7 +65,7 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
       ],
       true,
     );
-    const result = runCli(dbPath, ['approve', `${registry.host}/team/multi:2.0`]);
+    const result = runCli(store.dbPath, ['approve', `${registry.host}/team/multi:2.0`]);
     expect(result).toEqual({
       status: 0,
       // The build time is the oldest platform's; the BuildKit attestation (unknown/unknown) is not a platform.
@@ -100,7 +78,7 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
   it('checks that a digest reference exists: exit 1 with the registry named, nothing stored', async () => {
     await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
     const missing = `sha256:${'0'.repeat(64)}`;
-    expect(runCli(dbPath, ['approve', `${registry.host}/team/app@${missing}`])).toEqual({
+    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/app@${missing}`])).toEqual({
       status: 1,
       stdout: '',
       stderr: `error: registry ${registry.host} has no manifest ${registry.host}/team/app@${missing}\n`,
@@ -114,10 +92,10 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
     const lines = pushed.map((_p, i) => `${registry.host}/bulk/app:v${i}`);
     lines.splice(5, 0, `${registry.host}/bulk/app:no-such-tag`);
     lines.splice(12, 0, 'Not A Reference');
-    const list = dir.file('list.txt');
+    const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `# release train 7\n${lines.join('\n')}\n`);
 
-    const result = runCli(dbPath, ['approve', '--file', list, '--concurrency', '8']);
+    const result = runCli(store.dbPath, ['approve', '--file', list, '--concurrency', '8']);
     expect(result.status).toBe(1);
     // Printed in the file's order whatever order the registry answered in.
     expect(result.stdout.trim().split('\n')).toEqual(
@@ -133,8 +111,8 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
 
   it('revokes a tag reference as the digest it points to', async () => {
     const pushed = await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
-    expect(runCli(dbPath, ['approve', `${registry.host}/team/app:1.0`]).status).toBe(0);
-    const result = runCli(dbPath, ['revoke', `${registry.host}/team/app:1.0`, '--reason', 'CVE-2025-0001']);
+    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/app:1.0`]).status).toBe(0);
+    const result = runCli(store.dbPath, ['revoke', `${registry.host}/team/app:1.0`, '--reason', 'CVE-2025-0001']);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`revoked ${registry.host}/team/app@${pushed.digest}\n`);
     expect(approvals('--all')).toMatchObject([{ digest: pushed.digest, status: 'revoked' }]);
@@ -142,10 +120,10 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
 
   it('explains an old image as denied with image-too-old, from the build time recorded at approval', async () => {
     const pushed = await pushImage(registry, 'team/legacy', '0.9', { created: '2019-06-01T00:00:00Z' });
-    expect(runCli(dbPath, ['approve', `${registry.host}/team/legacy:0.9`]).status).toBe(0);
-    const policy = dir.file('policy.yaml');
+    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/legacy:0.9`]).status).toBe(0);
+    const policy = store.dir.file('policy.yaml');
     fs.writeFileSync(policy, `registries: [${JSON.stringify(registry.host)}]\nscan: {required: false}\nimages: {maxAgeDays: 365}\n`);
-    const result = runCli(dbPath, ['explain', `${registry.host}/team/legacy@${pushed.digest}`, '--policy', policy, '--json']);
+    const result = runCli(store.dbPath, ['explain', `${registry.host}/team/legacy@${pushed.digest}`, '--policy', policy, '--json']);
     expect(result.status).toBe(1);
     const decision = JSON.parse(result.stdout) as { allowed: boolean; images: { reasons: { code: string; message: string }[] }[] };
     expect(decision.allowed).toBe(false);
@@ -170,15 +148,15 @@ describeWithRegistry('registry credentials from the global flags', { htpasswd: t
   });
 
   it('reads the password from stdin with --registry-username after the subcommand', () => {
-    const result = runWithStdin(['approve', ref, '--registry-username', 'robot', '--registry-password-stdin'], 'pull:s3cret\n');
+    const result = runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot', '--registry-password-stdin'], {}, 'pull:s3cret\n');
     expect(result).toMatchObject({ status: 0, stderr: '' });
     expect(approvals()).toMatchObject([{ digest, tag: '3.1' }]);
   });
 
   it('reads credentials from --registry-config (given before the subcommand)', () => {
-    const config = dir.file('config.json');
+    const config = store.dir.file('config.json');
     fs.writeFileSync(config, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('robot:pull:s3cret').toString('base64') } } }));
-    const result = runCli(dbPath, ['--registry-config', config, 'approve', ref]);
+    const result = runCli(store.dbPath, ['--registry-config', config, 'approve', ref]);
     expect(result).toMatchObject({ status: 0, stderr: '' });
   });
 
@@ -186,7 +164,7 @@ describeWithRegistry('registry credentials from the global flags', { htpasswd: t
     ['without credentials', [], ''],
     ['with a wrong password', ['--registry-username', 'robot', '--registry-password-stdin'], 'wrong\n'],
   ])('exits 1 %s, naming the registry', (_name, flags, input) => {
-    const result = runWithStdin(['approve', ref, '--registry-config', dir.file('none.json'), ...flags], input);
+    const result = runCli(store.dbPath, ['approve', ref, '--registry-config', store.dir.file('none.json'), ...flags], {}, input);
     expect(result).toEqual({
       status: 1,
       stdout: '',
@@ -196,7 +174,7 @@ describeWithRegistry('registry credentials from the global flags', { htpasswd: t
   });
 
   it('refuses --registry-username without --registry-password-stdin (a password never goes on the command line)', () => {
-    const result = runCli(dbPath, ['approve', ref, '--registry-username', 'robot']);
+    const result = runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot']);
     expect(result).toEqual({
       status: 2,
       stdout: '',
@@ -231,12 +209,12 @@ describeWithRegistry('--insecure-registry', {}, () => {
     const pushed = await pushImage(registry, 'lab/app', '1', { created: '2025-01-01T00:00:00Z' });
     const ref = `${host}/lab/app:1`;
 
-    const https = runCli(dbPath, ['approve', ref]);
+    const https = runCli(store.dbPath, ['approve', ref]);
     expect(https.status).toBe(1);
     expect(https.stderr).toMatch(new RegExp(`^error: .*${host}`));
 
-    expect(runCli(dbPath, ['approve', ref, '--insecure-registry', host])).toMatchObject({ status: 0, stderr: '' });
-    expect(runCli(dbPath, ['approve', ref], { IMAGE_REVIEWER_INSECURE_REGISTRIES: `other.example:5000, ${host}` })).toMatchObject({ status: 0 });
+    expect(runCli(store.dbPath, ['approve', ref, '--insecure-registry', host])).toMatchObject({ status: 0, stderr: '' });
+    expect(runCli(store.dbPath, ['approve', ref], { IMAGE_REVIEWER_INSECURE_REGISTRIES: `other.example:5000, ${host}` })).toMatchObject({ status: 0 });
     expect(approvals()).toMatchObject([{ repository: `${host}/lab/app`, digest: pushed.digest }]);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../helpers/run-cli';
+import { auditJsonRow } from '../helpers/audit-json-row';
+import { runCli, seedCli } from '../helpers/run-cli';
 import {
   type FakeServer,
   type TestRegistry,
@@ -53,12 +54,8 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
     fs.writeFileSync(policyFile, policy(3600));
     approved = (await pushImage(registry, 'team/api', '2.0', { created: '2025-04-01T00:00:00Z' })).digest;
     await pushImage(registry, 'team/api', 'unvetted', { created: '2025-04-02T00:00:00Z' });
-    const seed = (args: string[]): void => {
-      const result = runCli(dbPath, args);
-      if (result.status !== 0) throw new Error(`seeding failed: ${args.join(' ')}: ${result.stderr}`);
-    };
-    seed(['approve', `${registry.host}/team/api:2.0`]);
-    seed(['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `${registry.host}/team/api@${approved}`]);
+    seedCli(dbPath, ['approve', `${registry.host}/team/api:2.0`]);
+    seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `${registry.host}/team/api@${approved}`]);
     server = await startServeProcess([
       '--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', policyFile, '--resolve-deadline-ms', String(DEADLINE_MS),
     ]);
@@ -88,17 +85,7 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
     return { status: response.status, ...json.status, id: json.status.auditAnnotations['decision-id'] ?? '' };
   }
 
-  function auditImages(id: string): readonly AuditImage[] {
-    const result = runCli(dbPath, ['audit', '--json', '--limit', '1000']);
-    expect(result.status).toBe(0);
-    const row = result.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { id: number | string; images: AuditImage[] })
-      .find((r) => String(r.id) === id);
-    if (row === undefined) throw new Error(`decision ${id} is not in the audit trail`);
-    return row.images;
-  }
+  const auditImages = (id: string): readonly AuditImage[] => auditJsonRow(dbPath, id).images as AuditImage[];
 
   it('allows a tag whose resolved digest is approved and scanned, and records that digest', async () => {
     const image = `${registry.host}/team/api:2.0`;

@@ -16,6 +16,7 @@ import type {
   ScanResult,
   TagResolution,
 } from '../../src/core/types';
+import { approvalFixture } from '../helpers/approval-fixture';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -48,20 +49,7 @@ const POLICY: Policy = {
 };
 
 function approval(repository: string, d: string, over: Partial<Approval> = {}): Approval {
-  return {
-    repository,
-    digest: d,
-    tag: null,
-    approvedBy: 'alice',
-    approvedAt: NOW - 10 * DAY,
-    reason: null,
-    expiresAt: null,
-    revokedAt: null,
-    revokedBy: null,
-    revokeReason: null,
-    imageCreatedAt: NOW - 20 * DAY,
-    ...over,
-  };
+  return approvalFixture({ repository, digest: d, approvedAt: NOW - 10 * DAY, imageCreatedAt: NOW - 20 * DAY, ...over });
 }
 
 function scan(d: string, findings: readonly Finding[] = [], scannedAt = NOW - DAY): ScanResult {

@@ -1,5 +1,6 @@
 // Readers that validate untrusted report JSON field by field (STYLE 10: no casts at boundaries).
 // Each failure names the field by its path in the document (`Results[0].Vulnerabilities[3].PkgName`).
+import { parseIsoTimestamp } from '../time-spec';
 
 export type JsonRecord = { readonly [key: string]: unknown };
 export type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
@@ -65,6 +66,34 @@ export function requiredRecord(record: JsonRecord, key: string, path: string): R
   if (!read.ok) return read;
   if (read.value === null) return { ok: false, error: `${childPath(path, key)} is missing` };
   return { ok: true, value: read.value };
+}
+
+/** An array-of-strings field; missing or null reads as no strings. */
+export function optionalStringList(record: JsonRecord, key: string, path: string): Read<readonly string[]> {
+  const items = optionalArray(record, key, path);
+  if (!items.ok) return items;
+  return stringItems(items.value ?? [], childPath(path, key));
+}
+
+/** An RFC 3339 date-time string field as epoch ms; missing, null or empty reads as null (undated). */
+export function optionalTimestamp(record: JsonRecord, key: string, path: string): Read<number | null> {
+  const text = optionalString(record, key, path);
+  if (!text.ok) return text;
+  if (text.value === null || text.value === '') return { ok: true, value: null };
+  const value = parseIsoTimestamp(text.value);
+  if (value === null) return { ok: false, error: `${childPath(path, key)} is not a valid date-time: ${JSON.stringify(text.value)}` };
+  return { ok: true, value };
+}
+
+/** Reads every element of an array in order; the first element that fails fails the whole. */
+export function readEach<T>(items: readonly unknown[], path: string, read: (item: unknown, path: string) => Read<T>): Read<readonly T[]> {
+  const values: T[] = [];
+  for (const [index, item] of items.entries()) {
+    const value = read(item, childPath(path, index));
+    if (!value.ok) return value;
+    values.push(value.value);
+  }
+  return { ok: true, value: values };
 }
 
 /** Every element of an array must be a string. */

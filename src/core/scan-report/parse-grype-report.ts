@@ -1,7 +1,5 @@
 // Grype JSON output (`grype -o json`), from the 0.7.0 schema to current. See test/fixtures/grype/README.md.
 import type { Finding } from '../types';
-import { parseIsoTimestamp } from '../time-spec';
-import { dedupeFindings } from './dedupe-findings';
 import {
   childPath,
   fieldValue,
@@ -9,14 +7,17 @@ import {
   optionalArray,
   optionalRecord,
   optionalString,
+  optionalStringList,
+  optionalTimestamp,
+  readEach,
   requiredRecord,
   requiredString,
-  stringItems,
   type JsonRecord,
   type Read,
 } from './json-fields';
 import { normaliseRepoDigests } from './normalise-repo-digests';
 import { normaliseSeverity } from './normalise-severity';
+import { parsedReport } from './parsed-report';
 import type { ParsedReport, RepoDigest } from './scan-report';
 
 interface Descriptor {
@@ -38,17 +39,13 @@ export function parseGrypeReport(json: unknown): ParsedReport {
   if (!source.ok) return source;
   const findings = readMatches(json);
   if (!findings.ok) return findings;
-  return {
-    ok: true,
-    report: {
-      scanner: 'grype',
-      scannerVersion: descriptor.value.version,
-      artifact: source.value.artifact,
-      scannedAt: descriptor.value.scannedAt,
-      repoDigests: source.value.repoDigests,
-      findings: dedupeFindings(findings.value),
-    },
-  };
+  return parsedReport('grype', {
+    scannerVersion: descriptor.value.version,
+    artifact: source.value.artifact,
+    scannedAt: descriptor.value.scannedAt,
+    repoDigests: source.value.repoDigests,
+    findings: findings.value,
+  });
 }
 
 /** `descriptor.timestamp` dates the scan for `scan-stale` (SPEC §4); grype 0.7.0 has none, snapshots write "". */
@@ -58,16 +55,9 @@ function readDescriptor(json: JsonRecord): Read<Descriptor> {
   if (descriptor.value === null) return { ok: true, value: { version: null, scannedAt: null } };
   const version = optionalString(descriptor.value, 'version', 'descriptor');
   if (!version.ok) return version;
-  const timestamp = optionalString(descriptor.value, 'timestamp', 'descriptor');
-  if (!timestamp.ok) return timestamp;
-  if (timestamp.value === null || timestamp.value === '') {
-    return { ok: true, value: { version: version.value, scannedAt: null } };
-  }
-  const scannedAt = parseIsoTimestamp(timestamp.value);
-  if (scannedAt === null) {
-    return { ok: false, error: `descriptor.timestamp is not a valid date-time: ${JSON.stringify(timestamp.value)}` };
-  }
-  return { ok: true, value: { version: version.value, scannedAt } };
+  const scannedAt = optionalTimestamp(descriptor.value, 'timestamp', 'descriptor');
+  if (!scannedAt.ok) return scannedAt;
+  return { ok: true, value: { version: version.value, scannedAt: scannedAt.value } };
 }
 
 /**
@@ -84,9 +74,7 @@ function readSource(json: JsonRecord): Read<Source> {
   if (!isRecord(target)) return { ok: false, error: 'source.target must be a string or an object' };
   const userInput = optionalString(target, 'userInput', 'source.target');
   if (!userInput.ok) return userInput;
-  const entries = optionalArray(target, 'repoDigests', 'source.target');
-  if (!entries.ok) return entries;
-  const strings = stringItems(entries.value ?? [], 'source.target.repoDigests');
+  const strings = optionalStringList(target, 'repoDigests', 'source.target');
   if (!strings.ok) return strings;
   return { ok: true, value: { artifact: userInput.value, repoDigests: normaliseRepoDigests(strings.value) } };
 }
@@ -96,13 +84,7 @@ function readSource(json: JsonRecord): Read<Source> {
 function readMatches(json: JsonRecord): Read<readonly Finding[]> {
   const matches = optionalArray(json, 'matches', '');
   if (!matches.ok) return matches;
-  const findings: Finding[] = [];
-  for (const [index, match] of (matches.value ?? []).entries()) {
-    const finding = readMatch(match, childPath('matches', index));
-    if (!finding.ok) return finding;
-    findings.push(finding.value);
-  }
-  return { ok: true, value: findings };
+  return readEach(matches.value ?? [], 'matches', readMatch);
 }
 
 function readMatch(match: unknown, path: string): Read<Finding> {
@@ -140,10 +122,7 @@ function readFixVersions(vulnerability: JsonRecord, path: string): Read<string |
   const fix = optionalRecord(vulnerability, 'fix', path);
   if (!fix.ok) return fix;
   if (fix.value === null) return { ok: true, value: null };
-  const fixPath = childPath(path, 'fix');
-  const versions = optionalArray(fix.value, 'versions', fixPath);
-  if (!versions.ok) return versions;
-  const strings = stringItems(versions.value ?? [], childPath(fixPath, 'versions'));
+  const strings = optionalStringList(fix.value, 'versions', childPath(path, 'fix'));
   if (!strings.ok) return strings;
   const nonEmpty = strings.value.filter((v) => v !== '');
   return { ok: true, value: nonEmpty.length === 0 ? null : nonEmpty.join(', ') };

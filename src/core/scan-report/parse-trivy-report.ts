@@ -1,7 +1,5 @@
 // Trivy JSON reports, SchemaVersion 2 (trivy pkg/types/report.go). See test/fixtures/trivy/README.md.
 import type { Finding } from '../types';
-import { parseIsoTimestamp } from '../time-spec';
-import { dedupeFindings } from './dedupe-findings';
 import {
   childPath,
   fieldValue,
@@ -9,13 +7,16 @@ import {
   optionalArray,
   optionalRecord,
   optionalString,
+  optionalStringList,
+  optionalTimestamp,
+  readEach,
   requiredString,
-  stringItems,
   type JsonRecord,
   type Read,
 } from './json-fields';
 import { normaliseRepoDigests } from './normalise-repo-digests';
 import { normaliseSeverity } from './normalise-severity';
+import { parsedReport } from './parsed-report';
 import type { ParsedReport, RepoDigest } from './scan-report';
 
 export function parseTrivyReport(json: unknown): ParsedReport {
@@ -44,17 +45,13 @@ export function parseTrivyReport(json: unknown): ParsedReport {
   const findings = readResults(json);
   if (!findings.ok) return findings;
 
-  return {
-    ok: true,
-    report: {
-      scanner: 'trivy',
-      scannerVersion: version.value,
-      artifact: artifact.value,
-      scannedAt: scannedAt.value,
-      repoDigests: repoDigests.value,
-      findings: dedupeFindings(findings.value),
-    },
-  };
+  return parsedReport('trivy', {
+    scannerVersion: version.value,
+    artifact: artifact.value,
+    scannedAt: scannedAt.value,
+    repoDigests: repoDigests.value,
+    findings: findings.value,
+  });
 }
 
 function readVersion(json: JsonRecord): Read<string | null> {
@@ -66,12 +63,7 @@ function readVersion(json: JsonRecord): Read<string | null> {
 
 /** `CreatedAt` (RFC 3339, nanoseconds) dates the scan for `scan-stale` (SPEC §4); empty or absent = undated. */
 function readCreatedAt(json: JsonRecord): Read<number | null> {
-  const text = optionalString(json, 'CreatedAt', '');
-  if (!text.ok) return text;
-  if (text.value === null || text.value === '') return { ok: true, value: null };
-  const value = parseIsoTimestamp(text.value);
-  if (value === null) return { ok: false, error: `CreatedAt is not a valid date-time: ${JSON.stringify(text.value)}` };
-  return { ok: true, value };
+  return optionalTimestamp(json, 'CreatedAt', '');
 }
 
 /** Metadata.RepoDigests only: Metadata.ImageID is the config blob digest, never a manifest digest (SPEC §7). */
@@ -79,9 +71,7 @@ function readRepoDigests(json: JsonRecord): Read<readonly RepoDigest[]> {
   const metadata = optionalRecord(json, 'Metadata', '');
   if (!metadata.ok) return metadata;
   if (metadata.value === null) return { ok: true, value: [] };
-  const entries = optionalArray(metadata.value, 'RepoDigests', 'Metadata');
-  if (!entries.ok) return entries;
-  const strings = stringItems(entries.value ?? [], 'Metadata.RepoDigests');
+  const strings = optionalStringList(metadata.value, 'RepoDigests', 'Metadata');
   if (!strings.ok) return strings;
   return { ok: true, value: normaliseRepoDigests(strings.value) };
 }
@@ -100,11 +90,9 @@ function readResults(json: JsonRecord): Read<readonly Finding[]> {
     if (resultClass.value === 'custom') continue;
     const vulnerabilities = optionalArray(result, 'Vulnerabilities', path);
     if (!vulnerabilities.ok) return vulnerabilities;
-    for (const [vulnIndex, vulnerability] of (vulnerabilities.value ?? []).entries()) {
-      const finding = readVulnerability(vulnerability, childPath(childPath(path, 'Vulnerabilities'), vulnIndex));
-      if (!finding.ok) return finding;
-      findings.push(finding.value);
-    }
+    const found = readEach(vulnerabilities.value ?? [], childPath(path, 'Vulnerabilities'), readVulnerability);
+    if (!found.ok) return found;
+    findings.push(...found.value);
   }
   return { ok: true, value: findings };
 }

@@ -3,18 +3,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseImageRef } from '../../../src/core/image-ref';
-import type { ImageRef } from '../../../src/core/types';
 import { RegistryError } from '../../../src/errors';
 import { dockerConfigCredentials, loadDockerConfig } from '../../../src/registry/docker-config';
 import { createRegistryClient } from '../../../src/registry/registry-client';
+import { parsedRef as ref } from '../../helpers/parsed-ref';
 import { type PushedImage, type TestRegistry, describeWithRegistry, pushImage, startTestRegistry } from '../../helpers/registry-server';
-
-function ref(text: string): ImageRef {
-  const parsed = parseImageRef(text);
-  if (!parsed.ok) throw new Error(`test reference ${text}: ${parsed.error}`);
-  return parsed.ref;
-}
 
 describeWithRegistry('registry client against docker-registry with htpasswd auth', { htpasswd: true }, () => {
   const user = { username: 'reviewer', password: 'pa:ss w0rd' };

@@ -1,9 +1,7 @@
 // The registry client against a real distribution registry on loopback (plain HTTP, as Docker uses for
 // loopback hosts): tags, digests, indexes and build times as pushed.
-import { parseImageRef } from '../../../src/core/image-ref';
-import type { ImageRef } from '../../../src/core/types';
 import { RegistryError } from '../../../src/errors';
-import { type RegistryClient, createRegistryClient } from '../../../src/registry/registry-client';
+import { parsedRef as ref } from '../../helpers/parsed-ref';
 import {
   DOCKER_MANIFEST,
   OCI_INDEX,
@@ -15,16 +13,11 @@ import {
   pushIndex,
   startTestRegistry,
 } from '../../helpers/registry-server';
-
-function ref(text: string): ImageRef {
-  const parsed = parseImageRef(text);
-  if (!parsed.ok) throw new Error(`test reference ${text}: ${parsed.error}`);
-  return parsed.ref;
-}
+import { useRegistryClient } from '../../helpers/use-registry-client';
 
 describeWithRegistry('registry client against docker-registry', {}, () => {
   let registry: TestRegistry;
-  let client: RegistryClient;
+  const client = useRegistryClient();
   let single: PushedImage;
   let docker: PushedImage;
   let index: { readonly digest: string; readonly children: readonly PushedImage[] };
@@ -41,15 +34,9 @@ describeWithRegistry('registry client against docker-registry', {}, () => {
   afterAll(async () => {
     await registry?.stop();
   });
-  beforeEach(() => {
-    client = createRegistryClient({ http: { retries: 0 } });
-  });
-  afterEach(async () => {
-    await client.close();
-  });
 
   test('resolves a tag to the digest that was pushed, with the build time from the config', async () => {
-    const resolved = await client.resolve(ref(`${registry.host}/team/app:1.0`));
+    const resolved = await client().resolve(ref(`${registry.host}/team/app:1.0`));
     expect(resolved).toEqual({
       repository: `${registry.host}/team/app`,
       digest: single.digest,
@@ -61,20 +48,20 @@ describeWithRegistry('registry client against docker-registry', {}, () => {
   });
 
   test('reads a Docker v2 schema 2 manifest', async () => {
-    const resolved = await client.resolve(ref(`${registry.host}/team/legacy:v2`));
+    const resolved = await client().resolve(ref(`${registry.host}/team/legacy:v2`));
     expect(resolved.digest).toBe(docker.digest);
     expect(resolved.mediaType).toBe(DOCKER_MANIFEST);
     expect(resolved.createdAt).toBe(Date.parse('2023-01-15T08:30:00.123Z'));
   });
 
   test('digest-only resolution uses HEAD and gives the same digest', async () => {
-    const resolved = await client.resolve(ref(`${registry.host}/team/app:1.0`), { digestOnly: true });
+    const resolved = await client().resolve(ref(`${registry.host}/team/app:1.0`), { digestOnly: true });
     expect(resolved.digest).toBe(single.digest);
     expect(resolved.createdAt).toBeNull();
   });
 
   test('a digest reference that exists resolves to itself, with a null tag', async () => {
-    const resolved = await client.resolve(ref(`${registry.host}/team/app@${single.digest}`));
+    const resolved = await client().resolve(ref(`${registry.host}/team/app@${single.digest}`));
     expect(resolved.digest).toBe(single.digest);
     expect(resolved.tag).toBeNull();
     expect(resolved.createdAt).toBe(Date.parse('2024-03-01T10:00:00Z'));
@@ -82,22 +69,22 @@ describeWithRegistry('registry client against docker-registry', {}, () => {
 
   test('a digest that does not exist is a clear 404 error', async () => {
     const missing = `sha256:${'0'.repeat(64)}`;
-    const failure = client.resolve(ref(`${registry.host}/team/app@${missing}`));
+    const failure = client().resolve(ref(`${registry.host}/team/app@${missing}`));
     await expect(failure).rejects.toThrow(RegistryError);
     await expect(failure).rejects.toThrow(`registry ${registry.host} has no manifest ${registry.host}/team/app@${missing}`);
   });
 
   test('an unknown tag or repository is a clear 404 error', async () => {
-    await expect(client.resolve(ref(`${registry.host}/team/app:nope`))).rejects.toThrow(
+    await expect(client().resolve(ref(`${registry.host}/team/app:nope`))).rejects.toThrow(
       `registry ${registry.host} has no manifest ${registry.host}/team/app:nope`,
     );
-    await expect(client.resolve(ref(`${registry.host}/team/ghost`))).rejects.toThrow(
+    await expect(client().resolve(ref(`${registry.host}/team/ghost`))).rejects.toThrow(
       `registry ${registry.host} has no manifest ${registry.host}/team/ghost:latest`,
     );
   });
 
   test('an index lists its platforms (not the attestation) and dates from its oldest platform', async () => {
-    const resolved = await client.resolve(ref(`${registry.host}/team/multi:2.0`));
+    const resolved = await client().resolve(ref(`${registry.host}/team/multi:2.0`));
     expect(resolved).toEqual({
       repository: `${registry.host}/team/multi`,
       digest: index.digest,
@@ -109,10 +96,10 @@ describeWithRegistry('registry client against docker-registry', {}, () => {
   });
 
   test('an index resolved by digest, and a HEAD of it, give the index digest', async () => {
-    const byDigest = await client.resolve(ref(`${registry.host}/team/multi@${index.digest}`));
+    const byDigest = await client().resolve(ref(`${registry.host}/team/multi@${index.digest}`));
     expect(byDigest.digest).toBe(index.digest);
     expect(byDigest.platforms).toEqual(['linux/amd64', 'linux/arm64/v8']);
-    const head = await client.resolve(ref(`${registry.host}/team/multi:2.0`), { digestOnly: true });
+    const head = await client().resolve(ref(`${registry.host}/team/multi:2.0`), { digestOnly: true });
     expect(head.digest).toBe(index.digest);
     expect(head.mediaType).toBe(OCI_INDEX);
   });
@@ -120,6 +107,6 @@ describeWithRegistry('registry client against docker-registry', {}, () => {
   test('a caller signal that is already aborted stops the look-up with a RegistryError', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(client.resolve(ref(`${registry.host}/team/app:1.0`), { signal: controller.signal })).rejects.toThrow(RegistryError);
+    await expect(client().resolve(ref(`${registry.host}/team/app:1.0`), { signal: controller.signal })).rejects.toThrow(RegistryError);
   });
 });

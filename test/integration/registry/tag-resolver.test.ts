@@ -1,8 +1,6 @@
 // Tag resolution for `tags: resolve` against a real registry, and against a registry that never answers.
-import { parseImageRef } from '../../../src/core/image-ref';
-import type { ImageRef } from '../../../src/core/types';
-import { type RegistryClient, createRegistryClient } from '../../../src/registry/registry-client';
 import { createTagResolver } from '../../../src/registry/tag-resolver';
+import { parsedRef as ref } from '../../helpers/parsed-ref';
 import {
   type FakeServer,
   type TestRegistry,
@@ -11,16 +9,11 @@ import {
   startFakeServer,
   startTestRegistry,
 } from '../../helpers/registry-server';
-
-function ref(text: string): ImageRef {
-  const parsed = parseImageRef(text);
-  if (!parsed.ok) throw new Error(`test reference ${text}: ${parsed.error}`);
-  return parsed.ref;
-}
+import { useRegistryClient } from '../../helpers/use-registry-client';
 
 describeWithRegistry('tag resolver against docker-registry', {}, () => {
   let registry: TestRegistry;
-  let client: RegistryClient;
+  const client = useRegistryClient();
 
   beforeAll(async () => {
     registry = await startTestRegistry();
@@ -28,18 +21,12 @@ describeWithRegistry('tag resolver against docker-registry', {}, () => {
   afterAll(async () => {
     await registry?.stop();
   });
-  beforeEach(() => {
-    client = createRegistryClient({ http: { retries: 0 } });
-  });
-  afterEach(async () => {
-    await client.close();
-  });
 
   test('resolves several tags at once, keyed by the reference as given, and reuses answers for cacheSeconds', async () => {
     const first = await pushImage(registry, 'svc/api', 'stable', { created: '2024-01-01T00:00:00Z' });
     const other = await pushImage(registry, 'svc/web', '1', { created: '2024-01-02T00:00:00Z' });
     let clock = 1_000_000;
-    const resolver = createTagResolver({ lookup: client, cacheSeconds: 60, now: () => clock });
+    const resolver = createTagResolver({ lookup: client(), cacheSeconds: 60, now: () => clock });
     const api = `${registry.host}/svc/api:stable`;
     const web = `${registry.host}/svc/web:1`;
     const missing = `${registry.host}/svc/api:missing`;
@@ -61,6 +48,7 @@ describeWithRegistry('tag resolver against docker-registry', {}, () => {
 });
 
 describe('tag resolver against a registry that never answers', () => {
+  const client = useRegistryClient();
   let server: FakeServer;
 
   beforeAll(async () => {
@@ -71,18 +59,13 @@ describe('tag resolver against a registry that never answers', () => {
   });
 
   test('gives `failed` with the deadline message within the deadline, never a throw', async () => {
-    const client = createRegistryClient({ http: { retries: 0 } });
-    try {
-      const resolver = createTagResolver({ lookup: client, cacheSeconds: 60, deadlineMs: 300 });
-      const image = `${server.host}/slow/app:1.0`;
-      const started = Date.now();
-      const answers = await resolver.resolve([ref(image)]);
-      const elapsed = Date.now() - started;
-      expect(answers.get(image)).toEqual({ status: 'failed', error: 'registry did not answer within 300 ms' });
-      expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(1000);
-    } finally {
-      await client.close();
-    }
+    const resolver = createTagResolver({ lookup: client(), cacheSeconds: 60, deadlineMs: 300 });
+    const image = `${server.host}/slow/app:1.0`;
+    const started = Date.now();
+    const answers = await resolver.resolve([ref(image)]);
+    const elapsed = Date.now() - started;
+    expect(answers.get(image)).toEqual({ status: 'failed', error: 'registry did not answer within 300 ms' });
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1000);
   });
 });

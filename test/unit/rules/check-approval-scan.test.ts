@@ -1,5 +1,4 @@
-import { parseImageRef } from '../../../src/core/image-ref';
-import { DEFAULT_POLICY, compilePolicy } from '../../../src/core/policy';
+import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { checkApproval } from '../../../src/core/rules/check-approval';
 import { checkApprovalExpiry } from '../../../src/core/rules/check-approval-expiry';
 import { checkRevocation } from '../../../src/core/rules/check-revocation';
@@ -7,25 +6,21 @@ import { checkScanAge } from '../../../src/core/rules/check-scan-age';
 import { checkScanPresent } from '../../../src/core/rules/check-scan-present';
 import type { ImageContext, ImageRule } from '../../../src/core/rules/image-context';
 import type { Approval, Check, Policy, ScanResult } from '../../../src/core/types';
+import { approvalFixture } from '../../helpers/approval-fixture';
+import { imageContext } from '../../helpers/image-context';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const DAY = 86_400_000;
 const DIGEST = `sha256:${'ab12cd34'.repeat(8)}`;
 const REPOSITORY = 'registry.corp.example/app';
 
-const APPROVAL: Approval = {
+const APPROVAL = approvalFixture({
   repository: REPOSITORY,
   digest: DIGEST,
   tag: '1.0.0',
-  approvedBy: 'alice',
   approvedAt: Date.parse('2025-05-01T09:30:00Z'),
   reason: 'release 1.0.0',
-  expiresAt: null,
-  revokedAt: null,
-  revokedBy: null,
-  revokeReason: null,
-  imageCreatedAt: null,
-};
+});
 
 const SCAN: ScanResult = { digest: DIGEST, scanner: 'trivy', scannedAt: NOW - 10 * DAY, findings: [] };
 
@@ -37,10 +32,8 @@ interface Case {
 }
 
 function context({ digest = DIGEST, approval = null, scan = null, scanPolicy = {} }: Case): ImageContext {
-  const parsed = parseImageRef(digest === null ? `${REPOSITORY}:1.0.0` : `${REPOSITORY}@${digest}`);
-  if (!parsed.ok) throw new Error(parsed.error);
-  const policy = { ...DEFAULT_POLICY, scan: { ...DEFAULT_POLICY.scan, ...scanPolicy } };
-  return { ref: parsed.ref, resolution: null, digest, facts: { approval, scan }, exceptions: [], policy: compilePolicy(policy, 'test'), now: NOW };
+  const image = digest === null ? `${REPOSITORY}:1.0.0` : `${REPOSITORY}@${digest}`;
+  return imageContext(image, { digest, facts: { approval, scan }, policy: { scan: { ...DEFAULT_POLICY.scan, ...scanPolicy } }, now: NOW });
 }
 
 function run(rule: ImageRule, cases: readonly (readonly [string, Case, Check])[]): void {

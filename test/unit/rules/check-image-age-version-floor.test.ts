@@ -1,43 +1,20 @@
-import { parseImageRef } from '../../../src/core/image-ref';
-import { DEFAULT_POLICY, compilePolicy } from '../../../src/core/policy';
 import { checkImageAge } from '../../../src/core/rules/check-image-age';
 import { checkVersionFloor } from '../../../src/core/rules/check-version-floor';
 import type { ImageContext } from '../../../src/core/rules/image-context';
 import type { Approval, Check, Policy } from '../../../src/core/types';
+import { approvalFixture } from '../../helpers/approval-fixture';
+import { imageContext } from '../../helpers/image-context';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const DAY = 86_400_000;
 const DIGEST = `sha256:${'ab12cd34'.repeat(8)}`;
 
 function approval(over: Partial<Approval>): Approval {
-  return {
-    repository: 'registry.corp.example/payments/api',
-    digest: DIGEST,
-    tag: null,
-    approvedBy: 'alice',
-    approvedAt: NOW - 5 * DAY,
-    reason: null,
-    expiresAt: null,
-    revokedAt: null,
-    revokedBy: null,
-    revokeReason: null,
-    imageCreatedAt: null,
-    ...over,
-  };
+  return approvalFixture({ repository: 'registry.corp.example/payments/api', digest: DIGEST, approvedAt: NOW - 5 * DAY, ...over });
 }
 
 function context(image: string, policy: Partial<Policy>, found: Approval | null): ImageContext {
-  const parsed = parseImageRef(image);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return {
-    ref: parsed.ref,
-    resolution: null,
-    digest: parsed.ref.digest,
-    facts: { approval: found, scan: null },
-    exceptions: [],
-    policy: compilePolicy({ ...DEFAULT_POLICY, ...policy }, 'test'),
-    now: NOW,
-  };
+  return imageContext(image, { policy, facts: { approval: found, scan: null }, now: NOW });
 }
 
 describe('checkImageAge (image-too-old)', () => {

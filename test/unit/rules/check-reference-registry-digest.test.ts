@@ -1,27 +1,17 @@
 import { parseImageRef } from '../../../src/core/image-ref';
-import { DEFAULT_POLICY, compilePolicy } from '../../../src/core/policy';
 import { checkDigest } from '../../../src/core/rules/check-digest';
 import { checkReference } from '../../../src/core/rules/check-reference';
 import { checkRegistry } from '../../../src/core/rules/check-registry';
 import { checkTagResolution } from '../../../src/core/rules/check-tag-resolution';
 import type { ImageContext } from '../../../src/core/rules/image-context';
 import type { Check, Policy, TagResolution } from '../../../src/core/types';
+import { imageContext } from '../../helpers/image-context';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const DIGEST = `sha256:${'ab12cd34'.repeat(8)}`;
 
 function context(image: string, policy: Partial<Policy> = {}, resolution: TagResolution | null = null): ImageContext {
-  const parsed = parseImageRef(image);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return {
-    ref: parsed.ref,
-    resolution,
-    digest: parsed.ref.digest ?? (resolution?.status === 'resolved' ? resolution.digest : null),
-    facts: { approval: null, scan: null },
-    exceptions: [],
-    policy: compilePolicy({ ...DEFAULT_POLICY, ...policy }, 'test'),
-    now: NOW,
-  };
+  return imageContext(image, { policy, resolution, now: NOW });
 }
 
 describe('checkReference (invalid-reference)', () => {

@@ -1,10 +1,9 @@
-import { parseImageRef } from '../../../src/core/image-ref';
-import { DEFAULT_POLICY, compilePolicy } from '../../../src/core/policy';
+import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { activeExceptions } from '../../../src/core/rules/active-exceptions';
 import { checkVulnerabilities } from '../../../src/core/rules/check-vulnerabilities';
-import type { ImageContext } from '../../../src/core/rules/image-context';
 import { tallyFindings } from '../../../src/core/rules/tally-findings';
 import type { Check, CveException, Finding, Policy, ScanResult } from '../../../src/core/types';
+import { imageContext } from '../../helpers/image-context';
 
 // Modelled on kritis' severity-threshold test: each row is a combination of ceilings, findings and exceptions,
 // and asserts the exact outcome and the exact offending IDs.
@@ -37,19 +36,13 @@ interface Row {
 }
 
 function check({ ceilings, findings, exceptions = [], ignoreUnfixed = false }: Row): Check {
-  const parsed = parseImageRef(`${REPOSITORY}@${DIGEST}`);
-  if (!parsed.ok) throw new Error(parsed.error);
   const scan: ScanResult = { digest: DIGEST, scanner: 'trivy', scannedAt: NOW - DAY, findings };
-  const policy = { ...DEFAULT_POLICY, scan: { ...DEFAULT_POLICY.scan, maxFindings: ceilings, ignoreUnfixed } };
-  const context: ImageContext = {
-    ref: parsed.ref,
-    resolution: null,
-    digest: DIGEST,
+  const context = imageContext(`${REPOSITORY}@${DIGEST}`, {
     facts: { approval: null, scan },
     exceptions: activeExceptions(exceptions, NOW),
-    policy: compilePolicy(policy, 'test'),
+    policy: { scan: { ...DEFAULT_POLICY.scan, maxFindings: ceilings, ignoreUnfixed } },
     now: NOW,
-  };
+  });
   return checkVulnerabilities(context);
 }
 
@@ -151,16 +144,13 @@ describe('checkVulnerabilities: ignoreUnfixed', () => {
 
 describe('checkVulnerabilities: when there is nothing to judge', () => {
   it('skips without a scan', () => {
-    const parsed = parseImageRef(`${REPOSITORY}@${DIGEST}`);
-    if (!parsed.ok) throw new Error(parsed.error);
-    const policy = compilePolicy(DEFAULT_POLICY, 'test');
-    const base = { ref: parsed.ref, resolution: null, exceptions: [], policy, now: NOW };
-    expect(checkVulnerabilities({ ...base, digest: DIGEST, facts: { approval: null, scan: null } })).toEqual({
+    const image = `${REPOSITORY}@${DIGEST}`;
+    expect(checkVulnerabilities(imageContext(image, { now: NOW }))).toEqual({
       name: 'vulnerabilities',
       outcome: 'skip',
       message: 'no scan',
     });
-    expect(checkVulnerabilities({ ...base, digest: null, facts: { approval: null, scan: null } })).toEqual({
+    expect(checkVulnerabilities(imageContext(image, { digest: null, now: NOW }))).toEqual({
       name: 'vulnerabilities',
       outcome: 'skip',
       message: 'no digest to look up',

@@ -3,6 +3,7 @@ import { DEFAULT_POLICY, compilePolicy } from '../../../src/core/policy';
 import { fail } from '../../../src/core/rules/check-result';
 import { exemptImage, judgeImage, withCheck } from '../../../src/core/rules/judge-image';
 import type { Facts, ImageVerdict } from '../../../src/core/types';
+import { approvalFixture } from '../../helpers/approval-fixture';
 
 const NOW = Date.parse('2025-06-01T00:00:00Z');
 const DIGEST = `sha256:${'0f'.repeat(32)}`;
@@ -12,19 +13,7 @@ const FACTS: Facts = {
   images: new Map([[
     factsKey(REPOSITORY, DIGEST),
     {
-      approval: {
-        repository: REPOSITORY,
-        digest: DIGEST,
-        tag: '1.2.3',
-        approvedBy: 'alice',
-        approvedAt: NOW - 1000,
-        reason: null,
-        expiresAt: null,
-        revokedAt: null,
-        revokedBy: null,
-        revokeReason: null,
-        imageCreatedAt: null,
-      },
+      approval: approvalFixture({ repository: REPOSITORY, digest: DIGEST, tag: '1.2.3', approvedAt: NOW - 1000 }),
       scan: { digest: DIGEST, scanner: 'grype', scannedAt: NOW - 1000, findings: [] },
     },
   ]]),

@@ -1,0 +1,14 @@
+import { runCli } from './run-cli';
+
+/** Decision `id` as `audit --json` prints it (the newest 1000 are searched); throws when it is not there. */
+export function auditJsonRow(dbPath: string, id: string): Record<string, unknown> {
+  const result = runCli(dbPath, ['audit', '--json', '--limit', '1000']);
+  expect(result.status).toBe(0);
+  const row = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .find((r) => String(r.id) === id);
+  if (row === undefined) throw new Error(`decision ${id} is not in the audit trail`);
+  return row;
+}
