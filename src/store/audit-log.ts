@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import { AppError, StoreError } from '../errors';
 import { causeMessage } from './cause-message';
 import { type BatchWriter, createBatchWriter } from './audit-batch';
-import { type DecisionRecord, decisionRecordProblem } from './decision-record';
+import type { DecisionRecord } from './decision-record';
+import { type PendingAppend, queueAppend } from './queue-append';
 
 export type { DecisionImage, DecisionRecord } from './decision-record';
 
@@ -37,22 +38,17 @@ export interface AuditWriterOptions {
 
 export const DEFAULT_MAX_BATCH = 512;
 
-interface Pending {
-  readonly record: DecisionRecord;
-  readonly resolve: (id: number) => void;
-  readonly reject: (err: Error) => void;
-}
 
 export function createAuditWriter(db: Database.Database, options: AuditWriterOptions = {}): AuditWriter {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
   const writeBatch = wrapStoreErrors(() => createBatchWriter(db), 'the audit log cannot be opened');
-  const queue: Pending[] = [];
+  const queue: PendingAppend[] = [];
   const idle: (() => void)[] = [];
   const counts = { appended: 0, commits: 0, failedCommits: 0 };
   let scheduled = false;
   let closed = false;
 
-  const commit = (batch: readonly Pending[]): void => {
+  const commit = (batch: readonly PendingAppend[]): void => {
     try {
       const ids = writeBatch(batch.map((p) => p.record));
       counts.commits += 1;
@@ -84,15 +80,7 @@ export function createAuditWriter(db: Database.Database, options: AuditWriterOpt
     queue.length === 0 && !scheduled ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
 
   return {
-    append: (record) => {
-      if (closed) return Promise.reject(new StoreError('the audit log is closed'));
-      const problem = decisionRecordProblem(record);
-      if (problem !== null) return Promise.reject(new StoreError(`audit record refused: ${problem}`));
-      return new Promise<number>((resolve, reject) => {
-        queue.push({ record, resolve, reject });
-        schedule();
-      });
-    },
+    append: (record) => queueAppend(queue, record, closed, schedule),
     flush,
     close: () => {
       closed = true;

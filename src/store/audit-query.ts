@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { compileGlob } from '../core/glob';
 import type { ReasonCode } from '../core/types';
-import { type AuditImage, imagesOf } from './audit-rows';
+import { type AuditImage, type DecisionRow, imagesOf } from './audit-rows';
 
 export type { AuditImage } from './audit-rows';
 
@@ -41,20 +41,6 @@ export interface AuditDecision {
   readonly images: readonly AuditImage[];
 }
 
-interface DecisionRow {
-  readonly id: number;
-  readonly time: number;
-  readonly namespace: string;
-  readonly allowed: number;
-  readonly mode: string;
-  readonly break_glass: number;
-  readonly ticket: string | null;
-  readonly reason: string;
-  readonly overridden: string | null;
-  readonly policy_hash: string | null;
-  readonly user: string | null;
-  readonly latency_us: number;
-}
 
 /** Decisions matching the filter, newest first. */
 export function queryDecisions(db: Database.Database, filter: DecisionFilter): readonly AuditDecision[] {

@@ -10,6 +10,22 @@ export interface AuditImage {
   readonly reasons: readonly string[];
 }
 
+/** A `decisions` row joined with its policy hash, as both the audit query and the chain walk read it. */
+export interface DecisionRow {
+  readonly id: number;
+  readonly time: number;
+  readonly namespace: string;
+  readonly allowed: number;
+  readonly mode: string;
+  readonly break_glass: number;
+  readonly ticket: string | null;
+  readonly reason: string;
+  readonly overridden: string | null;
+  readonly policy_hash: string | null;
+  readonly user: string | null;
+  readonly latency_us: number;
+}
+
 interface ImageRow {
   readonly decision_id: number;
   readonly image: string;

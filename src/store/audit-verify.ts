@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash } from './audit-hash';
+import type { DecisionRow } from './audit-rows';
 
 // `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing the hash chain with the
 // writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
@@ -10,19 +11,7 @@ export type VerifyResult =
   | { readonly ok: true; readonly rows: number }
   | { readonly ok: false; readonly rows: number; readonly firstBadId: number; readonly problem: string };
 
-interface WalkRow {
-  readonly id: number;
-  readonly time: number;
-  readonly namespace: string;
-  readonly allowed: number;
-  readonly mode: string;
-  readonly break_glass: number;
-  readonly ticket: string | null;
-  readonly reason: string;
-  readonly overridden: string | null;
-  readonly policy_hash: string | null;
-  readonly user: string | null;
-  readonly latency_us: number;
+interface WalkRow extends DecisionRow {
   /** A BLOB as written; anything else (a hand-edited value) fails the comparison. */
   readonly hash: unknown;
   readonly idx: number | null;

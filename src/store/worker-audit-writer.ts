@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors';
 import { type AuditWriter, type AuditWriterStats, DEFAULT_MAX_BATCH } from './audit-log';
-import { type DecisionRecord, decisionRecordProblem } from './decision-record';
+import { type PendingAppend, queueAppend } from './queue-append';
 import { encodeRecords } from './encode-records';
 import type { WriterReply, WriterRequest, WriterThreadData } from './worker-audit-thread';
 
@@ -35,13 +35,8 @@ export interface WorkerAuditWriterOptions {
   readonly clock?: () => number;
 }
 
-interface Pending {
-  readonly record: DecisionRecord;
-  readonly resolve: (id: number) => void;
-  readonly reject: (err: Error) => void;
-}
 
-type Job = { readonly kind: 'write'; readonly batch: readonly Pending[] } | { readonly kind: 'probe' };
+type Job = { readonly kind: 'write'; readonly batch: readonly PendingAppend[] } | { readonly kind: 'probe' };
 
 /**
  * The thread's young generation, capped: it only decodes batches and hashes rows, and V8's default lets its
@@ -56,7 +51,7 @@ const THREAD_SCRIPT = path.join(__dirname, 'worker-audit-thread.js');
 export function createWorkerAuditWriter(file: string, options: WorkerAuditWriterOptions = {}): WorkerAuditWriter {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
   const clock = options.clock ?? Date.now;
-  const queue: Pending[] = [];
+  const queue: PendingAppend[] = [];
   const probeWaiters: ((h: AuditHealth) => void)[] = [];
   const idle: (() => void)[] = [];
   const counts = { appended: 0, commits: 0, failedCommits: 0 };
@@ -152,15 +147,7 @@ export function createWorkerAuditWriter(file: string, options: WorkerAuditWriter
     queue.length === 0 && job === null && !scheduled ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
 
   return {
-    append: (record) => {
-      if (closed) return Promise.reject(new StoreError('the audit log is closed'));
-      const problem = decisionRecordProblem(record);
-      if (problem !== null) return Promise.reject(new StoreError(`audit record refused: ${problem}`));
-      return new Promise<number>((resolve, reject) => {
-        queue.push({ record, resolve, reject });
-        schedule();
-      });
-    },
+    append: (record) => queueAppend(queue, record, closed, schedule),
     flush,
     close: async () => {
       closed = true;
