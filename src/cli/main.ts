@@ -28,7 +28,6 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; re
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
     .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
-    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),

@@ -78,7 +78,7 @@ describe('approve REF', () => {
     ['an --expires in the past', ['approve', `nginx@${DA}`, '--offline', '--expires', '2020-01-01'], /^error: --expires: expiry "2020-01-01" is not in the future\n$/],
     ['neither REF nor --file', ['approve', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
     ['both REF and --file', ['approve', `nginx@${DA}`, '--file', 'list.txt', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
-    ['an unknown flag', ['approve', `nginx@${DA}`, '--offline', '--forever'], /^error: unknown option '--forever'/],
+    ['an unknown flag', ['approve', `nginx@${DA}`, '--offline', '--forever'], /^error: unknown option '--forever'\n$/],
   ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
     const result = cli(...args);
     expect(result.status).toBe(2);
