@@ -7,6 +7,7 @@ import { sendJson } from './send-json';
 /** Kubernetes `Status` reasons for the codes this server answers with. */
 const STATUS_REASONS: Readonly<Record<number, string>> = {
   400: 'BadRequest',
+  403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
   500: 'InternalError',

@@ -7,6 +7,7 @@ import { TLSSocket } from 'node:tls';
 import { AppError, EXIT_FAILED, UsageError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { closeGracefully, trackSockets } from './close-gracefully';
+import { sendError } from './http-errors';
 import { type ListenAddress, formatListen } from './parse-listen';
 import {
   type TlsFiles,
@@ -184,20 +185,10 @@ function guardListener(options: StartServerOptions, state: { readonly closing: b
   };
 }
 
-/** 403 as a Kubernetes `Status` object, the error body every other path of the server uses (src/http/http-errors.ts). */
+/** 403 as the Kubernetes `Status` body every other answer of the server uses; the connection is not reused. */
 function refuseUnverified(res: http.ServerResponse): void {
-  res.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close' });
-  res.end(
-    JSON.stringify({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: 'a client certificate signed by the configured client CA is required',
-      reason: 'Forbidden',
-      code: 403,
-    }),
-  );
+  res.setHeader('Connection', 'close');
+  sendError(res, 403, 'a client certificate signed by the configured client CA is required');
 }
 
 function clientVerified(req: http.IncomingMessage): boolean {

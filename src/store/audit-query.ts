@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { compileGlob } from '../core/glob';
 import type { ReasonCode } from '../core/types';
-import { type AuditImage, type DecisionRow, imagesOf } from './audit-rows';
+import { type AuditImage, type DecisionRow, decisionFields, imagesOf } from './audit-rows';
 
 export type { AuditImage } from './audit-rows';
 
@@ -40,7 +40,6 @@ export interface AuditDecision {
   readonly latencyUs: number;
   readonly images: readonly AuditImage[];
 }
-
 
 /** Decisions matching the filter, newest first. */
 export function queryDecisions(db: Database.Database, filter: DecisionFilter): readonly AuditDecision[] {
@@ -208,19 +207,5 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
 }
 
 function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
-  return {
-    id: row.id,
-    time: row.time,
-    namespace: row.namespace,
-    allowed: row.allowed === 1,
-    mode: row.mode,
-    breakGlass: row.break_glass === 1,
-    ticket: row.ticket,
-    reason: row.reason,
-    overridden: row.overridden,
-    policyHash: row.policy_hash,
-    user: row.user,
-    latencyUs: row.latency_us,
-    images,
-  };
+  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, images };
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { ChainRow } from './audit-hash';
 
 // Reading decisions' images for a page of results: one query for the whole page, grouped in memory.
 
@@ -24,6 +25,24 @@ export interface DecisionRow {
   readonly policy_hash: string | null;
   readonly user: string | null;
   readonly latency_us: number;
+}
+
+/** The row's fields in camelCase, values as stored (0/1 flags): what the chain hashes and the query converts. */
+export function decisionFields(row: DecisionRow): Omit<ChainRow, 'images'> {
+  return {
+    id: row.id,
+    time: row.time,
+    namespace: row.namespace,
+    allowed: row.allowed,
+    mode: row.mode,
+    breakGlass: row.break_glass,
+    ticket: row.ticket,
+    reason: row.reason,
+    overridden: row.overridden,
+    policyHash: row.policy_hash,
+    user: row.user,
+    latencyUs: row.latency_us,
+  };
 }
 
 interface ImageRow {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash } from './audit-hash';
-import type { DecisionRow } from './audit-rows';
+import { type DecisionRow, decisionFields } from './audit-rows';
 
 // `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing the hash chain with the
 // writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
@@ -132,20 +132,6 @@ function toChainImage(row: WalkRow): ChainImage {
 function toStored(row: WalkRow, images: readonly ChainImage[]): Stored {
   return {
     hash: Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0),
-    row: {
-      id: row.id,
-      time: row.time,
-      namespace: row.namespace,
-      allowed: row.allowed,
-      mode: row.mode,
-      breakGlass: row.break_glass,
-      ticket: row.ticket,
-      reason: row.reason,
-      overridden: row.overridden,
-      policyHash: row.policy_hash,
-      user: row.user,
-      latencyUs: row.latency_us,
-      images,
-    },
+    row: { ...decisionFields(row), images },
   };
 }
