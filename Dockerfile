@@ -43,11 +43,9 @@ EXPOSE 8443
 # without probe paths open): use the Kubernetes probes there.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const u=new URL(process.env.IMAGE_REVIEWER_HEALTHCHECK_URL||'https://127.0.0.1:8443/healthz');require(u.protocol==='https:'?'node:https':'node:http').get(u,{rejectUnauthorized:false,timeout:4000},(r)=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
-# V8 heap flags for SPEC §11's "resident memory ≤ 150 MB under load" (README "Operations: Memory", bench/RESULTS.md):
-# young-generation semi-spaces capped at 2 MB (default: grow to 16 MB each) and the old generation grown by 20 %
-# per GC cycle instead of V8's adaptive factor (up to ×4). Measured: peak RSS 116 MB instead of 169 MB, at some
-# cost in throughput. Command-line flags, because NODE_OPTIONS refuses --heap-growing-percent.
-ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "/app/dist/cli.js"]
+# No V8 flags here: `serve` tunes its own heap growth (src/heap-tuning.ts, README "Operations: Memory"); flags
+# given here would replace that tuning.
+ENTRYPOINT ["node", "/app/dist/cli.js"]
 # The production default: HTTPS with a certificate mounted at /tls (cert-manager's tls.crt/tls.key names).
 # docker-compose.yml overrides it with plain HTTP for a local trial.
 CMD ["serve", "--listen", "0.0.0.0:8443", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key", "--policy", "/app/policy/sample-policy.yaml"]

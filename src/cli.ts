@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-import { runCli } from './cli/main';
+import { tuneHeapForServe } from './heap-tuning';
 
-runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+const argv = process.argv.slice(2);
+// First, before the CLI's modules load and allocate (src/heap-tuning.ts).
+tuneHeapForServe(argv, process.env);
+
+// Required, not imported, so that it loads after the tuning above (imports are hoisted).
+const { runCli } = require('./cli/main') as typeof import('./cli/main');
+
+runCli(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,7 +1,7 @@
 // HTTP exchanges with registries over undici: one connection pool per origin (undici Agent), timeouts,
 // bounded retries and redirects. Only idempotent GET/HEAD requests are sent, so retrying is always safe.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RegistryError } from '../errors';
 import { abortedError, describeNetworkError, isTransientError } from './network-error';
@@ -62,15 +62,24 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     maxRedirects: options.maxRedirects ?? 5,
     now: options.now ?? Date.now,
   };
-  const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? 8,
-    connect: { timeout: options.connectTimeoutMs ?? 5_000 },
-    headersTimeout: options.headersTimeoutMs ?? 10_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
-  });
+  // undici is loaded with the first request: `serve` makes a transport at start even when no review will ever
+  // ask a registry (tags: require-digest), and loading undici costs ~9 MB of resident memory.
+  let agent: Agent | null = null;
+  const pool = (): Agent => {
+    if (agent === null) {
+      const undici = require('undici') as typeof import('undici');
+      agent = new undici.Agent({
+        connections: options.connectionsPerOrigin ?? 8,
+        connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+        headersTimeout: options.headersTimeoutMs ?? 10_000,
+        bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+      });
+    }
+    return agent;
+  };
 
   async function exchange(url: URL, request: HttpRequest, headers: Record<string, string>): Promise<HttpResponse> {
-    const res = await agent.request({
+    const res = await pool().request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: request.method,
@@ -134,7 +143,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     }
   }
 
-  return { send, close: () => agent.close() };
+  return { send, close: async () => agent?.close() };
 }
 
 function redirectTarget(

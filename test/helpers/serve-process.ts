@@ -12,6 +12,14 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly cwd?: string;
+  /** Node's own flags, before the script (`node FLAGS dist/cli.js …`). */
+  readonly nodeArgs?: readonly string[];
+}
+
 /**
  * Starts `node dist/cli.js serve` as a user would, on an ephemeral loopback port, and resolves once its
  * `serving` log line names the address.
@@ -19,9 +27,9 @@ export interface ServeProcess {
 export async function startServeProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-  as: { readonly uid?: number; readonly gid?: number; readonly cwd?: string } = {},
+  { nodeArgs = [], ...as }: SpawnOptions = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...as,

@@ -111,6 +111,7 @@ describe('deployment files', () => {
     expect(text).toMatch(/^EXPOSE 8443$/m);
     expect(text).toMatch(/IMAGE_REVIEWER_DB=\/data\/image-reviewer\.db/);
     expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node"/m);
-    expect(text).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "\/app\/dist\/cli\.js"\]$/m);
+    // No V8 flags: serve tunes its own heap, and flags here would switch that tuning off (src/heap-tuning.ts).
+    expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]$/m);
   });
 });

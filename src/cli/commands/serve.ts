@@ -4,6 +4,7 @@ import { UsageError } from '../../errors';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
 import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
+import { appliedHeapTuning, reassertHeapTuning } from '../../heap-tuning';
 import { createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
@@ -76,7 +77,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
   );
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createWorkerAuditWriter(dbPath);
+  const audit = createWorkerAuditWriter(dbPath, { onThreadStart: reassertHeapTuning });
   const clock = (): number => Date.now();
   const app = createApp({
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
@@ -95,6 +96,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     policy: active.source,
     policyHash: active.hash,
     tags: active.policy.tags,
+    heapTuning: appliedHeapTuning(),
   });
   if (options.policy === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
