@@ -11,7 +11,7 @@ const { CLI, runCli } = require('./lib/cli');
 const { parseBenchArgs } = require('./lib/parse-bench-args');
 const { prepareBenchImages } = require('./lib/prepare-bench-images');
 const { SCENARIOS } = require('./lib/review-bodies');
-const { runLoad } = require('./lib/run-load');
+const { loadGenerator } = require('./lib/run-load');
 const { spawnServer } = require('./lib/spawn-server');
 const { ensureSeededStore, copySeededStore } = require('./lib/seeded-store');
 const { measureQueries, median } = require('./lib/measure-queries');
@@ -23,8 +23,11 @@ const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
 const POLICY = path.join(ROOT, 'policy/sample-policy.yaml');
 const CONNECTIONS = [1, 16, 64];
-/** The V8 flags the container image starts Node with (Dockerfile ENTRYPOINT, README "Operations: Memory"). */
-const ENTRYPOINT_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'];
+/**
+ * Node flags that switch serve's own heap tuning off (src/heap-tuning.ts: the operator's flags win) while keeping
+ * V8's defaults: the memory figure serve would have without the tuning.
+ */
+const UNTUNED_FLAGS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
 
 function log(msg) {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -34,17 +37,14 @@ function serveArgs(db, nodeFlags = []) {
   return (port) => [...nodeFlags, CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`];
 }
 
-/**
- * Peak RSS of the same load with V8's young generation capped (`node --max-semi-space-size=2`, also valid
- * in NODE_OPTIONS): Node's default lets the semi-spaces grow to 16 MB each under a high allocation rate.
- */
-async function memoryVariant(db, args, nodeFlags = ['--max-semi-space-size=2']) {
-  const s = await spawnServer({ args: serveArgs(db, nodeFlags), logFile: path.join(WORK, 'reviewer-semi.log') });
+/** Peak RSS and rates of (b), (c) and (d) at 16 and 64 connections, from a server started with `nodeFlags`. */
+async function memoryVariant(db, args, nodeFlags) {
+  const s = await spawnServer({ args: serveArgs(db, nodeFlags), logFile: path.join(WORK, 'reviewer-untuned.log') });
   try {
     const rps = {};
     for (const [name, scenario] of [['b', SCENARIOS.single], ['c', SCENARIOS.pod10], ['d', SCENARIOS.denied]]) {
       for (const c of [16, 64]) {
-        const r = await runLoad({ url: `${s.url}/imagereview`, body: scenario.body, connections: c, seconds: args.seconds });
+        const r = await loadGenerator(args).run({ url: `${s.url}/imagereview`, body: scenario.body, connections: c, seconds: args.seconds });
         rps[`${name}|${c}`] = r.rps;
       }
     }
@@ -79,8 +79,8 @@ async function measureCells(targets, connections, args) {
     for (const c of connections) {
       for (const t of targets) {
         // A short warm-up on the same connections count: JIT, SQLite cache, keep-alive sockets.
-        count(t.url, await runLoad({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: 1 }));
-        const r = await runLoad({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: args.seconds });
+        count(t.url, await loadGenerator(args).run({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: 1 }));
+        const r = await loadGenerator(args).run({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: args.seconds });
         count(t.url, r);
         log(`${t.name} c=${c} round ${round + 1}: ${r.rps.toFixed(0)}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms non2xx ${r.non2xx} errors ${r.errors}`);
         const key = `${t.name}|${c}`;
@@ -198,16 +198,14 @@ async function main() {
   };
   log(`http: ${args.rounds} round(s) of ${args.seconds} s per cell`);
   const http = await httpSection(args);
-  log('peak RSS with --max-semi-space-size=2');
-  http.semiSpace = await memoryVariant(http.emptyDb, args);
-  log(`peak RSS with the Dockerfile ENTRYPOINT's flags (${ENTRYPOINT_FLAGS.join(' ')})`);
-  http.entrypoint = await memoryVariant(http.emptyDb, args, ENTRYPOINT_FLAGS);
+  log(`peak RSS without serve's heap tuning (${UNTUNED_FLAGS.join(' ')})`);
+  http.untuned = await memoryVariant(http.emptyDb, args, UNTUNED_FLAGS);
   log('serve ready time on the empty store');
   const ready = await readyTimes(http.emptyDb, 5);
   const scale = args.scale ? await scaleSection(args, http.emptyDb) : null;
   log('approve --file against a real registry');
   const approve = args.registry ? await runApproveFileBench({ refs: 500, rounds: args.quick ? 1 : 2, latencyMs: 20, timeoutS: 300 }) : null;
-  const { table, markdown } = formatResults({ machine, http, ready, scale });
+  const { table, markdown } = formatResults({ machine, http, ready, scale, load: loadGenerator(args) });
   const approveTable = approve === null ? 'approve --file: skipped (--no-registry, or no docker-registry installed)' : formatApproveFileResults(approve);
   process.stdout.write(`${table}\n\n${approveTable}\n`);
   const approveSection =

@@ -1,5 +1,7 @@
 'use strict';
-// `node bench/run.js [--quick] [--decisions N] [--approvals N] [--seconds S] [--rounds R] [--no-scale] [--no-registry] [--out FILE]`
+// `node bench/run.js [--quick] [--decisions N] [--approvals N] [--seconds S] [--rounds R] [--no-scale] [--no-registry] [--out FILE]
+//   [--load wrk|autocannon]` (load generator: default wrk when it is on PATH, else autocannon; see run-load.js)
+const { wrkVersion } = require('./run-load');
 
 const FULL = { decisions: 10_000_000, approvals: 1_000_000, seconds: 5, rounds: 3 };
 const QUICK = { decisions: 200_000, approvals: 100_000, seconds: 2, rounds: 1 };
@@ -21,12 +23,16 @@ function parseBenchArgs(argv) {
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--out') args.out = value;
-    else if (['--decisions', '--approvals', '--seconds', '--rounds'].includes(flag)) {
+    else if (flag === '--load') {
+      if (!['wrk', 'autocannon'].includes(value)) throw new Error(`--load must be wrk or autocannon, got ${value}`);
+      args.load = value;
+    } else if (['--decisions', '--approvals', '--seconds', '--rounds'].includes(flag)) {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got ${value}`);
       args[flag.slice(2)] = n;
     } else throw new Error(`unknown flag ${flag}`);
   }
+  if (args.load === undefined) args.load = wrkVersion() === null ? 'autocannon' : 'wrk';
   return args;
 }
 
