@@ -6,10 +6,21 @@ import { type DecisionRow, decisionFields } from './audit-rows';
 // writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
 // deleted row, a hash that does not match is an edited row (or an edited image or policy row), and
 // `audit_head` names the last decision written, so deleting the newest rows is detected too.
+// The same walk checks the two indexes derived from the hashed rows, which the chain itself does not cover:
+// `decision_reasons` (a deleted row there would hide a decision from `audit --reason`) and `decision_counts`
+// (an edited count would falsify `audit stats`). A broken chain is reported before an edited index.
 
 export type VerifyResult =
   | { readonly ok: true; readonly rows: number }
-  | { readonly ok: false; readonly rows: number; readonly firstBadId: number; readonly problem: string };
+  | {
+      readonly ok: false;
+      readonly rows: number;
+      /** chain: a decision row (or the audit head) was edited or deleted; index: a derived index was. */
+      readonly kind: 'chain' | 'index';
+      /** The first decision concerned; null for an index row that no decision accounts for. */
+      readonly firstBadId: number | null;
+      readonly problem: string;
+    };
 
 interface WalkRow extends DecisionRow {
   /** A BLOB as written; anything else (a hand-edited value) fails the comparison. */
@@ -49,22 +60,120 @@ export function verifyAuditChain(db: Database.Database): VerifyResult {
   // One read transaction: a consistent snapshot while the server keeps appending.
   return db.transaction((): VerifyResult => {
     const head = db.prepare<[], HeadRow>(HEAD).get();
+    const indexes = createIndexCheck(db);
     let previous: { id: number; hash: Buffer } = { id: 0, hash: GENESIS_HASH };
     let rows = 0;
     for (const stored of decisionsOf(db.prepare<[], WalkRow>(WALK).iterate())) {
       const problem = linkProblem(previous, stored);
-      if (problem !== null) return { ok: false, rows, ...problem };
+      if (problem !== null) return { ok: false, rows, kind: 'chain', ...problem };
+      indexes.add(stored.row);
       previous = { id: stored.row.id, hash: stored.hash };
       rows += 1;
     }
-    const problem = headProblem(head, previous);
-    return problem === null ? { ok: true, rows } : { ok: false, rows, ...problem };
+    const chain = headProblem(head, previous);
+    if (chain !== null) return { ok: false, rows, kind: 'chain', ...chain };
+    const index = indexes.problem();
+    return index === null ? { ok: true, rows } : { ok: false, rows, kind: 'index', ...index };
   })();
 }
 
 const EDITED = 'its hash does not match its contents (the decision, its images or its policy were edited)';
 
 type Problem = { readonly firstBadId: number; readonly problem: string };
+type IndexProblem = { readonly firstBadId: number | null; readonly problem: string };
+
+const HOUR_MS = 3_600_000;
+const HAS_REASON = 'SELECT 1 FROM decision_reasons WHERE reason = ? AND time = ? AND decision_id = ?';
+const REASON_ROWS = 'SELECT count(*) FROM decision_reasons';
+// Only run when there are more reason rows than the decisions account for: the first one that no decision has.
+const EXTRA_REASON = `SELECT dr.decision_id, dr.reason FROM decision_reasons dr
+LEFT JOIN decisions d ON d.id = dr.decision_id AND d.time = dr.time
+WHERE d.id IS NULL OR NOT EXISTS (SELECT 1 FROM decision_images di WHERE di.decision_id = dr.decision_id
+  AND instr(',' || di.reasons || ',', ',' || dr.reason || ',') > 0)
+ORDER BY dr.decision_id LIMIT 1`;
+const COUNT_ROWS = 'SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts';
+
+interface CountRow {
+  readonly hour: number;
+  readonly namespace: string;
+  readonly mode: string;
+  readonly allowed: number;
+  readonly break_glass: number;
+  readonly n: number;
+}
+
+/**
+ * Checks `decision_reasons` row by row as the decisions go by (a primary-key lookup per reason code), and
+ * `decision_counts` against counts kept here, compared once the walk is over.
+ */
+function createIndexCheck(db: Database.Database) {
+  const hasReason = db.prepare<[string, number, number], number>(HAS_REASON).pluck();
+  const counts = new Map<string, { n: number; firstId: number }>();
+  let reasonRows = 0;
+  let missingReason: IndexProblem | null = null;
+  return {
+    add(row: ChainRow): void {
+      for (const code of new Set(row.images.flatMap((i) => (i.reasons === '' ? [] : i.reasons.split(','))))) {
+        reasonRows += 1;
+        if (missingReason === null && hasReason.get(code, row.time, row.id) === undefined) {
+          missingReason = {
+            firstBadId: row.id,
+            problem: `its reason '${code}' is missing from decision_reasons (audit --reason would not find it)`,
+          };
+        }
+      }
+      const key = countKey(Math.floor(row.time / HOUR_MS), row.namespace, row.mode, row.allowed, row.breakGlass);
+      const group = counts.get(key);
+      if (group === undefined) counts.set(key, { n: 1, firstId: row.id });
+      else group.n += 1;
+    },
+    problem(): IndexProblem | null {
+      return missingReason ?? extraReason(db, reasonRows) ?? countProblem(db, counts);
+    },
+  };
+}
+
+function extraReason(db: Database.Database, expected: number): IndexProblem | null {
+  const stored = db.prepare<[], number>(REASON_ROWS).pluck().get() ?? 0;
+  if (stored === expected) return null;
+  const extra = db.prepare<[], { decision_id: number; reason: string }>(EXTRA_REASON).get();
+  const what = extra === undefined ? 'a row' : `'${extra.reason}' for decision ${extra.decision_id}`;
+  return {
+    firstBadId: extra?.decision_id ?? null,
+    problem: `decision_reasons holds ${what} that no decision has (${stored} rows where the decisions give ${expected})`,
+  };
+}
+
+function countProblem(db: Database.Database, counts: Map<string, { n: number; firstId: number }>): IndexProblem | null {
+  const found: IndexProblem[] = [];
+  for (const row of db.prepare<[], CountRow>(COUNT_ROWS).iterate()) {
+    const key = countKey(row.hour, row.namespace, row.mode, row.allowed, row.break_glass);
+    const group = counts.get(key);
+    counts.delete(key);
+    // The delete trigger leaves a group at 0 rather than removing it.
+    if ((group?.n ?? 0) === row.n) continue;
+    found.push(countMismatch(row, row.n, group));
+  }
+  for (const [key, group] of counts) {
+    const [hour, namespace, mode, allowed, breakGlass] = JSON.parse(key) as [number, string, string, number, number];
+    found.push(countMismatch({ hour, namespace, mode, allowed, break_glass: breakGlass }, 0, group));
+  }
+  found.sort((a, b) => (a.firstBadId ?? Infinity) - (b.firstBadId ?? Infinity));
+  return found[0] ?? null;
+}
+
+function countMismatch(row: Omit<CountRow, 'n'>, stored: number, group: { n: number; firstId: number } | undefined): IndexProblem {
+  const hour = new Date(row.hour * HOUR_MS).toISOString().slice(0, 13);
+  const what = `namespace ${JSON.stringify(row.namespace)}, ${row.mode}, allowed=${row.allowed}, break-glass=${row.break_glass}, hour ${hour}:00Z`;
+  return {
+    firstBadId: group?.firstId ?? null,
+    problem: `decision_counts gives ${stored} where the decisions give ${group?.n ?? 0} for ${what} (audit stats would be wrong)`,
+  };
+}
+
+function countKey(hour: number, namespace: string, mode: string, allowed: number, breakGlass: number): string {
+  return JSON.stringify([hour, namespace, mode, allowed, breakGlass]);
+}
 
 function linkProblem(previous: { id: number; hash: Buffer }, stored: Stored): Problem | null {
   const id = stored.row.id;

@@ -150,6 +150,24 @@ describe('image-reviewer audit (built CLI)', () => {
     expect(cli('audit', 'stats', '--since', 'soon')).toMatchObject({ code: 2, stdout: '' });
   });
 
+  it('names an edited reason index, which the hash chain itself does not cover, and passes once it is repaired', () => {
+    const db = new Database(dbFile);
+    const row = db
+      .prepare("SELECT reason, time, decision_id FROM decision_reasons WHERE reason = 'scan-missing' ORDER BY decision_id LIMIT 1")
+      .get() as { reason: string; time: number; decision_id: number };
+    db.prepare('DELETE FROM decision_reasons WHERE reason = ? AND decision_id = ?').run(row.reason, row.decision_id);
+    expect(cli('audit', 'verify')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `audit index edited at decision ${row.decision_id}: its reason 'scan-missing' is missing from decision_reasons ` +
+        '(audit --reason would not find it)\n',
+    });
+    db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)').run(row.reason, row.time, row.decision_id);
+    db.close();
+    expect(cli('audit', 'verify')).toMatchObject({ code: 0, stdout: 'audit chain ok: 3 decisions\n' });
+  });
+
   it('verifies the chain, and names the first bad row after tampering', () => {
     expect(cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
     const db = new Database(dbFile);

@@ -71,14 +71,15 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     });
   audit
     .command('verify')
-    .description("check the decisions' hash chain; exit 1 naming the first bad row")
+    .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
     .action(() => {
       const result = withStore(ctx, verifyAuditChain);
       if (result.ok) {
         ctx.out(`audit chain ok: ${result.rows} decisions`);
         return;
       }
-      ctx.err(`audit chain broken at decision ${result.firstBadId}: ${result.problem}`);
+      const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+      ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
       ctx.setExitCode(EXIT_FAILED);
     });
 }

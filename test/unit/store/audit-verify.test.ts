@@ -49,6 +49,7 @@ describe('verifyAuditChain', () => {
     db.exec(sql);
     expect(verifyAuditChain(db)).toEqual({
       ok: false,
+      kind: 'chain',
       rows: firstBadId - 1,
       firstBadId,
       problem: 'its hash does not match its contents (the decision, its images or its policy were edited)',
@@ -59,6 +60,7 @@ describe('verifyAuditChain', () => {
     db.exec('DELETE FROM decisions WHERE id = 17');
     expect(verifyAuditChain(db)).toEqual({
       ok: false,
+      kind: 'chain',
       rows: 16,
       firstBadId: 17,
       problem: 'decision 17 is missing (deleted) before decision 18',
@@ -74,6 +76,7 @@ describe('verifyAuditChain', () => {
     db.exec('DELETE FROM decisions WHERE id >= 19');
     expect(verifyAuditChain(db)).toEqual({
       ok: false,
+      kind: 'chain',
       rows: 18,
       firstBadId: 19,
       problem: 'decisions 19–20 are missing (deleted) (the audit head records decision 20)',
@@ -98,6 +101,67 @@ describe('verifyAuditChain', () => {
     } finally {
       fresh.close();
     }
+  });
+
+  // Decisions 1, 4, 7, … (time 1000 + id - 1) are denied with not-approved and scan-missing.
+  describe('the indexes derived from the chain', () => {
+    it.each([
+      [
+        'a reason row deleted (the decision would vanish from audit --reason)',
+        "DELETE FROM decision_reasons WHERE decision_id = 7 AND reason = 'scan-missing'",
+        7,
+        "its reason 'scan-missing' is missing from decision_reasons (audit --reason would not find it)",
+      ],
+      [
+        'a reason row moved in time (out of reach of audit --reason --since)',
+        'UPDATE decision_reasons SET time = 0 WHERE decision_id = 4',
+        4,
+        "its reason 'not-approved' is missing from decision_reasons (audit --reason would not find it)",
+      ],
+      [
+        'a reason row added to an allowed decision',
+        "INSERT INTO decision_reasons (reason, time, decision_id) VALUES ('vulnerabilities', 1004, 5)",
+        5,
+        "decision_reasons holds 'vulnerabilities' for decision 5 that no decision has (15 rows where the decisions give 14)",
+      ],
+      [
+        'a reason row for no decision at all',
+        "INSERT INTO decision_reasons (reason, time, decision_id) VALUES ('not-approved', 5000, 99)",
+        99,
+        "decision_reasons holds 'not-approved' for decision 99 that no decision has (15 rows where the decisions give 14)",
+      ],
+      [
+        'an hourly count lowered (audit stats would under-count)',
+        'UPDATE decision_counts SET n = n - 1 WHERE allowed = 0',
+        1,
+        'decision_counts gives 6 where the decisions give 7 for namespace "prod", enforce, allowed=0, break-glass=0, hour 1970-01-01T00:00Z (audit stats would be wrong)',
+      ],
+      [
+        'an hourly count deleted',
+        'DELETE FROM decision_counts WHERE allowed = 1',
+        2,
+        'decision_counts gives 0 where the decisions give 13 for namespace "prod", enforce, allowed=1, break-glass=0, hour 1970-01-01T00:00Z (audit stats would be wrong)',
+      ],
+    ])('detects %s', (_what, sql, firstBadId, problem) => {
+      db.exec(sql);
+      expect(verifyAuditChain(db)).toEqual({ ok: false, kind: 'index', rows: 20, firstBadId, problem });
+    });
+
+    it('reports an hourly count that no decision accounts for without a decision id', () => {
+      db.exec("INSERT INTO decision_counts (hour, namespace, mode, allowed, break_glass, n) VALUES (9, 'ghost', 'enforce', 1, 0, 3)");
+      expect(verifyAuditChain(db)).toEqual({
+        ok: false,
+        kind: 'index',
+        rows: 20,
+        firstBadId: null,
+        problem: 'decision_counts gives 3 where the decisions give 0 for namespace "ghost", enforce, allowed=1, break-glass=0, hour 1970-01-01T09:00Z (audit stats would be wrong)',
+      });
+    });
+
+    it('reports a broken chain before the indexes the deletion left inconsistent', () => {
+      db.exec('DELETE FROM decisions WHERE id = 20');
+      expect(verifyAuditChain(db)).toMatchObject({ ok: false, kind: 'chain', firstBadId: 20 });
+    });
   });
 
   it('hashes a fixed, type-sensitive canonical form', () => {
