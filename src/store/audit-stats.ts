@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 // every decision of a day through a sort took 0.7 s at 10,000,000 decisions (bench/RESULTS.md), SPEC §11
 // wants under 100 ms. The few groups are summed here rather than one pass per dimension.
 
-const HOUR_MS = 3600 * 1000;
+/** The width of a `decision_counts` bucket: `hour` = time / HOUR_MS (migrations/0002_audit_rollups.sql). */
+export const HOUR_MS = 3600 * 1000;
 
 export interface AuditStats {
   readonly since: number | null;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash } from './audit-hash';
-import { type DecisionRow, decisionFields } from './audit-rows';
+import { type DecisionRow, decisionFields, splitReasons } from './audit-rows';
+import { HOUR_MS } from './audit-stats';
 
 // `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing the hash chain with the
 // writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
@@ -82,7 +83,6 @@ const EDITED = 'its hash does not match its contents (the decision, its images o
 type Problem = { readonly firstBadId: number; readonly problem: string };
 type IndexProblem = { readonly firstBadId: number | null; readonly problem: string };
 
-const HOUR_MS = 3_600_000;
 const HAS_REASON = 'SELECT 1 FROM decision_reasons WHERE reason = ? AND time = ? AND decision_id = ?';
 const REASON_ROWS = 'SELECT count(*) FROM decision_reasons';
 // Only run when there are more reason rows than the decisions account for: the first one that no decision has.
@@ -113,7 +113,7 @@ function createIndexCheck(db: Database.Database) {
   let missingReason: IndexProblem | null = null;
   return {
     add(row: ChainRow): void {
-      for (const code of new Set(row.images.flatMap((i) => (i.reasons === '' ? [] : i.reasons.split(','))))) {
+      for (const code of new Set(row.images.flatMap((i) => splitReasons(i.reasons)))) {
         reasonRows += 1;
         if (missingReason === null && hasReason.get(code, row.time, row.id) === undefined) {
           missingReason = {
