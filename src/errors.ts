@@ -53,5 +53,8 @@ export class RegistryError extends AppError {
 }
 
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  // Errors made in another realm (jest's module sandbox, vm contexts) are not `instanceof` this realm's Error.
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return err.message;
+  return String(err);
 }

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { builtInPolicy, parsePolicy } from './core/policy';
 import type { CompiledPolicy } from './core/types';
 import { InvalidInputError, errorMessage } from './errors';
 import type { Logger } from './logger';
+import { signatureTrustLoader } from './signatures/load-signature-trust';
 
 /** Policy files larger than this are refused: a policy is a few KB; anything bigger is a mistake. */
 const MAX_POLICY_BYTES = 1024 * 1024;
@@ -18,7 +20,7 @@ export function loadPolicyFile(file: string): CompiledPolicy {
   } catch (err) {
     throw new InvalidInputError(`cannot read policy ${file}: ${errorMessage(err)}`);
   }
-  const parsed = parsePolicy(text, file);
+  const parsed = parsePolicy(text, file, signatureTrustLoader(path.dirname(path.resolve(file))));
   if (!parsed.ok) throw new InvalidInputError(`invalid policy ${file}: ${parsed.problems.join('; ')}`);
   return parsed.policy;
 }

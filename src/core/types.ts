@@ -1,5 +1,7 @@
 // Shared value types of the pure decision core (SPEC §3–§5). Nothing here does I/O.
 // Times are epoch milliseconds (UTC) everywhere in the core: callers pass `now` in.
+import type { KeyObject } from 'node:crypto';
+import type { TrustMaterial } from '@sigstore/verify';
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -22,6 +24,7 @@ export const REASON_CODES = [
   'vulnerabilities',
   'image-too-old',
   'version-below-floor',
+  'signature-missing',
   'break-glass-refused',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
@@ -55,7 +58,29 @@ export interface Approval {
   readonly revokeReason: string | null;
   /** Image build time from the image config (`created`), when known. */
   readonly imageCreatedAt: number | null;
+  /** What `approve` established about the digest's signatures, when a `signatures` entry matched; null otherwise. */
+  readonly signature: ApprovalSignature | null;
 }
+
+/** Who signed a digest, as verified (SPEC §5 `signatures`). */
+export interface SignatureEvidence {
+  /** The trusted keys (file paths) or keyless identities (`subject (issuer)`) whose signatures verified, sorted. */
+  readonly signers: readonly string[];
+  /** Digests of the signature artifacts that verified: the `.sig` manifest, or the referrer's bundle manifest. */
+  readonly artifacts: readonly string[];
+  /** When the signatures were verified, epoch ms. */
+  readonly verifiedAt: number;
+}
+
+/** The signature record of an approval: verified evidence, or an operator's recorded `--allow-unsigned`. */
+export type ApprovalSignature =
+  | { readonly kind: 'verified'; readonly evidence: SignatureEvidence }
+  | { readonly kind: 'unsigned-allowed'; readonly by: string };
+
+/** The outcome of verifying a digest's signatures against one `signatures` entry (gathered before deciding). */
+export type SignatureVerification =
+  | { readonly status: 'verified'; readonly evidence: SignatureEvidence }
+  | { readonly status: 'failed'; readonly error: string };
 
 /** One vulnerability in one package version (SPEC §7 `scan import`). */
 export interface Finding {
@@ -113,6 +138,11 @@ export interface Facts {
   readonly images: ReadonlyMap<string, ImageFacts>;
   /** Keyed by the image string as given in the request, for tag-only references in resolve mode. */
   readonly tagResolutions: ReadonlyMap<string, TagResolution>;
+  /**
+   * Keyed by `repository@digest`: signatures verified at review time for `signatures` entries with `approves: true`
+   * (absent when not looked up, e.g. the approval already carries evidence).
+   */
+  readonly signatures: ReadonlyMap<string, SignatureVerification>;
   readonly exceptions: readonly CveException[];
   readonly grants: readonly BreakGlassGrant[];
 }
@@ -147,6 +177,7 @@ export const CHECK_NAMES = [
   'vulnerabilities',
   'image-age',
   'version-floor',
+  'signature',
   'break-glass',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -218,6 +249,32 @@ export interface Policy {
   };
   readonly defaultMode: Mode;
   readonly namespaces: readonly { readonly match: string; readonly mode: Mode }[];
+  readonly signatures: readonly SignatureRule[];
+}
+
+export const TRANSPARENCY_LOG_MODES = ['skip', 'require'] as const;
+export type TransparencyLogMode = (typeof TRANSPARENCY_LOG_MODES)[number];
+
+/** A keyless signer: the OIDC issuer (exact) and the certificate subject (glob) of a Fulcio certificate. */
+export interface KeylessIdentity {
+  readonly issuer: string;
+  readonly subject: string;
+}
+
+/** One `signatures` entry (SPEC §5): who must have signed the digests of matching repositories. */
+export interface SignatureRule {
+  /** Glob on the normalised repository; the first matching entry applies. */
+  readonly repository: string;
+  /** PEM public key files (read and checked when the policy is loaded). */
+  readonly keys: readonly string[];
+  readonly keyless: readonly KeylessIdentity[];
+  /** Sigstore trusted root file (Fulcio CAs, Rekor keys): required for keyless and for `transparencyLog: require`. */
+  readonly trustedRoot: string | null;
+  /** Distinct trusted keys/identities that must have signed. */
+  readonly threshold: number;
+  readonly transparencyLog: TransparencyLogMode;
+  /** A valid signature approves the digest without `approve`. */
+  readonly approves: boolean;
 }
 
 /** A validated policy, compiled once (matchers built) and identified by the hash of its canonical form. */
@@ -229,6 +286,26 @@ export interface CompiledPolicy {
   readonly source: string;
   /** Matchers built once from `policy` so that nothing is compiled per request (STYLE: compile once). */
   readonly matchers: PolicyMatchers;
+  /** The verification material of each `signatures` entry (same index), read from its files when the policy loaded. */
+  readonly signatureTrust: readonly SignatureTrust[];
+}
+
+/** A trusted public key of a `signatures` entry. */
+export interface TrustedKey {
+  /** The key file as the policy names it: how evidence names the signer. */
+  readonly file: string;
+  readonly key: KeyObject;
+  /** sha256 hex of the key's DER SubjectPublicKeyInfo: part of the policy hash, so a changed key is a changed policy. */
+  readonly fingerprint: string;
+}
+
+/** What verifying one `signatures` entry needs, loaded at the edge (the core reads no files). */
+export interface SignatureTrust {
+  readonly keys: readonly TrustedKey[];
+  /** The Sigstore trusted root (Fulcio CAs, Rekor and CT log keys), when the entry names one. */
+  readonly trustedRoot: TrustMaterial | null;
+  /** sha256 hex of the trusted root file, for the policy hash. */
+  readonly trustedRootHash: string | null;
 }
 
 export interface CompiledVersionFloor {
@@ -247,4 +324,6 @@ export interface PolicyMatchers {
   /** Whether a namespace matches `breakGlass.namespaces`. */
   readonly breakGlassNamespace: (namespace: string) => boolean;
   readonly versionFloors: readonly CompiledVersionFloor[];
+  /** The first `signatures` entry whose repository glob matches, with its index in the list; null when none. */
+  readonly signatureRule: (repository: string) => { readonly index: number; readonly rule: SignatureRule } | null;
 }

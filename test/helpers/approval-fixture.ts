@@ -15,6 +15,7 @@ export function approvalFixture(fields: Pick<Approval, 'repository' | 'digest' |
     revokedBy: null,
     revokeReason: null,
     imageCreatedAt: null,
+    signature: null,
     ...over,
   };
 }

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
 import { compileGlob, compileGlobs } from '../glob';
-import type { CompiledPolicy, CompiledVersionFloor, Mode, Policy, PolicyMatchers } from '../types';
+import type { CompiledPolicy, CompiledVersionFloor, Mode, Policy, PolicyMatchers, SignatureTrust } from '../types';
 import { canonicalJson } from './canonical-json';
 
 /** Builds the matchers once per policy load (not per request) and identifies the policy by its canonical hash. */
-export function compilePolicy(policy: Policy, source: string): CompiledPolicy {
-  return { policy, source, hash: policyHash(policy), matchers: compileMatchers(policy) };
+export function compilePolicy(policy: Policy, source: string, signatureTrust: readonly SignatureTrust[] = []): CompiledPolicy {
+  return { policy, source, hash: policyHash(policy, signatureTrust), matchers: compileMatchers(policy), signatureTrust };
 }
 
-/** sha256 hex of the canonical JSON of the validated policy with its defaults: recorded with every decision (SPEC §5). */
-export function policyHash(policy: Policy): string {
-  return createHash('sha256').update(canonicalJson(policy)).digest('hex');
+/**
+ * sha256 hex of the canonical JSON of the validated policy with its defaults: recorded with every decision (SPEC §5).
+ * The policy names key and trusted-root files; their contents count too, since another key is another policy.
+ */
+export function policyHash(policy: Policy, signatureTrust: readonly SignatureTrust[] = []): string {
+  const hash = createHash('sha256').update(canonicalJson(policy));
+  for (const trust of signatureTrust) {
+    for (const key of trust.keys) hash.update(`\nkey ${key.fingerprint}`);
+    if (trust.trustedRootHash !== null) hash.update(`\nroot ${trust.trustedRootHash}`);
+  }
+  return hash.digest('hex');
 }
 
 function compileMatchers(policy: Policy): PolicyMatchers {
@@ -19,11 +27,16 @@ function compileMatchers(policy: Policy): PolicyMatchers {
   const registries = compileGlobs(policy.registries.map((host) => host.toLowerCase()));
   const namespaceRules = policy.namespaces.map((rule) => ({ matches: compileGlob(rule.match), mode: rule.mode }));
   const breakGlassNamespaces = compileGlobs(policy.breakGlass.namespaces);
+  const signatureRules = policy.signatures.map((rule, index) => ({ index, rule, matches: compileGlob(rule.repository) }));
   return {
     registryAllowed: (host) => registries(host.toLowerCase()),
     namespaceMode: (namespace): Mode => namespaceRules.find((rule) => rule.matches(namespace))?.mode ?? policy.defaultMode,
     breakGlassNamespace: (namespace) => breakGlassNamespaces(namespace),
     versionFloors: policy.versionFloors.map(compileVersionFloor),
+    signatureRule: (repository) => {
+      const found = signatureRules.find((entry) => entry.matches(repository));
+      return found === undefined ? null : { index: found.index, rule: found.rule };
+    },
   };
 }
 

@@ -30,6 +30,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   }),
   defaultMode: 'enforce',
   namespaces: Object.freeze([Object.freeze({ match: 'kube-system', mode: 'exempt' })]),
+  signatures: Object.freeze([]),
 });
 
 export function builtInPolicy(): CompiledPolicy {

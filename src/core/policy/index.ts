@@ -1,6 +1,6 @@
 // The policy module's public face: `import { parsePolicy, builtInPolicy } from '../core/policy'`.
 export { parsePolicy } from './parse-policy';
-export type { PolicyParse } from './parse-policy';
+export type { PolicyParse, SignatureTrustLoader } from './parse-policy';
 export { validatePolicy } from './validate-policy';
 export type { PolicyValidation } from './validate-policy';
 export { compilePolicy, policyHash } from './compile-policy';

@@ -1,7 +1,21 @@
 import { parseDocument } from 'yaml';
-import type { CompiledPolicy } from '../types';
+import type { CompiledPolicy, Policy, SignatureTrust } from '../types';
 import { compilePolicy } from './compile-policy';
 import { validatePolicy } from './validate-policy';
+
+/**
+ * Reads and checks the files the `signatures` entries name (keys, trusted roots), one SignatureTrust per entry, or
+ * the problems with their paths. Passed in by the edge (src/signatures/load-signature-trust.ts): the core does no I/O.
+ */
+export type SignatureTrustLoader = (
+  policy: Policy,
+) => { readonly ok: true; readonly trust: readonly SignatureTrust[] } | { readonly ok: false; readonly problems: readonly string[] };
+
+/** Without a loader, a policy with `signatures` entries cannot be used: its keys were never read. */
+const NO_FILES: SignatureTrustLoader = (policy) =>
+  policy.signatures.length === 0
+    ? { ok: true, trust: [] }
+    : { ok: false, problems: ['signatures: key files cannot be read here'] };
 
 export type PolicyParse =
   | { readonly ok: true; readonly policy: CompiledPolicy }
@@ -11,7 +25,7 @@ export type PolicyParse =
  * Parses a policy file (SPEC §5): YAML 1.2, so JSON is accepted too. Duplicate keys are an error rather than "last
  * one wins", since a policy that says two things must not silently mean one of them.
  */
-export function parsePolicy(text: string, source: string): PolicyParse {
+export function parsePolicy(text: string, source: string, loadTrust: SignatureTrustLoader = NO_FILES): PolicyParse {
   const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     // prettyErrors appends " at line L, column C:" and a source excerpt; the first line is what a one-line error needs.
@@ -27,5 +41,7 @@ export function parsePolicy(text: string, source: string): PolicyParse {
   }
   const validated = validatePolicy(raw);
   if (!validated.ok) return { ok: false, problems: validated.problems };
-  return { ok: true, policy: compilePolicy(validated.policy, source) };
+  const trust = loadTrust(validated.policy);
+  if (!trust.ok) return { ok: false, problems: trust.problems };
+  return { ok: true, policy: compilePolicy(validated.policy, source, trust.trust) };
 }

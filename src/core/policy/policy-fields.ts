@@ -65,6 +65,23 @@ export function field<T>(
   return read(map[key], joinPath(path, key), problems) ?? fallback;
 }
 
+/** The value of a key that must be present; its absence is a problem. */
+export function required<T>(
+  map: RawMapping,
+  key: string,
+  path: string,
+  problems: Problems,
+  read: (value: unknown, path: string, problems: Problems) => T | undefined,
+): T | undefined {
+  if (!Object.prototype.hasOwnProperty.call(map, key)) return problems.add(joinPath(path, key), 'is required');
+  return read(map[key], joinPath(path, key), problems);
+}
+
+export function readPositiveInteger(value: unknown, path: string, problems: Problems): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return value;
+  return problems.add(path, `must be a whole number ≥ 1 (got ${describe(value)})`);
+}
+
 export function readBoolean(value: unknown, path: string, problems: Problems): boolean | undefined {
   return typeof value === 'boolean' ? value : problems.add(path, `must be true or false (got ${describe(value)})`);
 }

@@ -5,7 +5,6 @@ import { DEFAULT_POLICY } from './default-policy';
 import {
   Problems,
   field,
-  joinPath,
   readBoolean,
   readList,
   readMapping,
@@ -14,8 +13,9 @@ import {
   readNonNegativeNumber,
   readOneOf,
   rejectUnknownKeys,
+  required,
 } from './policy-fields';
-import type { RawMapping } from './policy-fields';
+import { readSignatureRule } from './validate-signatures';
 
 export type PolicyValidation =
   | { readonly ok: true; readonly policy: Policy }
@@ -31,6 +31,7 @@ const TOP_LEVEL_KEYS = [
   'breakGlass',
   'defaultMode',
   'namespaces',
+  'signatures',
 ] as const;
 
 /**
@@ -53,6 +54,7 @@ export function validatePolicy(raw: unknown): PolicyValidation {
     breakGlass: field(root, 'breakGlass', '', problems, readBreakGlass, d.breakGlass),
     defaultMode: field(root, 'defaultMode', '', problems, readOneOf(MODES), d.defaultMode),
     namespaces: field(root, 'namespaces', '', problems, readList(readNamespaceRule), d.namespaces),
+    signatures: field(root, 'signatures', '', problems, readList(readSignatureRule), d.signatures),
   };
   return problems.list.length === 0 ? { ok: true, policy } : { ok: false, problems: problems.list };
 }
@@ -149,15 +151,4 @@ function readNamespaceRule(
   const match = required(map, 'match', path, problems, readNonEmptyString);
   const mode = required(map, 'mode', path, problems, readOneOf(MODES));
   return match === undefined || mode === undefined ? undefined : { match, mode };
-}
-
-function required<T>(
-  map: RawMapping,
-  key: string,
-  path: string,
-  problems: Problems,
-  read: (value: unknown, path: string, problems: Problems) => T | undefined,
-): T | undefined {
-  if (!Object.prototype.hasOwnProperty.call(map, key)) return problems.add(joinPath(path, key), 'is required');
-  return read(map[key], joinPath(path, key), problems);
 }

@@ -1,4 +1,4 @@
-import type { Check, CompiledPolicy, ImageFacts, ImageRef, TagResolution } from '../types';
+import type { Check, CompiledPolicy, ImageFacts, ImageRef, SignatureVerification, TagResolution } from '../types';
 
 /** A CVE exception that is in force at decision time, with its repository glob compiled once per decision. */
 export interface ActiveException {
@@ -16,6 +16,8 @@ export interface ImageContext {
   readonly digest: string | null;
   /** Approval and scan for repository+digest; both null when the digest is unknown or the store has nothing. */
   readonly facts: ImageFacts;
+  /** Signatures verified at review time (`approves: true` entries); null when they were not looked up. */
+  readonly signature: SignatureVerification | null;
   readonly exceptions: readonly ActiveException[];
   readonly policy: CompiledPolicy;
   readonly now: number;

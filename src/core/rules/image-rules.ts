@@ -6,6 +6,7 @@ import { checkRegistry } from './check-registry';
 import { checkRevocation } from './check-revocation';
 import { checkScanAge } from './check-scan-age';
 import { checkScanPresent } from './check-scan-present';
+import { checkSignature } from './check-signature';
 import { checkTagResolution } from './check-tag-resolution';
 import { checkVersionFloor } from './check-version-floor';
 import { checkVulnerabilities } from './check-vulnerabilities';
@@ -24,4 +25,5 @@ export const IMAGE_RULES: readonly ImageRule[] = [
   checkVulnerabilities,
   checkImageAge,
   checkVersionFloor,
+  checkSignature,
 ];

@@ -21,8 +21,10 @@ export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
   const { ref } = parsed;
   const resolution = tagResolution(ref, env);
   const digest = ref.digest ?? (resolution?.status === 'resolved' ? resolution.digest : null);
-  const facts = digest === null ? NO_FACTS : (env.facts.images.get(factsKey(ref.repository, digest)) ?? NO_FACTS);
-  const context = { ref, resolution, digest, facts, exceptions: env.exceptions, policy: env.policy, now: env.now };
+  const key = digest === null ? null : factsKey(ref.repository, digest);
+  const facts = key === null ? NO_FACTS : (env.facts.images.get(key) ?? NO_FACTS);
+  const signature = key === null ? null : (env.facts.signatures.get(key) ?? null);
+  const context = { ref, resolution, digest, facts, signature, exceptions: env.exceptions, policy: env.policy, now: env.now };
   return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))]);
 }
 
