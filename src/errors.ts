@@ -52,6 +52,9 @@ export class RegistryError extends AppError {
   }
 }
 
+/** The registry answered 404: the manifest or blob does not exist there (for a signature tag: not signed that way). */
+export class RegistryNotFoundError extends RegistryError {}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   // Errors made in another realm (jest's module sandbox, vm contexts) are not `instanceof` this realm's Error.

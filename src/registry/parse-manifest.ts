@@ -23,11 +23,20 @@ export interface Descriptor {
   readonly size: number;
   readonly platform: Platform | null;
   readonly annotations: ReadonlyMap<string, string>;
+  /** OCI 1.1: the type of an artifact (a referrers index entry names it), or null. */
+  readonly artifactType: string | null;
 }
 
 export type Manifest =
   | { readonly kind: 'index'; readonly mediaType: string; readonly manifests: readonly Descriptor[] }
-  | { readonly kind: 'image'; readonly mediaType: string; readonly config: Descriptor };
+  | {
+      readonly kind: 'image';
+      readonly mediaType: string;
+      readonly config: Descriptor;
+      /** Layers in order; for signature artifacts (cosign `.sig`, Sigstore bundles) these hold the signatures. */
+      readonly layers: readonly Descriptor[];
+      readonly artifactType: string | null;
+    };
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +54,15 @@ export function parseManifest(body: Buffer, contentType: string | undefined, wha
     if (!Array.isArray(json.manifests)) throw new RegistryError(`${what}: index has no "manifests" list`);
     return { kind: 'index', mediaType, manifests: json.manifests.map((d, i) => descriptor(d, `${what}: manifests[${i}]`)) };
   }
-  return { kind: 'image', mediaType, config: descriptor(json.config, `${what}: config`) };
+  const layers = json.layers === undefined ? [] : json.layers;
+  if (!Array.isArray(layers)) throw new RegistryError(`${what}: "layers" is not a list`);
+  return {
+    kind: 'image',
+    mediaType,
+    config: descriptor(json.config, `${what}: config`),
+    layers: layers.map((d, i) => descriptor(d, `${what}: layers[${i}]`)),
+    artifactType: typeof json.artifactType === 'string' ? json.artifactType : null,
+  };
 }
 
 /**
@@ -77,7 +94,14 @@ function descriptor(value: unknown, where: string): Descriptor {
   if (typeof mediaType !== 'string') throw new RegistryError(`${where} has no mediaType`);
   if (typeof digest !== 'string' || !isDigest(digest)) throw new RegistryError(`${where} has no valid sha256/sha512 digest`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new RegistryError(`${where} has an invalid size`);
-  return { mediaType, digest, size, platform: platform(value.platform, where), annotations: annotations(value.annotations) };
+  return {
+    mediaType,
+    digest,
+    size,
+    platform: platform(value.platform, where),
+    annotations: annotations(value.annotations),
+    artifactType: typeof value.artifactType === 'string' ? value.artifactType : null,
+  };
 }
 
 function platform(value: unknown, where: string): Platform | null {

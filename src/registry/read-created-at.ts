@@ -1,13 +1,12 @@
 // The image's build time (SPEC §8 "Build time is read from the image config blob"): `created` of the config
 // of a single manifest, or the oldest of an index's platforms, so an index is as old as its oldest part.
-import { RegistryError } from '../errors';
-import { verifyDigest } from './digest';
+import { fetchBlob } from './fetch-blob';
 import { fetchManifest } from './fetch-manifest';
 import { mapWithConcurrency } from './map-with-concurrency';
 import { IMAGE_MANIFEST_MEDIA_TYPES } from './media-types';
 import type { Descriptor, Manifest, Platform } from './parse-manifest';
 import { parseImageCreated } from './parse-image-config';
-import { type RegistryTarget, apiUrl, statusError } from './registry-target';
+import type { RegistryTarget } from './registry-target';
 
 export interface SizeLimits {
   readonly maxManifestBytes: number;
@@ -61,18 +60,5 @@ export async function readCreatedAt(target: RegistryTarget, manifest: Manifest, 
 
 async function configCreated(target: RegistryTarget, config: Descriptor, limits: SizeLimits): Promise<number | null> {
   const what = `image config ${target.repository}@${config.digest}`;
-  if (config.size > limits.maxConfigBytes) {
-    throw new RegistryError(`${what} is ${config.size} bytes, more than the ${limits.maxConfigBytes}-byte limit`);
-  }
-  // Registries commonly answer blob GETs with a redirect to object storage; the transport follows it.
-  const res = await target.auth.send(target.registry, target.path, {
-    url: apiUrl(target, 'blobs', config.digest),
-    method: 'GET',
-    headers: { accept: '*/*' },
-    maxBytes: limits.maxConfigBytes,
-    signal: target.signal,
-  });
-  if (res.status !== 200) throw statusError(target, res, what);
-  verifyDigest(res.body, config.digest, what, 'the manifest');
-  return parseImageCreated(res.body, what);
+  return parseImageCreated(await fetchBlob(target, config, limits.maxConfigBytes, what), what);
 }

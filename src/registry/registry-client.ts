@@ -8,7 +8,8 @@ import { platformEntries, platformName, readCreatedAt } from './read-created-at'
 import { createRegistryAuth } from './registry-auth';
 import { parseInsecureRegistries, registryOrigin } from './registry-endpoint';
 import type { RegistryTarget } from './registry-target';
-import type { RegistryLookup, ResolveOptions, ResolvedImage } from './types';
+import type { RegistryLookup, ResolveOptions, ResolvedImage, SignatureLookup } from './types';
+import { type FoundSignatures, fetchSignatureArtifacts } from './fetch-signature-artifacts';
 
 export interface RegistryClientOptions {
   /** Credentials per registry host (see `dockerConfigCredentials`); anonymous when absent. */
@@ -21,12 +22,14 @@ export interface RegistryClientOptions {
   readonly maxManifestBytes?: number;
   /** Image config blobs hold the build history and can be larger than manifests (default 8 MiB). */
   readonly maxConfigBytes?: number;
+  /** Signature manifests, referrers indexes and signature blobs are a few KB (default 1 MiB each). */
+  readonly maxSignatureBytes?: number;
   /** Connection timeouts, retries and redirects. */
   readonly http?: Omit<HttpTransportOptions, 'insecureRegistries' | 'now'>;
   readonly now?: () => number;
 }
 
-export type RegistryClient = RegistryLookup & { close(): Promise<void> };
+export type RegistryClient = RegistryLookup & SignatureLookup & { close(): Promise<void> };
 
 export function createRegistryClient(options: RegistryClientOptions = {}): RegistryClient {
   const insecureRegistries = parseInsecureRegistries([...(options.insecureRegistries ?? [])]);
@@ -34,7 +37,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
   const transport = createHttpTransport({ ...options.http, insecureRegistries, now });
   const auth = createRegistryAuth({ transport, credentials: options.credentials ?? (() => null), insecureRegistries, now });
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const limits = { maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024, maxConfigBytes: options.maxConfigBytes ?? 8 * 1024 * 1024 };
+  const limits = { maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024, maxConfigBytes: options.maxConfigBytes ?? 8 * 1024 * 1024, maxSignatureBytes: options.maxSignatureBytes ?? 1024 * 1024 };
 
   async function lookUp(ref: ImageRef, target: RegistryTarget, digestOnly: boolean): Promise<ResolvedImage> {
     // A reference without tag or digest means `latest`, as `docker pull` reads it (distribution reference TagNameOnly).
@@ -57,24 +60,29 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Regis
     return { ...base, digest, mediaType: manifest.mediaType, platforms, createdAt };
   }
 
-  async function resolve(ref: ImageRef, resolveOptions: ResolveOptions = {}): Promise<ResolvedImage> {
+  function targetOf(ref: ImageRef, callerSignal: AbortSignal | undefined): RegistryTarget {
     const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = resolveOptions.signal === undefined ? deadline : AbortSignal.any([resolveOptions.signal, deadline]);
-    const target: RegistryTarget = {
-      registry: ref.registry,
-      origin: registryOrigin(ref.registry, insecureRegistries),
-      path: ref.path,
-      repository: ref.repository,
-      auth,
-      signal,
-    };
+    const signal = callerSignal === undefined ? deadline : AbortSignal.any([callerSignal, deadline]);
+    return { registry: ref.registry, origin: registryOrigin(ref.registry, insecureRegistries), path: ref.path, repository: ref.repository, auth, signal };
+  }
+
+  async function resolve(ref: ImageRef, resolveOptions: ResolveOptions = {}): Promise<ResolvedImage> {
     try {
-      return await lookUp(ref, target, resolveOptions.digestOnly === true);
+      return await lookUp(ref, targetOf(ref, resolveOptions.signal), resolveOptions.digestOnly === true);
     } catch (err) {
       if (err instanceof RegistryError) throw err;
       throw new RegistryError(`looking up ${ref.original} in registry ${ref.registry} failed: ${errorMessage(err)}`);
     }
   }
 
-  return { resolve, close: () => transport.close() };
+  async function signatures(ref: ImageRef, digest: string, call: { readonly signal?: AbortSignal } = {}): Promise<FoundSignatures> {
+    try {
+      return await fetchSignatureArtifacts(targetOf(ref, call.signal), digest, { maxBytes: limits.maxSignatureBytes, maxEntries: 32 });
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(`looking up the signatures of ${ref.repository}@${digest} in registry ${ref.registry} failed: ${errorMessage(err)}`);
+    }
+  }
+
+  return { resolve, signatures, close: () => transport.close() };
 }

@@ -1,5 +1,5 @@
 // One repository on one registry, and the requests the client sends to it.
-import { RegistryError } from '../errors';
+import { RegistryError, RegistryNotFoundError } from '../errors';
 import type { HttpResponse } from './http-transport';
 import type { RegistryAuth } from './registry-auth';
 
@@ -16,7 +16,7 @@ export interface RegistryTarget {
   readonly signal: AbortSignal;
 }
 
-export function apiUrl(target: RegistryTarget, kind: 'manifests' | 'blobs', reference: string): URL {
+export function apiUrl(target: RegistryTarget, kind: 'manifests' | 'blobs' | 'referrers', reference: string): URL {
   return new URL(`${target.origin}/v2/${target.path}/${kind}/${reference}`);
 }
 
@@ -28,7 +28,7 @@ export function statusError(target: RegistryTarget, res: HttpResponse, what: str
   if (res.status === 401 || res.status === 403) {
     return new RegistryError(`registry ${target.registry} denied access to ${target.repository}: check credentials`);
   }
-  if (res.status === 404) return new RegistryError(`registry ${target.registry} has no ${what}`);
+  if (res.status === 404) return new RegistryNotFoundError(`registry ${target.registry} has no ${what}`);
   return new RegistryError(`registry ${target.registry} answered ${res.status} for ${what}${registryErrorText(res.body)}`);
 }
 

@@ -1,4 +1,5 @@
 import type { ImageRef } from '../core/types';
+import type { FoundSignatures } from './fetch-signature-artifacts';
 
 /** What the registry says about one reference (SPEC §8). */
 export interface ResolvedImage {
@@ -28,4 +29,13 @@ export interface ResolveOptions {
 export interface RegistryLookup {
   /** Resolves a tag to its digest, or checks that a digest exists in that repository. Rejects with RegistryError. */
   resolve(ref: ImageRef, options?: ResolveOptions): Promise<ResolvedImage>;
+}
+
+/** Finds the signature artifacts of a digest (SPEC §8): cosign `.sig` tags and OCI 1.1 referrer bundles. */
+export interface SignatureLookup {
+  /**
+   * Everything found for `ref.repository` + `digest`, with what could not be used as problems. Rejects (RegistryError)
+   * only when the signal aborts or the deadline passes: an unusable artifact is a problem, not an error.
+   */
+  signatures(ref: ImageRef, digest: string, options?: { readonly signal?: AbortSignal }): Promise<FoundSignatures>;
 }
