@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, compilePolicy } from '../../src/core/policy';
 import type { ActiveException, ImageContext } from '../../src/core/rules/image-context';
-import type { ImageFacts, Policy, TagResolution } from '../../src/core/types';
+import type { ImageFacts, Policy, SignatureVerification, TagResolution } from '../../src/core/types';
 import { parsedRef } from './parsed-ref';
 
 export interface ImageContextInput {
@@ -12,6 +12,8 @@ export interface ImageContextInput {
   /** No approval and no scan by default. */
   readonly facts?: ImageFacts;
   readonly exceptions?: readonly ActiveException[];
+  /** Signatures verified at review time; none by default. */
+  readonly signature?: SignatureVerification | null;
   readonly now: number;
 }
 
@@ -25,6 +27,7 @@ export function imageContext(image: string, input: ImageContextInput): ImageCont
     resolution,
     digest: input.digest === undefined ? (ref.digest ?? resolved) : input.digest,
     facts: input.facts ?? { approval: null, scan: null },
+    signature: input.signature ?? null,
     exceptions: input.exceptions ?? [],
     policy: compilePolicy({ ...DEFAULT_POLICY, ...input.policy }, 'test'),
     now: input.now,

@@ -88,6 +88,7 @@ function run(input: Input): Decision {
   const facts: Facts = {
     images: input.images_ ?? STORE,
     tagResolutions: input.tagResolutions ?? new Map(),
+    signatures: new Map(),
     exceptions: [],
     grants: input.grants ?? [],
   };
@@ -159,6 +160,7 @@ describe('decide: enforce mode, one verdict per image with every failing check',
       'vulnerabilities:skip',
       'image-age:skip',
       'version-floor:skip',
+      'signature:skip',
     ]);
     expect(verdict.reasons).toEqual([{ code: 'digest-required', message: 'tag "1.0" has no digest' }]);
   });

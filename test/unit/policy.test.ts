@@ -144,6 +144,7 @@ describe('the built-in default policy', () => {
       breakGlass: { enabled: false, namespaces: ['*'], requireTicket: true, requireGrant: false },
       defaultMode: 'enforce',
       namespaces: [{ match: 'kube-system', mode: 'exempt' }],
+      signatures: [],
     });
     expect(compiled.matchers.registryAllowed('docker.io')).toBe(false);
     expect(compiled.matchers.namespaceMode('kube-system')).toBe('exempt');

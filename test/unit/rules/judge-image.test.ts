@@ -18,6 +18,7 @@ const FACTS: Facts = {
     },
   ]]),
   tagResolutions: new Map(),
+  signatures: new Map(),
   exceptions: [],
   grants: [],
 };
@@ -53,6 +54,7 @@ describe('judgeImage', () => {
       { name: 'vulnerabilities', outcome: 'pass', message: '0 CRITICAL ≤ 0' },
       { name: 'image-age', outcome: 'skip', message: 'images.maxAgeDays is 0 (off)' },
       { name: 'version-floor', outcome: 'skip', message: 'no version floor for registry.corp.example/app' },
+      { name: 'signature', outcome: 'skip', message: 'no signatures entry for registry.corp.example/app' },
     ]);
   });
 
@@ -78,7 +80,7 @@ describe('withCheck', () => {
     expect([verdict.allowed, verdict.reasons, verdict.checks.length]).toEqual([
       false,
       [{ code: 'break-glass-refused', message: 'break-glass is disabled by policy' }],
-      13,
+      14,
     ]);
   });
 });
