@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { compileGlob } from '../core/glob';
-import type { Approval } from '../core/types';
+import type { Approval, ApprovalSignature } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
-import { type ApprovalRow, toApproval } from './snapshot-rows';
+import { type ApprovalRow, approvalSignatureJson, encodeApprovalSignature, toApproval } from './snapshot-rows';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
@@ -24,6 +24,8 @@ export interface ApproveInput {
   readonly reason: string | null;
   readonly expiresAt: number | null;
   readonly imageCreatedAt: number | null;
+  /** The signature record when a `signatures` entry matched (SPEC §5), else null. */
+  readonly signature: ApprovalSignature | null;
   readonly now: number;
 }
 
@@ -47,17 +49,17 @@ interface ApprovalRecordRow extends ApprovalRow {
 }
 
 const COLUMNS =
-  'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason';
+  'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
 export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
   return db.transaction((): ApprovalRecord => {
     const { lastInsertRowid } = db
       .prepare(
-        `INSERT INTO approvals (repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO approvals (repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(input.repository, input.digest, input.tag, input.by, input.now, input.reason, input.expiresAt, input.imageCreatedAt);
+      .run(input.repository, input.digest, input.tag, input.by, input.now, input.reason, input.expiresAt, input.imageCreatedAt, encodeApprovalSignature(input.signature));
     const id = Number(lastInsertRowid);
     recordChange(db, {
       time: input.now,
@@ -70,6 +72,7 @@ export function approve(db: Database.Database, input: ApproveInput): ApprovalRec
         reason: input.reason,
         expiresAt: input.expiresAt,
         imageCreatedAt: input.imageCreatedAt,
+        ...(input.signature === null ? {} : { signature: approvalSignatureJson(input.signature) }),
       },
     });
     return requireRow(db, id, input.now);

@@ -107,7 +107,7 @@ function prepareStatements(db: Database.Database): Statements {
   const generation = db.prepare<[], number>("SELECT value FROM meta WHERE key = 'facts_generation'").pluck();
   const approval = db.prepare<[string, string], ApprovalRow>(
     `SELECT repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at,
-            revoked_at, revoked_by, revoke_reason
+            revoked_at, revoked_by, revoke_reason, signature
      FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
   );
   // Newest by when the scanner ran, then by import order (the same rule as `scan show`).

@@ -1,6 +1,7 @@
-import type { Approval, BreakGlassGrant, CveException, Finding, ScanResult } from '../core/types';
+import type { Approval, ApprovalSignature, BreakGlassGrant, CveException, Finding, ScanResult } from '../core/types';
 import { SEVERITIES } from '../core/types';
 import { StoreError } from '../errors';
+import type { JsonValue } from './change-log';
 
 // Row types of the review path's reads and their mapping into the core's types. better-sqlite3 returns
 // untyped rows; every value that the schema constrains is checked here, so a hand-edited store fails
@@ -19,6 +20,8 @@ export interface ApprovalRow {
   readonly revoked_at: number | null;
   readonly revoked_by: string | null;
   readonly revoke_reason: string | null;
+  /** JSON of the ApprovalSignature (migration 0003), or null. */
+  readonly signature: string | null;
 }
 
 export interface ScanRow {
@@ -64,7 +67,46 @@ export function toApproval(row: ApprovalRow): Approval {
     revokedBy: row.revoked_by,
     revokeReason: row.revoke_reason,
     imageCreatedAt: row.image_created_at,
+    signature: toApprovalSignature(row),
   };
+}
+
+/** The `approvals.signature` column's JSON (migration 0003), also the change log's record of it. */
+export function approvalSignatureJson(signature: ApprovalSignature): { readonly [key: string]: JsonValue } {
+  if (signature.kind === 'unsigned-allowed') return { kind: signature.kind, by: signature.by };
+  const { signers, artifacts, verifiedAt } = signature.evidence;
+  return { kind: signature.kind, signers: [...signers], artifacts: [...artifacts], verifiedAt };
+}
+
+export function encodeApprovalSignature(signature: ApprovalSignature | null): string | null {
+  return signature === null ? null : JSON.stringify(approvalSignatureJson(signature));
+}
+
+function toApprovalSignature(row: ApprovalRow): ApprovalSignature | null {
+  if (row.signature === null) return null;
+  const bad = (): StoreError => new StoreError(`approvals: unreadable signature record for ${row.repository}@${row.digest}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(row.signature);
+  } catch {
+    throw bad();
+  }
+  if (typeof json !== 'object' || json === null) throw bad();
+  const kind = Reflect.get(json, 'kind');
+  if (kind === 'unsigned-allowed') {
+    const by = Reflect.get(json, 'by');
+    if (typeof by !== 'string') throw bad();
+    return { kind, by };
+  }
+  const signers = Reflect.get(json, 'signers');
+  const artifacts = Reflect.get(json, 'artifacts');
+  const verifiedAt = Reflect.get(json, 'verifiedAt');
+  if (kind !== 'verified' || !isStringList(signers) || !isStringList(artifacts) || !Number.isSafeInteger(verifiedAt)) throw bad();
+  return { kind, evidence: { signers, artifacts, verifiedAt: Number(verifiedAt) } };
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 export function toScanResult(digest: string, row: ScanRow, findings: readonly FindingRow[]): ScanResult {
