@@ -5,8 +5,6 @@ import { createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { toTrustMaterial } from '@sigstore/verify';
 import type { SignatureTrustLoader } from '../core/policy';
 import type { Policy, SignatureRule, SignatureTrust, TrustedKey } from '../core/types';
 import { errorMessage } from '../errors';
@@ -103,6 +101,9 @@ function readTrustedRoot(bytes: Buffer, rule: SignatureRule): SignatureTrust['tr
   if (typeof mediaType !== 'string' || !mediaType.startsWith(TRUSTED_ROOT_MEDIA_TYPE)) {
     throw new Error(`not a Sigstore trusted root (mediaType ${TRUSTED_ROOT_MEDIA_TYPE})`);
   }
+  // Loaded only for a policy that names a trusted root: the Sigstore packages cost serve ~10 MB and ~0.3 s to load.
+  const { TrustedRoot } = require('@sigstore/protobuf-specs') as typeof import('@sigstore/protobuf-specs');
+  const { toTrustMaterial } = require('@sigstore/verify') as typeof import('@sigstore/verify');
   const material = toTrustMaterial(TrustedRoot.fromJSON(json));
   if (rule.keyless.length > 0 && material.certificateAuthorities.length === 0) {
     throw new Error('has no certificateAuthorities, which keyless needs');
