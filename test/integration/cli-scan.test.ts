@@ -108,6 +108,20 @@ describe('scan import', () => {
     expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/alpine' }]);
   });
 
+  it('counts a severity it does not know as UNKNOWN and says so on stderr', () => {
+    const report = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: 'app',
+      CreatedAt: '2024-01-01T00:00:00Z',
+      Results: [{ Class: 'os-pkgs', Vulnerabilities: [{ VulnerabilityID: 'CVE-2024-1', PkgName: 'openssl', InstalledVersion: '1', Severity: 'SEVERE' }] }],
+    });
+    const file = write('odd-severity.json', report);
+    const result = cli('scan', 'import', file, '--image', `registry.corp.example/app@${DC}`);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(`warning: ${file}: 1 finding has a severity not known here ("SEVERE"): counted as UNKNOWN\n`);
+    expect(query('SELECT critical, unknown FROM scans')).toEqual([{ critical: 0, unknown: 1 }]);
+  });
+
   it.each([
     ['a missing file', () => [store.dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
     ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],

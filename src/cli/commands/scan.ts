@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseImageRef } from '../../core/image-ref';
+import { problemText } from '../../core/json-reader';
 import { parseScanReport } from '../../core/scan-report/parse-scan-report';
 import type { Scanner, ScanReport } from '../../core/scan-report/scan-report';
 import { type Finding, SEVERITIES, type SeverityCounts } from '../../core/types';
@@ -51,12 +52,13 @@ function importReport(ctx: CliContext, file: string, options: ImportOptions): vo
   const image = options.image === undefined ? null : digestRef(options.image, '--image');
   const bytes = readReport(file);
   const parsed = parseScanReport(bytes.toString('utf8'), format);
-  if (!parsed.ok) throw new InvalidInputError(`${file}: ${parsed.error}`);
-  const targets = scanTargetsOf(ctx, file, parsed.report, image);
+  if (!parsed.ok) throw new InvalidInputError(`${file}: ${problemText(parsed)}`);
+  for (const warning of parsed.value.warnings) ctx.err(`warning: ${file}: ${warning}`);
+  const targets = scanTargetsOf(ctx, file, parsed.value, image);
   const db = openStore(ctx.dbPath(), { migrate: 'apply' });
   try {
     const stored = importScan(db, {
-      ...parsed.report,
+      ...parsed.value,
       targets,
       reportSha256: createHash('sha256').update(bytes).digest('hex'),
       by: ctx.actor(options.by),
