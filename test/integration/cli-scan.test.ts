@@ -122,6 +122,30 @@ describe('scan import', () => {
     expect(query('SELECT critical, unknown FROM scans')).toEqual([{ critical: 0, unknown: 1 }]);
   });
 
+  it('refuses a report dated in the future, storing nothing', () => {
+    const report = JSON.parse(fs.readFileSync(TRIVY_ALPINE, 'utf8')) as Record<string, unknown>;
+    const file = write('future.json', JSON.stringify({ ...report, CreatedAt: '2099-01-01T00:00:00Z' }));
+    const result = cli('scan', 'import', file);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^error: .*future\.json: the report is dated 2099-01-01T00:00:00Z, more than 5 minutes ahead of this machine's clock \(\d{4}-[^)]+\): refused, since a scan from the future would stay the newest for ever; check the scanner's clock\n$/,
+    );
+    expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
+  });
+
+  it('says so when the imported report is older than the newest scan, which keeps deciding', () => {
+    const image = `registry.corp.example/alpine@${DC}`;
+    expect(cli('scan', 'import', TRIVY_ALPINE, '--image', image).status).toBe(0);
+    const older = cli('scan', 'import', TRIVY_ALPINE_39, '--image', image);
+    expect(older.status).toBe(0);
+    expect(older.stdout.split('\n')[1]).toBe(
+      `not the newest scan of ${image}: scan 1 (scanned 2024-12-26T16:28:15.943Z) still decides, so this report does not change its verdict`,
+    );
+    expect(JSON.parse(cli('scan', 'show', image, '--json').stdout)).toMatchObject({ scannedAt: '2024-12-26T16:28:15.943Z' });
+    expect(storeCounts().scans).toBe(2);
+  });
+
   it.each([
     ['a missing file', () => [store.dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
     ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],
