@@ -5,7 +5,7 @@ import { decisionRecord } from '../helpers/decision-record';
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `approve`, `revoke` and `approvals` as users run them: the built CLI against a real store (SPEC §7).
+// `approve`, `revoke` and `approvals` as users run them (runCli in-process) against a real store (SPEC §7).
 
 const DA = `sha256:${'a'.repeat(64)}`;
 const DB = `sha256:${'b'.repeat(64)}`;

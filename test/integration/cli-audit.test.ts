@@ -13,7 +13,7 @@ interface Run {
   readonly stderr: string;
 }
 
-describe('image-reviewer audit (built CLI)', () => {
+describe('image-reviewer audit', () => {
   let tmp: TempDir;
   let dbFile: string;
   const now = Date.now();

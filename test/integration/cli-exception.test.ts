@@ -1,7 +1,7 @@
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `exception add|list|remove` as users run them: the built CLI against a real store (SPEC §7).
+// `exception add|list|remove` as users run them (runCli in-process) against a real store (SPEC §7).
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { runCli } from '../helpers/run-cli';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-describe('image-reviewer migrate (built CLI)', () => {
+describe('image-reviewer migrate', () => {
   let tmp: TempDir;
   let dbFile: string;
   const cli = async (...args: string[]) => {

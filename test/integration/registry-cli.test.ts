@@ -11,7 +11,7 @@ import {
 } from '../helpers/registry-server';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `approve`, `revoke` and `explain` as users run them, the built CLI against Debian's real distribution registry
+// `approve`, `revoke` and `explain` as users run them (runCli in-process), against Debian's real distribution registry
 // (docker-registry) on a loopback port: what is stored (read back with `approvals --json`), what is printed, and
 // the exit codes.
 
