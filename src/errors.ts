@@ -55,9 +55,14 @@ export class RegistryError extends AppError {
 /** The registry answered 404: the manifest or blob does not exist there (for a signature tag: not signed that way). */
 export class RegistryNotFoundError extends RegistryError {}
 
+/**
+ * The message of a caught error. Duck-typed rather than `instanceof Error`: errors made by Node's own modules
+ * (fs, net) and by better-sqlite3's native addon come from another realm when the CLI runs inside jest, and are
+ * then not the caller's `Error`.
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  // Errors made in another realm (jest's module sandbox, vm contexts) are not `instanceof` this realm's Error.
-  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') return err.message;
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') {
+    return err.message;
+  }
   return String(err);
 }

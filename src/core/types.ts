@@ -24,6 +24,7 @@ export const REASON_CODES = [
   'vulnerabilities',
   'image-too-old',
   'version-below-floor',
+  'version-unknown',
   'signature-missing',
   'break-glass-refused',
 ] as const;

@@ -15,7 +15,7 @@ const KEY = factsKey(REPOSITORY, DIGEST);
 const EVIDENCE: SignatureEvidence = { signers: ['release.pub'], artifacts: [`sha256:${'9'.repeat(64)}`], verifiedAt: NOW - 60_000 };
 const VERIFIED: SignatureVerification = { status: 'verified', evidence: EVIDENCE };
 
-function policy(approves: boolean): CompiledPolicy {
+function policy(approves: boolean, floors = false): CompiledPolicy {
   const rule: SignatureRule = {
     repository: 'registry.corp.example/payments/*',
     keys: ['release.pub'],
@@ -29,6 +29,7 @@ function policy(approves: boolean): CompiledPolicy {
     ...DEFAULT_POLICY,
     registries: ['registry.corp.example'],
     scan: { ...DEFAULT_POLICY.scan, required: false },
+    versionFloors: floors ? [{ repository: 'registry.corp.example/payments/*', range: '>=2.0.0' }] : [],
     signatures: [rule],
   }, 'test');
 }
@@ -130,6 +131,11 @@ describe('signature check (approves: true)', () => {
     const revoked = approval({ revokedAt: NOW - 1000, revokedBy: 'carol', revokeReason: 'CVE-2025-1' });
     const decision = judge(policy(true), { approval: revoked, scan: null }, VERIFIED);
     expect([decision.allowed, decision.images[0]!.reasons.map((reason) => reason.code)]).toEqual([false, ['revoked']]);
+  });
+
+  it('still needs a known version in a floored repository: a signature records none', () => {
+    const decision = judge(policy(true, true), { approval: null, scan: null }, VERIFIED);
+    expect([decision.allowed, decision.images[0]!.reasons.map((reason) => reason.code)]).toEqual([false, ['version-unknown']]);
   });
 });
 
