@@ -1,3 +1,5 @@
+import { fieldValue, isJsonObject, parseJson } from './json-reader';
+
 // What a signed payload claims (SPEC §5 `signatures`). A signature is only evidence for the digest its payload names:
 // a valid signature copied under another image's `.sig` tag names the other image, and is refused.
 
@@ -12,11 +14,11 @@ export type Claim = { readonly ok: true } | { readonly ok: false; readonly probl
  * signature type and `critical.image.docker-manifest-digest` must equal the digest judged.
  */
 export function simpleSigningClaims(payload: Buffer, digest: string): Claim {
-  const json = parseJson(payload);
-  const critical = member(json, 'critical');
-  const type = member(critical, 'type');
+  const json = parsePayload(payload);
+  const critical = jsonMember(json, 'critical');
+  const type = jsonMember(critical, 'type');
   if (type !== COSIGN_SIGNATURE_TYPE) return { ok: false, problem: `payload critical.type is not "${COSIGN_SIGNATURE_TYPE}"` };
-  const signed = member(member(critical, 'image'), 'docker-manifest-digest');
+  const signed = jsonMember(jsonMember(critical, 'image'), 'docker-manifest-digest');
   if (typeof signed !== 'string') return { ok: false, problem: 'payload has no critical.image.docker-manifest-digest' };
   if (signed !== digest) return { ok: false, problem: `digest claim mismatch: the payload signs ${signed}` };
   return { ok: true };
@@ -25,24 +27,20 @@ export function simpleSigningClaims(payload: Buffer, digest: string): Claim {
 /** Whether an in-toto statement (a DSSE payload) names `digest` (`sha256:<hex>`) among its subjects. */
 export function inTotoClaims(payloadType: string, payload: Buffer, digest: string): Claim {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return { ok: false, problem: `DSSE payload type ${payloadType} is not an in-toto statement` };
-  const subjects = member(parseJson(payload), 'subject');
+  const subjects = jsonMember(parsePayload(payload), 'subject');
   if (!Array.isArray(subjects)) return { ok: false, problem: 'in-toto statement has no subject list' };
   const colon = digest.indexOf(':');
   const [algorithm, hex] = [digest.slice(0, colon), digest.slice(colon + 1)];
-  const named = subjects.some((subject: unknown) => member(member(subject, 'digest'), algorithm) === hex);
+  const named = subjects.some((subject: unknown) => jsonMember(jsonMember(subject, 'digest'), algorithm) === hex);
   return named ? { ok: true } : { ok: false, problem: `digest claim mismatch: the in-toto statement does not name ${digest}` };
 }
 
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+/** A field of a JSON object, or undefined when the value is not one (inherited names are never read). */
+export function jsonMember(value: unknown, key: string): unknown {
+  return isJsonObject(value) ? fieldValue(value, key) : undefined;
 }
 
-/** An own property of a plain JSON object, or undefined (`__proto__` and inherited names are never read). */
-function member(value: unknown, key: string): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return Object.prototype.hasOwnProperty.call(value, key) ? Reflect.get(value, key) : undefined;
+function parsePayload(bytes: Buffer): unknown {
+  const parsed = parseJson(bytes.toString('utf8'));
+  return parsed.ok ? parsed.value : undefined;
 }

@@ -4,6 +4,7 @@
 // (`{"SignedEntryTimestamp", "Payload": {"body", "integratedTime", "logIndex", "logID"}}`, cosign pkg/cosign/bundle).
 import { createHash } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
+import { jsonMember } from '../core/signature-claims';
 import type { CosignSignature } from '../registry/fetch-signature-artifacts';
 
 const BUNDLE_V01 = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
@@ -37,19 +38,19 @@ function certificates(layer: CosignSignature): { rawBytes: string }[] {
 
 function tlogEntry(annotation: string): unknown {
   const json: unknown = JSON.parse(annotation);
-  const set = field(json, 'SignedEntryTimestamp');
-  const payload = field(json, 'Payload');
-  const body = field(payload, 'body');
-  const integratedTime = field(payload, 'integratedTime');
-  const logIndex = field(payload, 'logIndex');
-  const logId = field(payload, 'logID');
+  const set = jsonMember(json, 'SignedEntryTimestamp');
+  const payload = jsonMember(json, 'Payload');
+  const body = jsonMember(payload, 'body');
+  const integratedTime = jsonMember(payload, 'integratedTime');
+  const logIndex = jsonMember(payload, 'logIndex');
+  const logId = jsonMember(payload, 'logID');
   if (typeof set !== 'string' || typeof body !== 'string' || typeof logId !== 'string' || !/^[0-9a-f]{64}$/.test(logId)) {
     throw new Error('the Rekor bundle annotation is malformed');
   }
   if (!Number.isSafeInteger(integratedTime) || !Number.isSafeInteger(logIndex)) throw new Error('the Rekor bundle annotation is malformed');
   const entryBody: unknown = JSON.parse(Buffer.from(body, 'base64').toString('utf8'));
-  const kind = field(entryBody, 'kind');
-  const version = field(entryBody, 'apiVersion');
+  const kind = jsonMember(entryBody, 'kind');
+  const version = jsonMember(entryBody, 'apiVersion');
   if (typeof kind !== 'string' || typeof version !== 'string') throw new Error('the Rekor entry body names no kind');
   return {
     logIndex: String(logIndex),
@@ -60,9 +61,4 @@ function tlogEntry(annotation: string): unknown {
     inclusionProof: undefined,
     canonicalizedBody: body,
   };
-}
-
-function field(value: unknown, key: string): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return Object.prototype.hasOwnProperty.call(value, key) ? Reflect.get(value, key) : undefined;
 }
