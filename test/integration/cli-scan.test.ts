@@ -108,7 +108,7 @@ describe('scan import', () => {
     expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/alpine' }]);
   });
 
-  it('counts a severity it does not know as UNKNOWN and says so on stderr', () => {
+  it('counts a severity it does not know as UNKNOWN and says so on stderr', async () => {
     const report = JSON.stringify({
       SchemaVersion: 2,
       ArtifactName: 'app',
@@ -116,16 +116,16 @@ describe('scan import', () => {
       Results: [{ Class: 'os-pkgs', Vulnerabilities: [{ VulnerabilityID: 'CVE-2024-1', PkgName: 'openssl', InstalledVersion: '1', Severity: 'SEVERE' }] }],
     });
     const file = write('odd-severity.json', report);
-    const result = cli('scan', 'import', file, '--image', `registry.corp.example/app@${DC}`);
+    const result = await cli('scan', 'import', file, '--image', `registry.corp.example/app@${DC}`);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(`warning: ${file}: 1 finding has a severity not known here ("SEVERE"): counted as UNKNOWN\n`);
     expect(query('SELECT critical, unknown FROM scans')).toEqual([{ critical: 0, unknown: 1 }]);
   });
 
-  it('refuses a report dated in the future, storing nothing', () => {
+  it('refuses a report dated in the future, storing nothing', async () => {
     const report = JSON.parse(fs.readFileSync(TRIVY_ALPINE, 'utf8')) as Record<string, unknown>;
     const file = write('future.json', JSON.stringify({ ...report, CreatedAt: '2099-01-01T00:00:00Z' }));
-    const result = cli('scan', 'import', file);
+    const result = await cli('scan', 'import', file);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
@@ -134,15 +134,15 @@ describe('scan import', () => {
     expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
   });
 
-  it('says so when the imported report is older than the newest scan, which keeps deciding', () => {
+  it('says so when the imported report is older than the newest scan, which keeps deciding', async () => {
     const image = `registry.corp.example/alpine@${DC}`;
-    expect(cli('scan', 'import', TRIVY_ALPINE, '--image', image).status).toBe(0);
-    const older = cli('scan', 'import', TRIVY_ALPINE_39, '--image', image);
+    expect((await cli('scan', 'import', TRIVY_ALPINE, '--image', image)).status).toBe(0);
+    const older = await cli('scan', 'import', TRIVY_ALPINE_39, '--image', image);
     expect(older.status).toBe(0);
     expect(older.stdout.split('\n')[1]).toBe(
       `not the newest scan of ${image}: scan 1 (scanned 2024-12-26T16:28:15.943Z) still decides, so this report does not change its verdict`,
     );
-    expect(JSON.parse(cli('scan', 'show', image, '--json').stdout)).toMatchObject({ scannedAt: '2024-12-26T16:28:15.943Z' });
+    expect(JSON.parse((await cli('scan', 'show', image, '--json')).stdout)).toMatchObject({ scannedAt: '2024-12-26T16:28:15.943Z' });
     expect(storeCounts().scans).toBe(2);
   });
 
