@@ -20,7 +20,7 @@ export interface ApprovalRow {
   readonly revoked_at: number | null;
   readonly revoked_by: string | null;
   readonly revoke_reason: string | null;
-  /** JSON of the ApprovalSignature (migration 0003), or null. */
+  /** JSON of the ApprovalSignature (migration 0004), or null. */
   readonly signature: string | null;
 }
 
@@ -71,7 +71,7 @@ export function toApproval(row: ApprovalRow): Approval {
   };
 }
 
-/** The `approvals.signature` column's JSON (migration 0003), also the change log's record of it. */
+/** The `approvals.signature` column's JSON (migration 0004), also the change log's record of it. */
 export function approvalSignatureJson(signature: ApprovalSignature): { readonly [key: string]: JsonValue } {
   if (signature.kind === 'unsigned-allowed') return { kind: signature.kind, by: signature.by };
   const { signers, artifacts, verifiedAt } = signature.evidence;

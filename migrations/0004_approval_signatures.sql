@@ -1,4 +1,4 @@
--- image-reviewer store, version 3: the signature record of an approval (SPEC §5 `signatures`, §7 `approve`).
+-- image-reviewer store, version 4: the signature record of an approval (SPEC §5 `signatures`, §7 `approve`).
 -- NULL when no `signatures` entry matched at approval. Otherwise JSON, one of
 --   {"kind":"verified","signers":["release.pub"],"artifacts":["sha256:…"],"verifiedAt":1717000000000}
 --   {"kind":"unsigned-allowed","by":"alice"}            (`approve --allow-unsigned`, the operator's recorded override)
