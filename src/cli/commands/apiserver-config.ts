@@ -139,7 +139,7 @@ function readText(file: string, flag: string): string {
   }
 }
 
-function readCertificate(file: string, flag: string): string {
+export function readCertificate(file: string, flag: string): string {
   const text = readText(file, flag);
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new InvalidInputError(`${flag} ${file} is not a PEM certificate`);
   try {
