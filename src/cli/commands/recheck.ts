@@ -72,7 +72,8 @@ function podTargets(file: string, text: string): readonly RecheckTarget[] {
   try {
     document = JSON.parse(text);
   } catch (err) {
-    throw new InvalidInputError(`${file} is not JSON (kubectl get pods -A -o json): ${errorMessage(err)}`);
+    // JSON.parse quotes the text it stopped at, line breaks included: the error stays one line (SPEC §7).
+    throw new InvalidInputError(`${file} is not JSON (kubectl get pods -A -o json): ${errorMessage(err).replace(/\s+/g, ' ')}`);
   }
   const listed = listedObjects(document);
   if (!listed.ok) throw new InvalidInputError(`${file}: ${listed.problem}`);
