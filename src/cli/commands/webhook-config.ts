@@ -12,6 +12,7 @@ import {
 } from '../../deploy/validating-webhook-configuration';
 import type { CliContext } from '../context';
 import { readCertificate } from './apiserver-config';
+import { httpsWebhookUrl } from './https-webhook-url';
 
 // `webhook-config` (SPEC §7): the ValidatingWebhookConfiguration for `/validate`, the managed-cluster path.
 
@@ -69,24 +70,15 @@ function webhookConfig(ctx: CliContext, options: WebhookConfigOptions): void {
 }
 
 function webhookTarget(text: string): WebhookTarget {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url ${JSON.stringify(text)} is not a URL`);
-  }
-  // admissionregistration/v1 WebhookClientConfig: "The scheme must be https", no user info, no fragment, no query.
-  if (url.protocol !== 'https:') throw new UsageError(`--url must use https (got ${url.protocol.replace(/:$/, '')})`);
-  if (url.username !== '' || url.password !== '') throw new UsageError('--url must not carry credentials');
-  if (url.hash !== '' || url.search !== '') throw new UsageError('--url must not have a ?query or #fragment');
-  const pathname = url.pathname === '/' ? VALIDATE_PATH : url.pathname;
+  const url = httpsWebhookUrl(text, VALIDATE_PATH);
+  // admissionregistration/v1 WebhookClientConfig: no query either.
+  if (url.search !== '') throw new UsageError('--url must not have a ?query');
   const service = SERVICE_HOST.exec(url.hostname);
   if (service !== null) {
     // The API server resolves a Service reference itself; it often cannot resolve *.svc names as a URL host
     // (it runs outside the cluster network on managed control planes).
-    return { kind: 'service', name: service[1] ?? '', namespace: service[3] ?? '', port: url.port === '' ? 443 : Number(url.port), path: pathname };
+    return { kind: 'service', name: service[1] ?? '', namespace: service[3] ?? '', port: url.port === '' ? 443 : Number(url.port), path: url.pathname };
   }
-  url.pathname = pathname;
   return { kind: 'url', url: url.toString() };
 }
 
