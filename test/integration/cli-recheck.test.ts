@@ -25,7 +25,7 @@ namespaces:
 const store = useCliStore('recheck-');
 
 /** Approves and scans both images under a policy that tolerates legacy's two CRITICAL findings. */
-function seed(): string {
+async function seed(): Promise<string> {
   const policy = store.dir.file('policy.yaml');
   fs.writeFileSync(policy, POLICY(5));
   const clean = path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json');
@@ -34,24 +34,24 @@ function seed(): string {
     ['approve', '--offline', LEGACY],
     ['scan', 'import', clean, '--image', API],
     ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', LEGACY],
-  ]) expect(store.cli(...args).status).toBe(0);
+  ]) expect((await store.cli(...args)).status).toBe(0);
   return policy;
 }
 
 describe('recheck', () => {
-  it('lists nothing and exits 0 while every running image is still allowed', () => {
-    const policy = seed();
-    const result = store.cli('recheck', '--pods', PODS, '--policy', policy);
+  it('lists nothing and exits 0 while every running image is still allowed', async () => {
+    const policy = await seed();
+    const result = await store.cli('recheck', '--pods', PODS, '--policy', policy);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('nothing would be denied (4 checked)\n');
     expect(result.status).toBe(0);
   });
 
-  it('names what a revocation and a new CVE ceiling now deny, as a table and as JSON, exit 1, recording nothing', () => {
-    const policy = seed();
-    expect(store.cli('revoke', API, '--reason', 'CVE-2026-0001').status).toBe(0);
+  it('names what a revocation and a new CVE ceiling now deny, as a table and as JSON, exit 1, recording nothing', async () => {
+    const policy = await seed();
+    expect((await store.cli('revoke', API, '--reason', 'CVE-2026-0001')).status).toBe(0);
     fs.writeFileSync(policy, POLICY(0));
-    const table = store.cli('recheck', '--pods', PODS, '--policy', policy);
+    const table = await store.cli('recheck', '--pods', PODS, '--policy', policy);
     expect(table.stderr).toBe('');
     expect(table.status).toBe(1);
     const lines = table.stdout.trimEnd().split('\n');
@@ -65,7 +65,7 @@ describe('recheck', () => {
     expect(lines[3]).toContain('vulnerabilities: 2 CRITICAL > 0');
     expect(lines.at(-1)).toBe('3 image(s) would now be denied (4 checked)');
 
-    const json = runCli(store.dbPath, ['recheck', '--pods', '-', '--json', '--policy', policy], {}, fs.readFileSync(PODS, 'utf8'));
+    const json = await runCli(store.dbPath, ['recheck', '--pods', '-', '--json', '--policy', policy], {}, fs.readFileSync(PODS, 'utf8'));
     expect(json.status).toBe(1);
     const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(rows.map((r) => [r.name, r.image, (r.reasons as { code: string }[]).map((x) => x.code)])).toEqual([
@@ -78,7 +78,7 @@ describe('recheck', () => {
   });
 
   it('--since rechecks every image the audit trail says was admitted in the window', async () => {
-    const policy = seed();
+    const policy = await seed();
     const db = openStore(store.dbPath, { migrate: 'apply' });
     const audit = createAuditWriter(db);
     const image = (ref: string, repository: string, digest: string) => ({ image: ref, repository, digest, allowed: true, reasons: [] });
@@ -87,9 +87,9 @@ describe('recheck', () => {
     await audit.append(decisionRecord({ time: now - 30 * 86_400_000, namespace: 'old', images: [image(LEGACY, 'localhost:5000/team/legacy', hex('c3'))] }));
     await audit.close();
     db.close();
-    expect(store.cli('revoke', API).status).toBe(0);
-    expect(store.cli('revoke', LEGACY).status).toBe(0);
-    const result = store.cli('recheck', '--since', '7d', '--json', '--policy', policy);
+    expect((await store.cli('revoke', API)).status).toBe(0);
+    expect((await store.cli('revoke', LEGACY)).status).toBe(0);
+    const result = await store.cli('recheck', '--since', '7d', '--json', '--policy', policy);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual([
@@ -97,13 +97,13 @@ describe('recheck', () => {
     ]);
   });
 
-  it('is a usage error without --pods or --since, and one line on stderr for a file that is not a pod list', () => {
-    const none = store.cli('recheck');
+  it('is a usage error without --pods or --since, and one line on stderr for a file that is not a pod list', async () => {
+    const none = await store.cli('recheck');
     expect(none.stderr).toBe('error: recheck needs --pods FILE or --since TIME (or both)\n');
     expect(none.status).toBe(2);
     const notJson = store.dir.file('pods.txt');
     fs.writeFileSync(notJson, 'NAME READY\n');
-    const bad = store.cli('recheck', '--pods', notJson);
+    const bad = await store.cli('recheck', '--pods', notJson);
     expect(bad.stderr).toMatch(/^error: .*pods\.txt is not JSON \(kubectl get pods -A -o json\): [^\n]*\n$/);
     expect(bad.status).toBe(1);
   });

@@ -44,12 +44,12 @@ beforeAll(async () => {
   dbPath = dir.file('data', 'store.db');
   fs.writeFileSync(dir.file('policy.yaml'), POLICY);
   const clean = path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json');
-  seedCli(dbPath, ['approve', '--offline', API]);
-  seedCli(dbPath, ['approve', '--offline', MIGRATE, '--expires', '3d']);
-  seedCli(dbPath, ['approve', '--offline', LEGACY]);
-  seedCli(dbPath, ['scan', 'import', clean, '--image', API]);
-  seedCli(dbPath, ['scan', 'import', clean, '--image', MIGRATE]);
-  seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', LEGACY]);
+  await seedCli(dbPath, ['approve', '--offline', API]);
+  await seedCli(dbPath, ['approve', '--offline', MIGRATE, '--expires', '3d']);
+  await seedCli(dbPath, ['approve', '--offline', LEGACY]);
+  await seedCli(dbPath, ['scan', 'import', clean, '--image', API]);
+  await seedCli(dbPath, ['scan', 'import', clean, '--image', MIGRATE]);
+  await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', LEGACY]);
   server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
 });
 
@@ -71,15 +71,15 @@ async function post(body: unknown, contentType = 'application/json'): Promise<{ 
   return { status: response.status, json: (await response.json()) as Record<string, any> };
 }
 
-function auditRows(...args: string[]): Record<string, any>[] {
-  const result = runCli(dbPath, ['audit', '--json', '--limit', '1000', ...args]);
+async function auditRows(...args: string[]): Promise<Record<string, any>[]> {
+  const result = await runCli(dbPath, ['audit', '--json', '--limit', '1000', ...args]);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return result.stdout === '' ? [] : result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
 }
 
-function auditRow(id: string): Record<string, any> {
-  const row = auditRows().find((r) => String(r.id) === id);
+async function auditRow(id: string): Promise<Record<string, any>> {
+  const row = (await auditRows()).find((r) => String(r.id) === id);
   if (row === undefined) throw new Error(`decision ${id} is not in the audit trail`);
   return row;
 }
@@ -106,7 +106,7 @@ describe('POST /validate', () => {
       },
     });
     expect(json.response.warnings[0].length).toBeLessThan(120);
-    expect(auditRow(idOf(json))).toMatchObject({
+    expect(await auditRow(idOf(json))).toMatchObject({
       namespace: 'payments',
       allowed: true,
       mode: 'enforce',
@@ -130,7 +130,7 @@ describe('POST /validate', () => {
         auditAnnotations: { 'decision-id': expect.stringMatching(/^\d+$/) },
       },
     });
-    expect(auditRow(idOf(json))).toMatchObject({
+    expect(await auditRow(idOf(json))).toMatchObject({
       allowed: false,
       reason: LEGACY_DENIED,
       user: 'alice@corp.example',
@@ -147,7 +147,7 @@ describe('POST /validate', () => {
       allowed: true,
       auditAnnotations: { 'decision-id': expect.stringMatching(/^\d+$/) },
     });
-    expect(auditRow(idOf(json))).toMatchObject({
+    expect(await auditRow(idOf(json))).toMatchObject({
       allowed: true,
       reason: 'no new images to review (2 images unchanged by this update)',
       images: [unchanged(API), unchanged(LEGACY)],
@@ -164,7 +164,7 @@ describe('POST /validate', () => {
       status: { code: 403, reason: 'Forbidden', message: DEBUG_DENIED },
       auditAnnotations: { 'decision-id': expect.stringMatching(/^\d+$/) },
     });
-    expect(auditRow(idOf(json)).images).toEqual([
+    expect((await auditRow(idOf(json))).images).toEqual([
       { ...judged(DEBUG, ['not-approved', 'scan-missing']), repository: 'localhost:5000/team/debug', digest: hex('e5') },
       { ...unchanged(API), repository: 'localhost:5000/team/api', digest: hex('a1') },
     ]);
@@ -178,7 +178,7 @@ describe('POST /validate', () => {
       status: { code: 403, reason: 'Forbidden', message: LEGACY_DENIED },
       auditAnnotations: { 'decision-id': expect.stringMatching(/^\d+$/) },
     });
-    expect(auditRow(idOf(json))).toMatchObject({ namespace: 'payments', images: [judged(LEGACY, ['vulnerabilities'])] });
+    expect(await auditRow(idOf(json))).toMatchObject({ namespace: 'payments', images: [judged(LEGACY, ['vulnerabilities'])] });
   });
 
   it("reads a CronJob's job template, break-glass annotations included, and warns that break-glass applied", async () => {
@@ -194,7 +194,7 @@ describe('POST /validate', () => {
       },
       warnings: ['break-glass applied (ticket INC-4711): images that failed policy were allowed; this is audited'],
     });
-    expect(auditRow(idOf(json))).toMatchObject({ allowed: true, breakGlass: true, ticket: 'INC-4711', user: 'alice@corp.example' });
+    expect(await auditRow(idOf(json))).toMatchObject({ allowed: true, breakGlass: true, ticket: 'INC-4711', user: 'alice@corp.example' });
   });
 
   it('answers a dry-run request exactly as others but records nothing', async () => {
@@ -301,17 +301,17 @@ describe('POST /validate', () => {
     expect(json.response).toMatchObject({ uid: review.request.uid, allowed: true });
   });
 
-  it('audit --user finds the decisions of one user, and the chain with groups and unchanged images verifies', () => {
-    const alice = auditRows('--user', 'alice@corp.example');
+  it('audit --user finds the decisions of one user, and the chain with groups and unchanged images verifies', async () => {
+    const alice = await auditRows('--user', 'alice@corp.example');
     expect(alice.length).toBeGreaterThanOrEqual(5);
     expect(alice.every((row) => row.user === 'alice@corp.example')).toBe(true);
-    expect(auditRows('--user', 'nobody')).toEqual([]);
-    const table = runCli(dbPath, ['audit', '--user', 'system:serviceaccount:kube-system:replicaset-controller']);
+    expect(await auditRows('--user', 'nobody')).toEqual([]);
+    const table = await runCli(dbPath, ['audit', '--user', 'system:serviceaccount:kube-system:replicaset-controller']);
     expect(table.stdout.split('\n')[0]).toMatch(/^ID +TIME +NAMESPACE +USER +DECISION/);
     expect(table.stdout).toContain('system:serviceaccount:kube-system:replicaset-controller');
-    const unchangedTable = runCli(dbPath, ['audit', '--user', 'alice@corp.example', '--decision', 'allowed']);
+    const unchangedTable = await runCli(dbPath, ['audit', '--user', 'alice@corp.example', '--decision', 'allowed']);
     expect(unchangedTable.stdout).toContain(`${LEGACY} (unchanged)`);
-    const verify = runCli(dbPath, ['audit', 'verify']);
+    const verify = await runCli(dbPath, ['audit', 'verify']);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions$/m);
     expect(verify.status).toBe(0);
   });
