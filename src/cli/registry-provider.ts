@@ -1,19 +1,22 @@
 import { type RegistryClient, type RegistryClientOptions, createRegistryClient } from '../registry/registry-client';
-import type { RegistryLookup } from '../registry/types';
+import type { RegistryLookup, SignatureLookup } from '../registry/types';
+
+/** What commands ask a registry: references and, for `signatures` entries, the signatures of a digest. */
+export type RegistryService = RegistryLookup & SignatureLookup;
 
 /**
  * What the registry-using commands take: a lookup (tests pass a fake), or a function that gives the CLI's
  * client on first need, so a command that never asks a registry never creates one.
  */
-export type RegistrySource = RegistryLookup | (() => Promise<RegistryLookup>);
+export type RegistrySource = RegistryService | (() => Promise<RegistryService>);
 
-export function openRegistry(source: RegistrySource): Promise<RegistryLookup> {
+export function openRegistry(source: RegistrySource): Promise<RegistryService> {
   return typeof source === 'function' ? source() : Promise.resolve(source);
 }
 
 export interface RegistryProvider {
   /** The one client of this run, created on the first call (the flags are validated, stdin read, then). */
-  readonly get: () => Promise<RegistryLookup>;
+  readonly get: () => Promise<RegistryService>;
   /** Closes the client, if one was created, so pooled keep-alive connections do not hold the process open. */
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@ import { decide } from '../core/decide';
 import { parseImageRef } from '../core/image-ref';
 import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewRequest, TagResolution } from '../core/types';
 import type { AuditWriter, DecisionImage, DecisionRecord } from '../store/audit-log';
+import { reviewSignatures } from '../signatures/review-signatures';
+import type { SignatureChecker } from '../signatures/signature-checker';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
 
@@ -26,6 +28,8 @@ export interface ReviewDeps {
   readonly clock: () => number;
   /** Present when the policy may use `tags: resolve`; without it tag-only references stay unresolved. */
   readonly tagResolver?: TagResolverLike;
+  /** Verifies signatures for `approves: true` entries; without it they are never verified at review (SPEC §5). */
+  readonly signatureChecker?: SignatureChecker;
 }
 
 export interface RecordingDeps extends ReviewDeps {
@@ -53,12 +57,16 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
   }
   const tagResolutions = await resolveTags(deps, policy, request.namespace, refs);
   const keys: { repository: string; digest: string }[] = [];
+  const digested: { ref: ImageRef; digest: string }[] = [];
   for (const ref of refs) {
     const digest = ref.digest ?? resolvedDigest(tagResolutions.get(ref.original));
-    if (digest !== null) keys.push({ repository: ref.repository, digest });
+    if (digest === null) continue;
+    keys.push({ repository: ref.repository, digest });
+    digested.push({ ref, digest });
   }
   const stored = deps.reader.facts(keys);
-  const facts: Facts = { ...stored, tagResolutions };
+  const signatures = await reviewSignatures(deps.signatureChecker, policy, request.namespace, digested, stored.images, deps.clock());
+  const facts: Facts = { ...stored, tagResolutions, signatures };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
   return { decision: decide(request, facts, policy, now), policy, now, facts };

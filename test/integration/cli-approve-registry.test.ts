@@ -6,7 +6,8 @@ import { createRevokeCommand } from '../../src/cli/commands/revoke';
 import { createCliContext } from '../../src/cli/context';
 import type { ImageRef } from '../../src/core/types';
 import { AppError, EXIT_USAGE, RegistryError } from '../../src/errors';
-import type { RegistryLookup, ResolvedImage } from '../../src/registry/types';
+import type { RegistryService } from '../../src/cli/registry-provider';
+import type { ResolvedImage } from '../../src/registry/types';
 import { useCliStore } from '../helpers/use-cli-store';
 
 // `approve` and `revoke` with a registry client plugged in (the factory the registry engineer wires in
@@ -33,10 +34,12 @@ const store = useCliStore('cli-approve-registry-');
 const { query } = store;
 
 /** Answers from a table keyed by the reference as typed; records what it was asked. */
-function fakeRegistry(answers: Readonly<Record<string, ResolvedImage | RegistryError>>): RegistryLookup & { asked: string[] } {
+function fakeRegistry(answers: Readonly<Record<string, ResolvedImage | RegistryError>>): RegistryService & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
+    // The default policy has no signatures entry, so approve never asks for signatures.
+    signatures: () => Promise.reject(new Error('signatures were not expected to be looked up')),
     resolve: async (ref: ImageRef) => {
       asked.push(ref.original);
       const answer = answers[ref.original];
@@ -51,7 +54,7 @@ function resolved(digest: string, tag: string | null, platforms: readonly string
   return { repository: NGINX, digest, tag, mediaType: 'application/vnd.oci.image.index.v1+json', platforms, createdAt: BUILT };
 }
 
-async function run(registry: RegistryLookup, args: readonly string[], tty = false) {
+async function run(registry: RegistryService, args: readonly string[], tty = false) {
   const stdout = new Capture(false);
   const stderr = new Capture(tty);
   const program = new Command('image-reviewer').exitOverride().configureOutput({

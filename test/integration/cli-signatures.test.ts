@@ -73,17 +73,17 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
     return pushed.digest;
   }
 
-  function approve(ref: string, ...flags: string[]) {
+  async function approve(ref: string, ...flags: string[]) {
     return runCli(store.dbPath, ['approve', ref, '--policy', policy(), ...flags]);
   }
 
-  function explain(ref: string): ExplainJson & { status: number | null } {
-    const result = runCli(store.dbPath, ['explain', ref, '--policy', policy(), '--json']);
+  async function explain(ref: string): Promise<ExplainJson & { status: number | null }> {
+    const result = await runCli(store.dbPath, ['explain', ref, '--policy', policy(), '--json']);
     return { status: result.status, ...(JSON.parse(result.stdout) as ExplainJson) };
   }
 
-  function approvalsJson(): readonly Record<string, unknown>[] {
-    const result = runCli(store.dbPath, ['approvals', '--all', '--json']);
+  async function approvalsJson(): Promise<readonly Record<string, unknown>[]> {
+    const result = await runCli(store.dbPath, ['approvals', '--all', '--json']);
     expect(result).toMatchObject({ status: 0, stderr: '' });
     return JSON.parse(result.stdout) as Record<string, unknown>[];
   }
@@ -91,33 +91,33 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
   it('approves a signed image, records who signed, and explain passes the signature check', async () => {
     const digest = await image('signed/app', [alice]);
     const ref = `${registry.host}/signed/app@${digest}`;
-    const result = approve(ref);
+    const result = await approve(ref);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^approved ${registry.host}/signed/app@${digest} .*\\n {2}signed by alice\\.pub at \\S+Z\\n$`));
-    expect(approvalsJson()).toMatchObject([{
+    expect(await approvalsJson()).toMatchObject([{
       digest,
       signature: { kind: 'verified', signers: ['alice.pub'], artifacts: [expect.stringMatching(/^sha256:/)], verifiedAt: expect.any(String) },
     }]);
-    const text = runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
+    const text = await runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/PASS signature: signed by alice\.pub at \S+ \(verified at approval\)/);
   });
 
   it('refuses an unsigned image, a wrong key, and a threshold not reached; nothing is stored', async () => {
     const unsigned = await image('signed/app', []);
-    expect(approve(`${registry.host}/signed/app@${unsigned}`)).toEqual({
+    expect(await approve(`${registry.host}/signed/app@${unsigned}`)).toEqual({
       status: 1,
       stdout: '',
       stderr: `error: cannot approve ${registry.host}/signed/app@${unsigned}: signature-missing: no signature found (--allow-unsigned approves it anyway, recorded)\n`,
     });
     const byBob = await image('signed/app', [bob]);
-    expect(approve(`${registry.host}/signed/app@${byBob}`).stderr).toMatch(/signature-missing: no valid signature: signature sha256:\w+ layers\[0\]: not signed by alice\.pub/);
+    expect((await approve(`${registry.host}/signed/app@${byBob}`)).stderr).toMatch(/signature-missing: no valid signature: signature sha256:\w+ layers\[0\]: not signed by alice\.pub/);
     const half = await image('duo/app', [alice]);
-    expect(approve(`${registry.host}/duo/app@${half}`).stderr).toMatch(/signature-missing: threshold not reached: 1 of 2 trusted signers \(alice\.pub\)/);
+    expect((await approve(`${registry.host}/duo/app@${half}`)).stderr).toMatch(/signature-missing: threshold not reached: 1 of 2 trusted signers \(alice\.pub\)/);
     const both = await image('duo/app', [alice, bob]);
-    expect(approve(`${registry.host}/duo/app@${both}`).status).toBe(0);
-    expect(approvalsJson().map((approval) => approval.digest)).toEqual([both]);
+    expect((await approve(`${registry.host}/duo/app@${both}`)).status).toBe(0);
+    expect((await approvalsJson()).map((approval) => approval.digest)).toEqual([both]);
   });
 
   it('refuses a valid signature copied under another image’s .sig tag', async () => {
@@ -126,24 +126,24 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
     const payload = simpleSigningPayload(`${registry.host}/signed/app`, signed);
     const layer = signLayer(alice, payload);
     await pushManifest(registry, 'signed/app', `sha256-${other.slice(7)}.sig`, OCI_MANIFEST, cosignManifest([layer], COSIGN_CONFIG));
-    expect(approve(`${registry.host}/signed/app@${other}`).stderr).toContain(`digest claim mismatch: the payload signs ${signed}`);
+    expect((await approve(`${registry.host}/signed/app@${other}`)).stderr).toContain(`digest claim mismatch: the payload signs ${signed}`);
   });
 
   it('--allow-unsigned approves anyway, recorded as the operator’s override, and explain says so', async () => {
     const unsigned = await image('signed/app', []);
     const ref = `${registry.host}/signed/app@${unsigned}`;
-    expect(approve(ref, '--allow-unsigned')).toMatchObject({ status: 0, stderr: '' });
-    expect(approvalsJson()).toMatchObject([{ digest: unsigned, signature: { kind: 'unsigned-allowed', by: 'tester' } }]);
-    expect(runCli(store.dbPath, ['explain', ref, '--policy', policy()]).stdout).toContain('PASS signature: unsigned, allowed by tester');
+    expect(await approve(ref, '--allow-unsigned')).toMatchObject({ status: 0, stderr: '' });
+    expect(await approvalsJson()).toMatchObject([{ digest: unsigned, signature: { kind: 'unsigned-allowed', by: 'tester' } }]);
+    expect((await runCli(store.dbPath, ['explain', ref, '--policy', policy()])).stdout).toContain('PASS signature: unsigned, allowed by tester');
   });
 
   it('denies signature-missing for an approval without evidence (approved --offline)', async () => {
     const digest = await image('signed/app', [alice]);
     const ref = `${registry.host}/signed/app@${digest}`;
-    const offline = approve(ref, '--offline');
+    const offline = await approve(ref, '--offline');
     expect(offline.status).toBe(0);
     expect(offline.stderr).toBe(`warning: ${registry.host}/signed/app needs signatures, which --offline cannot verify: reviews deny it (signature-missing) unless it is approved again with the registry\n`);
-    expect(explain(ref)).toMatchObject({
+    expect(await explain(ref)).toMatchObject({
       status: 1,
       allowed: false,
       images: [{ reasons: [{ code: 'signature-missing', message: `no signature evidence recorded at approval for ${registry.host}/signed/app@${digest}` }] }],
@@ -153,20 +153,20 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
   it('approves: true lets a signature approve an image nobody approved; a revoked one stays revoked', async () => {
     const digest = await image('trusted/app', [alice]);
     const ref = `${registry.host}/trusted/app@${digest}`;
-    const text = runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
+    const text = await runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/PASS approval: approved by signature: signed by alice\.pub at /);
     const unsigned = await image('trusted/app', []);
-    expect(explain(`${registry.host}/trusted/app@${unsigned}`)).toMatchObject({
+    expect(await explain(`${registry.host}/trusted/app@${unsigned}`)).toMatchObject({
       status: 1,
       images: [{ reasons: [
         { code: 'not-approved', message: `no approval for ${registry.host}/trusted/app@${unsigned}` },
         { code: 'signature-missing', message: 'no signature found' },
       ] }],
     });
-    expect(approve(ref).status).toBe(0);
-    expect(runCli(store.dbPath, ['revoke', ref, '--reason', 'CVE-2025-1']).status).toBe(0);
-    expect(explain(ref)).toMatchObject({ status: 1, images: [{ reasons: [{ code: 'revoked' }] }] });
+    expect((await approve(ref)).status).toBe(0);
+    expect((await runCli(store.dbPath, ['revoke', ref, '--reason', 'CVE-2025-1'])).status).toBe(0);
+    expect(await explain(ref)).toMatchObject({ status: 1, images: [{ reasons: [{ code: 'revoked' }] }] });
   });
 });
 
@@ -186,7 +186,7 @@ describe('signed images: a registry that does not answer in time', () => {
         `signatures: [{repository: "${server.host}/*", keys: [release.pub], approves: true}]`,
       ].join('\n'));
       const digest = `sha256:${'e'.repeat(64)}`;
-      const result = runCli(store.dbPath, ['explain', `${server.host}/app@${digest}`, '--policy', policy, '--json', '--resolve-deadline-ms', '300']);
+      const result = await runCli(store.dbPath, ['explain', `${server.host}/app@${digest}`, '--policy', policy, '--json', '--resolve-deadline-ms', '300']);
       expect(result.status).toBe(1);
       expect((JSON.parse(result.stdout) as ExplainJson).images[0]!.reasons).toEqual([
         { code: 'not-approved', message: `no approval for ${server.host}/app@${digest}` },

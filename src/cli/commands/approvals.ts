@@ -1,3 +1,4 @@
+import type { ApprovalSignature } from '../../core/types';
 import type { Command } from 'commander';
 import { type ApprovalRecord, listApprovals } from '../../store/approvals-repo';
 import { openStore } from '../../store/open-database';
@@ -50,7 +51,16 @@ export function approvalJson(a: ApprovalRecord) {
     revokeReason: a.revokeReason,
     imageCreatedAt: isoTime(a.imageCreatedAt),
     status: a.status,
+    signature: signatureJson(a.signature),
   };
+}
+
+/** The signature record (SPEC §5 `signatures`): who signed and which artifacts, or the operator's override; null when none. */
+function signatureJson(signature: ApprovalSignature | null) {
+  if (signature === null) return null;
+  if (signature.kind === 'unsigned-allowed') return { kind: signature.kind, by: signature.by };
+  const { signers, artifacts, verifiedAt } = signature.evidence;
+  return { kind: signature.kind, signers, artifacts, verifiedAt: isoTime(verifiedAt) };
 }
 
 function approvalsTable(approvals: readonly ApprovalRecord[]): string {

@@ -57,7 +57,7 @@ export async function approveList(ctx: CliContext, file: string, settings: Appro
       lines,
       concurrency,
       async (line) => {
-        const target = await resolveTarget(requireRef(line.ref), settings.registry);
+        const target = await resolveTarget(requireRef(line.ref), settings, ctx.now);
         return describeApproval(storeApproval(db, target, settings, ctx.now()), target.resolved);
       },
       (done, total, result, index) => {

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { parseExpiry } from '../../core/time-spec';
 import type { ImageRef } from '../../core/types';
 import { UsageError } from '../../errors';
+import { loadPolicy } from '../../policy-source';
 import { openStore } from '../../store/open-database';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../main';
 import { type RegistrySource, openRegistry } from '../registry-provider';
-import { type ApproveSettings, describeApproval, requireRef, resolveTarget, storeApproval } from './approval-target';
+import { type ApproveSettings, describeApproval, offlineSignatureWarning, requireRef, resolveTarget, storeApproval } from './approval-target';
 import { DEFAULT_APPROVE_CONCURRENCY, approveList } from './approve-list';
 import { positiveInt } from './positive-int';
 
@@ -19,6 +20,8 @@ interface ApproveOptions {
   readonly by?: string;
   readonly expires?: string;
   readonly offline?: boolean;
+  readonly allowUnsigned?: boolean;
+  readonly policy?: string;
   readonly concurrency: string;
 }
 
@@ -34,6 +37,8 @@ export function createApproveCommand(registry: RegistrySource): RegisterCommand 
       .option('--by <name>', 'who approves (env IMAGE_REVIEWER_ACTOR; default: OS user)')
       .option('--expires <when>', 'expiry: ISO-8601 date/date-time or duration from now (90d)')
       .option('--offline', 'do not ask the registry (needs a digest reference)')
+      .option('--allow-unsigned', 'approve although a signatures entry matches and its signatures do not verify (recorded)')
+      .option('--policy <file>', 'policy whose signatures entries apply (env IMAGE_REVIEWER_POLICY; default: built-in)')
       .option('--concurrency <n>', 'with --file: registry look-ups at once', String(DEFAULT_APPROVE_CONCURRENCY))
       .action(async (ref: string | undefined, options: ApproveOptions) => {
         if ((ref === undefined) === (options.file === undefined)) {
@@ -50,10 +55,12 @@ export function createApproveCommand(registry: RegistrySource): RegisterCommand 
 
 async function approveOne(ctx: CliContext, ref: ImageRef, settings: ApproveSettings): Promise<void> {
   // The registry is asked before the store is opened, so a slow registry holds no connection.
-  const target = await resolveTarget(ref, settings.registry);
+  const target = await resolveTarget(ref, settings, ctx.now);
+  const warning = offlineSignatureWarning(target, settings);
   const db = openStore(ctx.dbPath(), { migrate: 'apply' });
   try {
     ctx.out(describeApproval(storeApproval(db, target, settings, ctx.now()), target.resolved));
+    if (warning !== null) ctx.err(warning);
   } finally {
     db.close();
   }
@@ -72,5 +79,7 @@ async function approveSettings(ctx: CliContext, options: ApproveOptions, registr
     expiresAt,
     // With --offline no client is created at all (no flags validated, no stdin read).
     registry: options.offline === true ? null : await openRegistry(registry),
+    policy: loadPolicy(ctx.policyPath(options.policy)),
+    allowUnsigned: options.allowUnsigned === true,
   };
 }

@@ -3,6 +3,7 @@ import type { CompiledPolicy, Decision, ImageVerdict } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import { loadPolicy } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
+import { type SignatureChecker, createSignatureChecker } from '../../signatures/signature-checker';
 import { type TagResolverLike, evaluateReview } from '../../review/review-service';
 import { openStore } from '../../store/open-database';
 import { createSnapshotReader } from '../../store/snapshot-reader';
@@ -43,11 +44,11 @@ function registerExplain(program: Command, ctx: CliContext, registry: RegistrySo
         user: null,
       };
       const policy = loadPolicy(ctx.policyPath(options.policy));
-      const tagResolver = await tagResolverFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
+      const lookups = await registryLookupsFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
       const db = openStore(ctx.dbPath(), { migrate: 'apply' });
       try {
         const reader = createSnapshotReader(db);
-        const { decision } = await evaluateReview({ reader, policy: () => policy, clock: ctx.now, tagResolver }, request);
+        const { decision } = await evaluateReview({ reader, policy: () => policy, clock: ctx.now, ...lookups }, request);
         if (options.json) ctx.out(JSON.stringify(explainJson(decision)));
         else printDecision(ctx, decision, policy.source);
         if (!decision.allowed) ctx.setExitCode(EXIT_FAILED);
@@ -57,11 +58,23 @@ function registerExplain(program: Command, ctx: CliContext, registry: RegistrySo
     });
 }
 
-/** The same resolver `serve` uses, under the same deadline; none (and no registry client) under require-digest. */
-export async function tagResolverFor(policy: CompiledPolicy, registry: RegistrySource, deadlineMs: number): Promise<TagResolverLike | undefined> {
-  if (policy.policy.tags !== 'resolve') return undefined;
+/**
+ * The same tag resolver and signature checker `serve` uses, under the same deadline; none (and no registry client)
+ * when the policy needs neither (`tags: require-digest`, no `signatures` entry with `approves: true`).
+ */
+export async function registryLookupsFor(
+  policy: CompiledPolicy,
+  registry: RegistrySource,
+  deadlineMs: number,
+): Promise<{ readonly tagResolver?: TagResolverLike; readonly signatureChecker?: SignatureChecker }> {
+  const resolve = policy.policy.tags === 'resolve';
+  const verify = policy.policy.signatures.some((rule) => rule.approves);
+  if (!resolve && !verify) return {};
   const lookup = await openRegistry(registry);
-  return createTagResolver({ lookup, cacheSeconds: policy.policy.tagCacheSeconds, deadlineMs });
+  return {
+    ...(resolve ? { tagResolver: createTagResolver({ lookup, cacheSeconds: policy.policy.tagCacheSeconds, deadlineMs }) } : {}),
+    ...(verify ? { signatureChecker: createSignatureChecker({ lookup, deadlineMs }) } : {}),
+  };
 }
 
 function collect(value: string, previous: readonly string[]): readonly string[] {

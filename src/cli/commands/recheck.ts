@@ -13,7 +13,7 @@ import type { RegisterCommand } from '../main';
 import { formatTable } from '../output';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import type { RegistrySource } from '../registry-provider';
-import { tagResolverFor } from './explain';
+import { registryLookupsFor } from './explain';
 import { positiveInt } from './positive-int';
 
 // `recheck [--pods FILE|-] [--since T] [--json]` (SPEC §7): re-judges, without recording, the images of running
@@ -49,7 +49,7 @@ async function runRecheck(ctx: CliContext, registry: RegistrySource, options: Re
   const since = options.since === undefined ? undefined : sinceTime(options.since, ctx.now());
   const fromPods = options.pods === undefined ? [] : podTargets(options.pods, await readInput(ctx, options.pods));
   const policy = loadPolicy(ctx.policyPath(options.policy));
-  const tagResolver = await tagResolverFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
+  const lookups = await registryLookupsFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
   const db = openStore(ctx.dbPath(), { migrate: 'apply' });
   let result: RecheckResult;
   try {
@@ -59,7 +59,7 @@ async function runRecheck(ctx: CliContext, registry: RegistrySource, options: Re
       name: `decision ${a.decisionId}`,
       request: { namespace: a.namespace, images: [a.image], annotations: {}, user: null },
     }));
-    result = await recheck({ reader: createSnapshotReader(db), policy: () => policy, clock: ctx.now, tagResolver }, [...fromPods, ...admitted]);
+    result = await recheck({ reader: createSnapshotReader(db), policy: () => policy, clock: ctx.now, ...lookups }, [...fromPods, ...admitted]);
   } finally {
     db.close();
   }

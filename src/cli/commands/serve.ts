@@ -8,6 +8,7 @@ import { appliedHeapTuning, reassertHeapTuning } from '../../heap-tuning';
 import { createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
+import { createSignatureChecker } from '../../signatures/signature-checker';
 import { openStore } from '../../store/open-database';
 import { createSnapshotReader } from '../../store/snapshot-reader';
 import { createWorkerAuditWriter } from '../../store/worker-audit-writer';
@@ -76,11 +77,14 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
   const tagResolver = createPolicyTagResolver(() =>
     createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
   );
+  // One checker for the life of the process too: verified signatures are cached per policy hash, so a reload that
+  // changes a key or tagCacheSeconds starts afresh.
+  const signatureChecker = createSignatureChecker({ lookup, deadlineMs: settings.resolveDeadlineMs });
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
   const audit = createWorkerAuditWriter(dbPath, { onThreadStart: reassertHeapTuning });
   const clock = (): number => Date.now();
   const app = createApp({
-    review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
+    review: { reader, audit, policy: () => policy.current(), clock, tagResolver, signatureChecker },
     metrics,
     logger,
     readiness: createStoreReadiness({ db, reader, audit, clock }),

@@ -35,6 +35,7 @@ function approveAt(now: number, overrides: Partial<Parameters<typeof approve>[1]
     reason: 'vetted',
     expiresAt: null,
     imageCreatedAt: null,
+    signature: null,
     ...overrides,
     now,
   });
