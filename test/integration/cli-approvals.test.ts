@@ -231,6 +231,7 @@ describe('approvals', () => {
         revokeReason: null,
         imageCreatedAt: null,
         status: 'active',
+        signature: null,
       },
     ]);
   });
