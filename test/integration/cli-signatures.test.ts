@@ -21,7 +21,10 @@ import {
   startFakeServer,
   startTestRegistry,
 } from '../helpers/registry-server';
+import { auditJsonRow } from '../helpers/audit-json-row';
 import { runCli } from '../helpers/run-cli';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 import { useCliStore } from '../helpers/use-cli-store';
 
 const store = useCliStore('cli-signatures-');
@@ -195,5 +198,63 @@ describe('signed images: a registry that does not answer in time', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describeWithRegistry('signed images: serve with approves: true', {}, () => {
+  let registry: TestRegistry;
+  let server: ServeProcess;
+  let dir: TempDir;
+  let signed: string;
+  let unsigned: string;
+
+  beforeAll(async () => {
+    registry = await startTestRegistry();
+    dir = makeTempDir('serve-signatures-');
+    const key = generateCosignKey();
+    writePublicKey(key, dir.file('release.pub'));
+    fs.writeFileSync(dir.file('policy.yaml'), [
+      `registries: [${JSON.stringify(registry.host)}]`,
+      'scan: {required: false}',
+      `signatures: [{repository: "${registry.host}/trusted/*", keys: [release.pub], approves: true}]`,
+    ].join('\n'));
+    signed = (await pushImage(registry, 'trusted/api', '1.0', { created: '2025-02-01T00:00:00Z' })).digest;
+    unsigned = (await pushImage(registry, 'trusted/api', '1.1', { created: '2025-02-02T00:00:00Z' })).digest;
+    await pushCosignSignatures(registry, 'trusted/api', signed, [signLayer(key, simpleSigningPayload(`${registry.host}/trusted/api`, signed))]);
+    server = await startServeProcess(['--db', dir.file('store.db'), 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await registry?.stop();
+    dir?.cleanup();
+  });
+
+  async function review(image: string): Promise<{ allowed: boolean; reason: string; id: string }> {
+    const response = await fetch(`${server.baseUrl}/imagereview`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+        kind: 'ImageReview',
+        metadata: {},
+        spec: { containers: [{ image }], namespace: 'prod' },
+        status: { allowed: false },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const json = (await response.json()) as { status: { allowed: boolean; reason: string; auditAnnotations: Record<string, string> } };
+    return { ...json.status, id: json.status.auditAnnotations['decision-id'] ?? '' };
+  }
+
+  it('admits a signed digest nobody approved, denies an unsigned one, and records both', async () => {
+    const allowed = await review(`${registry.host}/trusted/api@${signed}`);
+    expect(allowed).toMatchObject({ allowed: true, reason: '1 image approved' });
+    const denied = await review(`${registry.host}/trusted/api@${unsigned}`);
+    expect(denied.allowed).toBe(false);
+    expect(denied.reason).toContain('signature-missing (no signature found)');
+    expect((await auditJsonRow(dir.file('store.db'), allowed.id)).images).toMatchObject([{ digest: signed, allowed: true, reasons: [] }]);
+    expect((await auditJsonRow(dir.file('store.db'), denied.id)).images).toMatchObject([
+      { digest: unsigned, allowed: false, reasons: ['not-approved', 'signature-missing'] },
+    ]);
   });
 });
