@@ -22,6 +22,7 @@ import {
   startTestRegistry,
 } from '../helpers/registry-server';
 import { auditJsonRow } from '../helpers/audit-json-row';
+import { postImageReview } from '../helpers/post-image-review';
 import { runCli } from '../helpers/run-cli';
 import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
@@ -229,26 +230,11 @@ describeWithRegistry('signed images: serve with approves: true', {}, () => {
     dir?.cleanup();
   });
 
-  async function review(image: string): Promise<{ allowed: boolean; reason: string; id: string }> {
-    const response = await fetch(`${server.baseUrl}/imagereview`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        apiVersion: 'imagepolicy.k8s.io/v1alpha1',
-        kind: 'ImageReview',
-        metadata: {},
-        spec: { containers: [{ image }], namespace: 'prod' },
-        status: { allowed: false },
-      }),
-    });
-    expect(response.status).toBe(200);
-    const json = (await response.json()) as { status: { allowed: boolean; reason: string; auditAnnotations: Record<string, string> } };
-    return { ...json.status, id: json.status.auditAnnotations['decision-id'] ?? '' };
-  }
+  const review = (image: string) => postImageReview(server.baseUrl, [image], 'prod');
 
   it('admits a signed digest nobody approved, denies an unsigned one, and records both', async () => {
     const allowed = await review(`${registry.host}/trusted/api@${signed}`);
-    expect(allowed).toMatchObject({ allowed: true, reason: '1 image approved' });
+    expect(allowed).toMatchObject({ status: 200, allowed: true, reason: '1 image approved' });
     const denied = await review(`${registry.host}/trusted/api@${unsigned}`);
     expect(denied.allowed).toBe(false);
     expect(denied.reason).toContain('signature-missing (no signature found)');

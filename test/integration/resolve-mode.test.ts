@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditJsonRow } from '../helpers/audit-json-row';
+import { postImageReview } from '../helpers/post-image-review';
 import { runCli, seedCli } from '../helpers/run-cli';
 import {
   type FakeServer,
@@ -70,21 +71,7 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
     dir?.cleanup();
   });
 
-  async function review(images: readonly string[], namespace = 'payments'): Promise<{ status: number; allowed: boolean; reason: string; id: string }> {
-    const response = await fetch(`${server.baseUrl}/imagereview?timeout=30s`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        apiVersion: 'imagepolicy.k8s.io/v1alpha1',
-        kind: 'ImageReview',
-        metadata: {},
-        spec: { containers: images.map((image) => ({ image })), namespace },
-        status: { allowed: false },
-      }),
-    });
-    const json = (await response.json()) as { status: { allowed: boolean; reason: string; auditAnnotations: Record<string, string> } };
-    return { status: response.status, ...json.status, id: json.status.auditAnnotations['decision-id'] ?? '' };
-  }
+  const review = (images: readonly string[], namespace = 'payments') => postImageReview(server.baseUrl, images, namespace);
 
   const auditImages = async (id: string): Promise<readonly AuditImage[]> => (await auditJsonRow(dbPath, id)).images as AuditImage[];
 

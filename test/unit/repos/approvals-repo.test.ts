@@ -47,6 +47,20 @@ function countRows(table: string): number {
 }
 
 describe('approve', () => {
+  it('records the signature evidence with the approval and in the change log, and reads it back', () => {
+    const evidence = { signers: ['release.pub'], artifacts: [`sha256:${'9'.repeat(64)}`], verifiedAt: T0 - 1000 };
+    expect(approveAt(T0, { signature: { kind: 'verified', evidence } }).signature).toEqual({ kind: 'verified', evidence });
+    expect(approveAt(T0 + 1, { digest: D2, signature: { kind: 'unsigned-allowed', by: 'bob' } }).signature).toEqual({ kind: 'unsigned-allowed', by: 'bob' });
+    expect(currentApproval(db, NGINX, D1, T0)?.signature).toEqual({ kind: 'verified', evidence });
+    expect(JSON.parse(listChanges(db)[0]!.details).signature).toEqual({ kind: 'verified', ...evidence });
+  });
+
+  it('refuses an unreadable signature record (a hand-edited store) as a store error', () => {
+    approveAt(T0);
+    db.prepare("UPDATE approvals SET signature = '{\"kind\":\"verified\"}'").run();
+    expect(() => currentApproval(db, NGINX, D1, T0)).toThrow(`approvals: unreadable signature record for ${NGINX}@${D1}`);
+  });
+
   it('records the approval and its change-log row', () => {
     const record = approveAt(T0, { expiresAt: T0 + 24 * HOUR, imageCreatedAt: T0 - HOUR });
     expect(record).toEqual({
@@ -62,6 +76,7 @@ describe('approve', () => {
       revokedBy: null,
       revokeReason: null,
       imageCreatedAt: T0 - HOUR,
+      signature: null,
       status: 'active',
     });
     expect(listChanges(db)).toEqual([

@@ -76,6 +76,7 @@ describe('createSnapshotReader', () => {
       revokedBy: 'sec',
       revokeReason: null,
       imageCreatedAt: null,
+      signature: null,
     });
   });
 
