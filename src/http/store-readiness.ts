@@ -2,13 +2,13 @@ import type Database from 'better-sqlite3';
 import { errorMessage } from '../errors';
 import { planMigrations } from '../store/migrate';
 import type { SnapshotReader } from '../store/snapshot-reader';
-import type { WorkerAuditWriter } from '../store/worker-audit-writer';
+import type { AuditWriter } from '../store/audit-log';
 import type { Readiness } from './health-routes';
 
 export interface StoreReadinessDeps {
   readonly db: Database.Database;
   readonly reader: SnapshotReader;
-  readonly audit: Pick<WorkerAuditWriter, 'health' | 'probe'>;
+  readonly audit: Pick<AuditWriter, 'health' | 'probe'>;
   readonly clock: () => number;
   /** A store not committed to for this long is probed with a real (empty) commit. */
   readonly probeAfterMs?: number;

@@ -4,13 +4,13 @@ import { UsageError } from '../../errors';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
 import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
-import { appliedHeapTuning, reassertHeapTuning } from '../../heap-tuning';
+import { appliedHeapTuning } from '../../heap-tuning';
 import { createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
 import { openStore } from '../../store/open-database';
 import { createSnapshotReader } from '../../store/snapshot-reader';
-import { createWorkerAuditWriter } from '../../store/worker-audit-writer';
+import { createThreadAuditWriter } from '../../store/audit-thread-committer';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../main';
@@ -77,7 +77,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
   );
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createWorkerAuditWriter(dbPath, { onThreadStart: reassertHeapTuning });
+  const audit = createThreadAuditWriter(dbPath);
   const clock = (): number => Date.now();
   const app = createApp({
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
