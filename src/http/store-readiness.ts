@@ -10,6 +10,8 @@ export interface StoreReadinessDeps {
   readonly reader: SnapshotReader;
   readonly audit: Pick<AuditWriter, 'health' | 'probe'>;
   readonly clock: () => number;
+  /** Why the store path no longer names the file opened (deleted or replaced), or null (store-identity.ts). */
+  readonly identityProblem?: () => string | null;
   /** A store not committed to for this long is probed with a real (empty) commit. */
   readonly probeAfterMs?: number;
   /** How long `/readyz` waits for that commit (kubelet's probe timeout defaults to 1 s). */
@@ -33,6 +35,8 @@ export function createStoreReadiness(deps: StoreReadinessDeps): () => Promise<Re
   const failureHoldMs = deps.failureHoldMs ?? 5_000;
   return async () => {
     const problems: string[] = [];
+    const replaced = deps.identityProblem?.() ?? null;
+    if (replaced !== null) problems.push(replaced);
     try {
       deps.reader.check();
       const plan = planMigrations(deps.db);

@@ -26,12 +26,15 @@ export interface BatchWriter {
 /** Interned ids kept in memory; beyond this the oldest are forgotten (and looked up again when needed). */
 const MAX_CACHED_IMAGES = 50_000;
 
-interface HeadRow {
+export const HEAD_SQL = 'SELECT decision_id, hash FROM audit_head WHERE id = 1';
+export const LAST_SQL = 'SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1';
+
+export interface HeadRow {
   readonly decision_id: number;
   readonly hash: Buffer;
 }
 
-interface LastRow {
+export interface LastRow {
   readonly id: number;
   readonly hash: Buffer;
 }
@@ -94,7 +97,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
  * Where the chain continues: the head, which must name the newest decision with its hash. Ids are assigned
  * here, one after the head, so that a deleted row shows as a gap in `audit verify`.
  */
-function chainHead(head: HeadRow | undefined, last: LastRow | undefined, committedUpTo: number): { id: number; hash: Buffer } {
+export function chainHead(head: HeadRow | undefined, last: LastRow | undefined, committedUpTo: number): { id: number; hash: Buffer } {
   if (head === undefined) {
     if (last !== undefined) throw headError(`audit_head is missing while the store holds decisions up to ${last.id}`);
     if (committedUpTo > 0) throw headError(`the store holds no decisions, but this server recorded decisions up to ${committedUpTo}`);
@@ -167,8 +170,8 @@ type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: Database.Database) {
   return {
-    head: db.prepare<[], HeadRow>('SELECT decision_id, hash FROM audit_head WHERE id = 1'),
-    last: db.prepare<[], LastRow>('SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1'),
+    head: db.prepare<[], HeadRow>(HEAD_SQL),
+    last: db.prepare<[], LastRow>(LAST_SQL),
     setHead: db.prepare<[number, Buffer]>(
       `INSERT INTO audit_head (id, decision_id, hash) VALUES (1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET decision_id = excluded.decision_id, hash = excluded.hash`,

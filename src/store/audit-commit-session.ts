@@ -21,6 +21,8 @@ export interface CommitConnection {
   open(): Database.Database;
   /** Gives it back: closes a connection the session opened, leaves a lent one to its owner. */
   release(db: Database.Database): void;
+  /** Throws when the store must not be written now (its file was deleted or replaced); run before every commit. */
+  check?(): void;
 }
 
 export function createAuditCommitSession(connection: CommitConnection): AuditCommitSession {
@@ -51,6 +53,7 @@ export function createAuditCommitSession(connection: CommitConnection): AuditCom
 
   const attempt = <T>(step: (batch: BatchWriter) => T): T => {
     try {
+      connection.check?.();
       return step(connect());
     } catch (err) {
       close();

@@ -61,8 +61,6 @@ export interface AuditWriterOptions {
   /** Most decisions per transaction. */
   readonly maxBatch?: number;
   readonly clock?: () => number;
-  /** Called with the problem whenever a commit or probe fails (serve logs it). */
-  readonly onFailure?: (problem: string) => void;
 }
 
 export const DEFAULT_MAX_BATCH = 512;
@@ -130,7 +128,6 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
       const failure = new StoreError(`audit write failed: ${problem}`);
       done.batch.forEach((p) => p.reject(failure));
     }
-    options.onFailure?.(problem);
     settled();
   }
 

@@ -5,6 +5,7 @@ import { StoreError } from '../errors';
 import { type AuditCommitter, type AuditWriter, type AuditWriterOptions, createAuditWriter } from './audit-log';
 import type { AuditThreadData, AuditThreadReply, AuditThreadRequest } from './audit-thread';
 import { encodeRecords } from './encode-records';
+import type { StoreIdentity } from './store-identity';
 
 /**
  * The thread's young generation, capped: it only decodes batches and hashes rows, and V8's default lets its
@@ -30,7 +31,7 @@ type Waiting = { readonly resolve: (reply: AuditThreadReply) => void };
  * memory, an uncaught error) fails the request in flight like a failed commit, and is replaced: the next
  * reviews are recorded by a fresh thread.
  */
-export function threadAuditCommitter(file: string): AuditCommitter {
+export function threadAuditCommitter(file: string, identity: StoreIdentity | null = null): AuditCommitter {
   const script = auditThreadScript();
   if (!fs.existsSync(script)) throw new StoreError(`the audit writer thread ${script} is missing (run npm run build)`);
   let waiting: Waiting | null = null;
@@ -38,7 +39,7 @@ export function threadAuditCommitter(file: string): AuditCommitter {
   let worker = start();
 
   function start(): Worker {
-    const w = new Worker(script, { workerData: { file } satisfies AuditThreadData, resourceLimits: THREAD_LIMITS });
+    const w = new Worker(script, { workerData: { file, identity } satisfies AuditThreadData, resourceLimits: THREAD_LIMITS });
     w.unref();
     let crash = '';
     w.on('message', (reply: AuditThreadReply) => settle(reply));
@@ -88,7 +89,10 @@ export function threadAuditCommitter(file: string): AuditCommitter {
   };
 }
 
-/** The audit writer `serve` uses: commits in a worker thread with its own connection to `file`. */
-export function createThreadAuditWriter(file: string, options: AuditWriterOptions = {}): AuditWriter {
-  return createAuditWriter(threadAuditCommitter(file), options);
+/**
+ * The audit writer `serve` uses: commits in a worker thread with its own connection to `file`, refused once the
+ * path no longer names the file opened as `identity`.
+ */
+export function createThreadAuditWriter(file: string, identity: StoreIdentity | null, options: AuditWriterOptions = {}): AuditWriter {
+  return createAuditWriter(threadAuditCommitter(file, identity), options);
 }

@@ -6,10 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { causeMessage } from './cause-message';
 import { createAuditCommitSession } from './audit-commit-session';
 import { decodeRecords } from './encode-records';
+import { StoreError } from '../errors';
 import { openDatabase } from './open-database';
+import { type StoreIdentity, storeIdentityProblem } from './store-identity';
 
 export interface AuditThreadData {
   readonly file: string;
+  /** The store file the server opened: commits are refused once the path names another (store-identity.ts). */
+  readonly identity: StoreIdentity | null;
 }
 
 export type AuditThreadRequest =
@@ -28,7 +32,15 @@ export type AuditThreadReply =
   | { readonly kind: 'closed' };
 
 function run(port: NonNullable<typeof parentPort>, data: AuditThreadData): void {
-  const session = createAuditCommitSession({ open: () => openDatabase(data.file), release: (db) => db.close() });
+  const { file, identity } = data;
+  const session = createAuditCommitSession({
+    open: () => openDatabase(file),
+    release: (db) => db.close(),
+    check: () => {
+      const problem = identity === null ? null : storeIdentityProblem(file, identity);
+      if (problem !== null) throw new StoreError(problem);
+    },
+  });
   port.on('message', (request: AuditThreadRequest) => {
     if (request.kind === 'close') {
       session.close();

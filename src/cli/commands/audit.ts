@@ -6,11 +6,15 @@ import { EXIT_FAILED, UsageError } from '../../errors';
 import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
 import { auditStats } from '../../store/audit-stats';
 import { verifyAuditChain } from '../../store/audit-verify';
+import { storedChains } from '../../store/chain-states';
+import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
+import { readCheckpoints } from '../../checkpoint/read-checkpoints';
+import { verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import { openStore } from '../../store/open-database';
 import type { CliContext } from '../context';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
-// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify` (SPEC §7).
+// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
 
 interface AuditOptions {
   readonly namespace?: string;
@@ -23,6 +27,11 @@ interface AuditOptions {
   readonly limit: string;
   readonly json?: boolean;
   readonly csv?: boolean;
+}
+
+interface VerifyOptions {
+  readonly checkpoints?: string;
+  readonly publicKey?: string;
 }
 
 interface StatsOptions {
@@ -72,15 +81,36 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   audit
     .command('verify')
     .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
-    .action(() => {
-      const result = withStore(ctx, verifyAuditChain);
-      if (result.ok) {
-        ctx.out(`audit chain ok: ${result.rows} decisions`);
+    .option('--checkpoints <file>', 'JSON log lines holding signed checkpoints: fail when a chain is shorter or differs')
+    .option('--public-key <file>', 'the checkpoint public key (checkpoint keygen); default: the key each checkpoint embeds')
+    .action(async (options: VerifyOptions) => {
+      if (options.publicKey !== undefined && options.checkpoints === undefined) {
+        throw new UsageError('--public-key needs --checkpoints');
+      }
+      const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
+      const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
+      const outcome = withStore(ctx, (db) => {
+        const result = verifyAuditChain(db);
+        return { result, checkpoints: result.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, storedChains(db), publicKey) : null };
+      });
+      const { result, checkpoints } = outcome;
+      if (!result.ok) {
+        const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+        ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+        ctx.setExitCode(EXIT_FAILED);
         return;
       }
-      const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-      ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
-      ctx.setExitCode(EXIT_FAILED);
+      if (checkpoints === null) {
+        ctx.out(`audit chain ok: ${result.rows} decisions`);
+      } else if (!checkpoints.ok) {
+        ctx.err(`audit chain does not match ${options.checkpoints}: ${checkpoints.problem}`);
+        ctx.setExitCode(EXIT_FAILED);
+      } else {
+        const signer = publicKey === undefined ? ' (signatures checked only with the keys the checkpoints embed)' : '';
+        ctx.out(
+          `audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${checkpoints.newest.signed.checkpoint.time}${signer}`,
+        );
+      }
     });
 }
 
