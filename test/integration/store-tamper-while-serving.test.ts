@@ -102,6 +102,23 @@ it.each([
   expect(server.logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'not ready', problems: [expect.stringMatching(reason.source.replace('^not ready: ', ''))] }));
 });
 
+// Issue 10 item 9: SQLite memory-maps the -shm file, so truncating it makes the next access raise SIGBUS, which no
+// JavaScript handler can catch (README "Kill and restart"). What must hold is that it is no worse than kill -9.
+it('dies by SIGBUS when the -shm file is truncated, losing no answered decision', async () => {
+  server = await serve();
+  const answered = [await review(), await review()];
+  expect(answered.map((r) => r.status)).toEqual([200, 200]);
+  fs.truncateSync(`${db}-shm`, 0);
+  await readyz().catch(() => undefined);
+  await review().catch(() => undefined);
+  expect(await server.stop()).toBeNull();
+  expect(server.child.signalCode).toBe('SIGBUS');
+  server = await serve();
+  expect(await review()).toEqual({ status: 200, id: '3' });
+  const verify = spawnSync(process.execPath, [CLI, '--db', db, 'audit', 'verify'], { encoding: 'utf8' });
+  expect({ status: verify.status, stdout: verify.stdout }).toEqual({ status: 0, stdout: 'audit chain ok: 3 decisions\n' });
+});
+
 describe('serve that cannot listen', () => {
   let blocker: net.Server;
   beforeEach(async () => {

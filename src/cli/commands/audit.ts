@@ -5,11 +5,11 @@ import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
 import { auditStats } from '../../store/audit-stats';
-import { verifyAuditChain } from '../../store/audit-verify';
+import { type VerifyResult, verifyAuditChain } from '../../store/audit-verify';
 import { storedChains } from '../../store/chain-states';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
-import { verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
+import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import { openStore } from '../../store/open-database';
 import type { CliContext } from '../context';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
@@ -89,29 +89,31 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       }
       const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
       const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
-      const outcome = withStore(ctx, (db) => {
-        const result = verifyAuditChain(db);
-        return { result, checkpoints: result.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, storedChains(db), publicKey) : null };
+      const { result, checkpoints } = withStore(ctx, (db) => {
+        const chain = verifyAuditChain(db);
+        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, storedChains(db), publicKey) : null;
+        return { result: chain, checkpoints: anchored };
       });
-      const { result, checkpoints } = outcome;
-      if (!result.ok) {
-        const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-        ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
-        ctx.setExitCode(EXIT_FAILED);
-        return;
-      }
-      if (checkpoints === null) {
-        ctx.out(`audit chain ok: ${result.rows} decisions`);
-      } else if (!checkpoints.ok) {
-        ctx.err(`audit chain does not match ${options.checkpoints}: ${checkpoints.problem}`);
-        ctx.setExitCode(EXIT_FAILED);
-      } else {
-        const signer = publicKey === undefined ? ' (signatures checked only with the keys the checkpoints embed)' : '';
-        ctx.out(
-          `audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${checkpoints.newest.signed.checkpoint.time}${signer}`,
-        );
-      }
+      report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
     });
+}
+
+/** One line: on stdout when the chain (and every checkpoint) holds, else on stderr with exit 1. */
+function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVerdict | null, file: string, keyGiven: boolean): void {
+  if (!result.ok) {
+    const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+    ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else if (checkpoints === null) {
+    ctx.out(`audit chain ok: ${result.rows} decisions`);
+  } else if (!checkpoints.ok) {
+    ctx.err(`audit chain does not match ${file}: ${checkpoints.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else {
+    const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
+    const newest = checkpoints.newest.signed.checkpoint.time;
+    ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
+  }
 }
 
 function withStore<T>(ctx: CliContext, use: (db: Database.Database) => T): T {
