@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { InvalidInputError } from '../errors';
-import { causeMessage } from '../store/cause-message';
+import { InvalidInputError, errorMessage } from '../errors';
 
 // The checkpoint signing key: Ed25519 (node:crypto), the private key as PKCS#8 PEM in a file only its owner can
 // read, kept outside the store (a key stored beside the chain would let whoever rewrites the chain re-sign it).
@@ -14,7 +13,7 @@ export function generateCheckpointKey(file: string): string {
     fs.writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     const exists = typeof err === 'object' && err !== null && 'code' in err && err.code === 'EEXIST';
-    throw new InvalidInputError(exists ? `${file} already exists; refusing to replace a key` : `cannot write ${file}: ${causeMessage(err)}`);
+    throw new InvalidInputError(exists ? `${file} already exists; refusing to replace a key` : `cannot write ${file}: ${errorMessage(err)}`);
   }
   return publicKey.export({ format: 'pem', type: 'spki' }).toString();
 }
@@ -36,12 +35,12 @@ function readKey(file: string, what: string, parse: (text: string) => crypto.Key
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InvalidInputError(`cannot read the ${what} ${file}: ${causeMessage(err)}`);
+    throw new InvalidInputError(`cannot read the ${what} ${file}: ${errorMessage(err)}`);
   }
   try {
     return parse(text);
   } catch (err) {
-    throw new InvalidInputError(`${file} is not a PEM ${what}: ${causeMessage(err)}`);
+    throw new InvalidInputError(`${file} is not a PEM ${what}: ${errorMessage(err)}`);
   }
 }
 

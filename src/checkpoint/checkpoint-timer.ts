@@ -1,7 +1,7 @@
 import type crypto from 'node:crypto';
 import type { Logger } from '../logger';
-import { causeMessage } from '../store/cause-message';
 import { CHECKPOINT_MSG, type ChainState, signCheckpoint } from './checkpoint';
+import { errorMessage } from '../errors';
 
 export interface CheckpointTimerOptions {
   readonly key: crypto.KeyObject;
@@ -26,7 +26,7 @@ export function startCheckpointTimer(options: CheckpointTimerOptions): Checkpoin
       chains = options.read();
     } catch (err) {
       // Signing a head that does not continue the chain would anchor the damage; say why there is no checkpoint.
-      options.logger.error('no checkpoint written: the audit chain is not consistent', { error: causeMessage(err) });
+      options.logger.error('no checkpoint written: the audit chain is not consistent', { error: errorMessage(err) });
       return;
     }
     const signed = signCheckpoint({ time: new Date(options.clock()).toISOString(), chains }, options.key);

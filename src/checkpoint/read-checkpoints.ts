@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
-import { InvalidInputError } from '../errors';
-import { causeMessage } from '../store/cause-message';
+import { InvalidInputError, errorMessage } from '../errors';
 import { CHECKPOINT_MSG, type ChainState, type SignedCheckpoint } from './checkpoint';
 
 export interface FoundCheckpoint {
@@ -25,7 +24,7 @@ export async function readCheckpoints(file: string): Promise<readonly FoundCheck
   try {
     await opened;
   } catch (err) {
-    throw new InvalidInputError(`cannot read ${file}: ${causeMessage(err)}`);
+    throw new InvalidInputError(`cannot read ${file}: ${errorMessage(err)}`);
   }
   let line = 0;
   for await (const text of readline.createInterface({ input, crlfDelay: Infinity })) {

@@ -1,5 +1,4 @@
-import { StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { StoreError, errorMessage } from '../errors';
 import type { DecisionRecord } from './decision-record';
 import { type PendingAppend, queueAppend } from './queue-append';
 
@@ -90,7 +89,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
       job = started;
       committer.write(batch.map((p) => p.record), committedUpTo).then(
         (ids) => finish(started, ids),
-        (err: unknown) => fail(started, causeMessage(err)),
+        (err: unknown) => fail(started, errorMessage(err)),
       );
     } else if (probeWanted) {
       probeWanted = false;
@@ -98,7 +97,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
       job = started;
       committer.probe(committedUpTo).then(
         () => finish(started, []),
-        (err: unknown) => fail(started, causeMessage(err)),
+        (err: unknown) => fail(started, errorMessage(err)),
       );
     } else {
       idle.splice(0).forEach((wake) => wake());

@@ -17,7 +17,7 @@ const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
 /**
  * The compiled thread script. A worker thread runs JavaScript only, so this module, when loaded from its
  * TypeScript source (ts-jest), starts the build's copy in dist/: tests then exercise exactly the thread that
- * `serve` runs, and the test command builds dist/ first (package.json `test`).
+ * `serve` runs; the jest projects that use it build dist/ first (jest.config.js globalSetup).
  */
 export function auditThreadScript(): string {
   const compiled = path.extname(__filename) === '.ts' ? path.resolve(__dirname, '../../dist/store') : __dirname;

@@ -3,10 +3,9 @@
 // Being a thread, its fsync and any wait for another process's write lock (busy timeout) block only this
 // thread: the event loop keeps parsing and deciding the next reviews meanwhile.
 import { parentPort, workerData } from 'node:worker_threads';
-import { causeMessage } from './cause-message';
 import { createAuditCommitSession } from './audit-commit-session';
 import { decodeRecords } from './encode-records';
-import { StoreError } from '../errors';
+import { StoreError, errorMessage } from '../errors';
 import { openDatabase } from './open-database';
 import { type StoreIdentity, storeIdentityProblem } from './store-identity';
 
@@ -56,7 +55,7 @@ function run(port: NonNullable<typeof parentPort>, data: AuditThreadData): void 
         port.postMessage({ kind: 'written', ids } satisfies AuditThreadReply);
       }
     } catch (err) {
-      port.postMessage({ kind: 'failed', message: causeMessage(err) } satisfies AuditThreadReply);
+      port.postMessage({ kind: 'failed', message: errorMessage(err) } satisfies AuditThreadReply);
     }
   });
 }

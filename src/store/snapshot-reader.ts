@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BreakGlassGrant, CveException, ImageFacts } from '../core/types';
-import { AppError, StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { AppError, StoreError, errorMessage } from '../errors';
 import {
   type ApprovalRow,
   type ExceptionRow,
@@ -148,6 +147,6 @@ function guard<T>(read: () => T): T {
     return read();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new StoreError(`the store cannot be read: ${causeMessage(err)}`);
+    throw new StoreError(`the store cannot be read: ${errorMessage(err)}`);
   }
 }

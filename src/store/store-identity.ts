@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { causeMessage } from './cause-message';
+import { errorMessage } from '../errors';
 
 // Which file the store is: device and inode, as the path named it when the server opened it. A store deleted
 // or replaced while serving (rm, mv, a restore copied over the path) leaves the open connection writing to a
@@ -24,7 +24,7 @@ export function storeIdentityProblem(file: string, opened: StoreIdentity): strin
     now = storeIdentity(file);
   } catch (err) {
     const gone = typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT';
-    return gone ? `the store file ${file} was deleted while serving` : `the store file ${file} cannot be checked: ${causeMessage(err)}`;
+    return gone ? `the store file ${file} was deleted while serving` : `the store file ${file} cannot be checked: ${errorMessage(err)}`;
   }
   if (now.dev === opened.dev && now.ino === opened.ino) return null;
   return `the store file ${file} was replaced while serving (the path names another file than the one opened)`;

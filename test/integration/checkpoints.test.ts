@@ -62,14 +62,14 @@ function truncateTo(keep: number): void {
   }
 }
 
-it('keygen writes a 0600 private key, prints the public key, and never replaces a key', () => {
+it('keygen writes a 0600 private key, prints the public key, and never replaces a key', async () => {
   const key = dir.file('checkpoint.key');
-  const made = cli('checkpoint', 'keygen', '--out', key);
+  const made = await cli('checkpoint', 'keygen', '--out', key);
   expect(made).toMatchObject({ status: 0, stderr: '' });
   expect(made.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n$/);
   expect(fs.statSync(key).mode & 0o777).toBe(0o600);
   expect(fs.readFileSync(key, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
-  expect(cli('checkpoint', 'keygen', '--out', key)).toEqual({
+  expect(await cli('checkpoint', 'keygen', '--out', key)).toEqual({
     status: 1,
     stdout: '',
     stderr: `error: ${key} already exists; refusing to replace a key\n`,
@@ -79,7 +79,7 @@ it('keygen writes a 0600 private key, prints the public key, and never replaces 
 it('serve logs signed checkpoints; audit verify --checkpoints catches a truncation that audit verify alone misses', async () => {
   const key = dir.file('checkpoint.key');
   const pub = dir.file('checkpoint.pub');
-  fs.writeFileSync(pub, cli('checkpoint', 'keygen', '--out', key).stdout);
+  fs.writeFileSync(pub, (await cli('checkpoint', 'keygen', '--out', key)).stdout);
   const log = await serveAndRecord(5, key);
 
   const last = server?.logs.filter((l) => l.msg === 'checkpoint').pop();
@@ -90,14 +90,14 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
     publicKey: expect.any(String),
     signature: expect.any(String),
   });
-  const ok = cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
+  const ok = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(ok).toMatchObject({ status: 0, stderr: '' });
   expect(ok.stdout).toMatch(/^audit chain ok: 5 decisions, consistent with \d+ checkpoint\(s\), the newest \S+Z\n$/);
 
   truncateTo(3);
   // The attack: the chain that is left is consistent.
-  expect(cli('audit', 'verify')).toMatchObject({ status: 0, stdout: 'audit chain ok: 3 decisions\n' });
-  const caught = cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
+  expect(await cli('audit', 'verify')).toMatchObject({ status: 0, stdout: 'audit chain ok: 3 decisions\n' });
+  const caught = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(caught.status).toBe(1);
   expect(caught.stdout).toBe('');
   expect(caught.stderr).toMatch(
@@ -107,27 +107,27 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
 
 it('refuses checkpoints signed by another key, edited checkpoints, and a file without any', async () => {
   const key = dir.file('checkpoint.key');
-  cli('checkpoint', 'keygen', '--out', key);
+  await cli('checkpoint', 'keygen', '--out', key);
   const otherPub = dir.file('other.pub');
-  fs.writeFileSync(otherPub, cli('checkpoint', 'keygen', '--out', dir.file('other.key')).stdout);
+  fs.writeFileSync(otherPub, (await cli('checkpoint', 'keygen', '--out', dir.file('other.key'))).stdout);
   const log = await serveAndRecord(2, key);
 
-  const wrongKey = cli('audit', 'verify', '--checkpoints', log, '--public-key', otherPub);
+  const wrongKey = await cli('audit', 'verify', '--checkpoints', log, '--public-key', otherPub);
   expect(wrongKey.status).toBe(1);
   expect(wrongKey.stderr).toMatch(/is signed by another key than the given public key\n$/);
 
   const edited = dir.file('edited.log');
   fs.writeFileSync(edited, fs.readFileSync(log, 'utf8').replace(/"count":2/g, '"count":1'));
-  const forged = cli('audit', 'verify', '--checkpoints', edited);
+  const forged = await cli('audit', 'verify', '--checkpoints', edited);
   expect(forged.status).toBe(1);
   expect(forged.stderr).toMatch(/has an invalid signature \(edited or forged\)\n$/);
 
   const empty = dir.file('empty.log');
   fs.writeFileSync(empty, 'nothing here\n');
-  expect(cli('audit', 'verify', '--checkpoints', empty)).toEqual({
+  expect(await cli('audit', 'verify', '--checkpoints', empty)).toEqual({
     status: 1,
     stdout: '',
     stderr: `audit chain does not match ${empty}: no checkpoint found\n`,
   });
-  expect(cli('audit', 'verify', '--public-key', otherPub)).toMatchObject({ status: 2, stderr: 'error: --public-key needs --checkpoints\n' });
+  expect(await cli('audit', 'verify', '--public-key', otherPub)).toMatchObject({ status: 2, stderr: 'error: --public-key needs --checkpoints\n' });
 });

@@ -94,7 +94,7 @@ async function untilAnswered(load: Load, n: number): Promise<void> {
 }
 
 it('revoke, approve and break-glass writes all succeed while serve records reviews under load', async () => {
-  seedCli(db, ['approve', APPROVED, '--offline']);
+  await seedCli(db, ['approve', APPROVED, '--offline']);
   server = await startServeProcess(['--db', db, 'serve', '--policy', POLICY, '--listen', '127.0.0.1:0']);
   const load: Load = { stop: false, answered: 0, wrong: [] };
   const running = driveLoad(server.baseUrl, load);

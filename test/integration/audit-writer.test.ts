@@ -1,14 +1,15 @@
 import type Database from 'better-sqlite3';
-import { inlineAuditCommitter } from '../../../src/store/audit-inline-committer';
-import { type AuditWriter, type AuditWriterOptions, createAuditWriter } from '../../../src/store/audit-log';
-import { threadAuditCommitter } from '../../../src/store/audit-thread-committer';
-import { verifyAuditChain } from '../../../src/store/audit-verify';
-import { openDatabase, openStore } from '../../../src/store/open-database';
-import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
-import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
+import { inlineAuditCommitter } from '../../src/store/audit-inline-committer';
+import { type AuditWriter, type AuditWriterOptions, createAuditWriter } from '../../src/store/audit-log';
+import { threadAuditCommitter } from '../../src/store/audit-thread-committer';
+import { verifyAuditChain } from '../../src/store/audit-verify';
+import { openDatabase, openStore } from '../../src/store/open-database';
+import { decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // The one audit writer, with its commit step run both ways: in the worker thread `serve` uses (the compiled
-// thread script in dist/) and inline. Every behaviour below must hold for both.
+// thread script in dist/, hence an integration test: its project builds dist/ first) and inline. Every behaviour
+// below must hold for both.
 const committers = [
   ['in the worker thread', (_db: Database.Database, file: string) => threadAuditCommitter(file)],
   ['inline', (db: Database.Database) => inlineAuditCommitter(db)],
