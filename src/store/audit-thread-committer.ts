@@ -19,7 +19,7 @@ const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
  * TypeScript source (ts-jest), starts the build's copy in dist/: tests then exercise exactly the thread that
  * `serve` runs; the jest projects that use it build dist/ first (jest.config.js globalSetup).
  */
-export function auditThreadScript(): string {
+function auditThreadScript(): string {
   const compiled = path.extname(__filename) === '.ts' ? path.resolve(__dirname, '../../dist/store') : __dirname;
   return path.join(compiled, 'audit-thread.js');
 }
