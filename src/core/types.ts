@@ -22,6 +22,7 @@ export const REASON_CODES = [
   'vulnerabilities',
   'image-too-old',
   'version-below-floor',
+  'version-unknown',
   'break-glass-refused',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
