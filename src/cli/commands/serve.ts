@@ -130,13 +130,10 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const tagResolver = createPolicyTagResolver(() =>
     createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
   );
-<<<<<<< HEAD
   // One checker for the life of the process too: verified signatures are cached per policy hash, so a reload that
   // changes a key or tagCacheSeconds starts afresh.
   const signatureChecker = createSignatureChecker({ lookup, deadlineMs: settings.resolveDeadlineMs });
-=======
   const identity = dbPath === ':memory:' ? null : storeIdentity(dbPath);
->>>>>>> main
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
   const audit = createThreadAuditWriter(dbPath, identity);
   cleanup.push(() => audit.close());

@@ -53,7 +53,7 @@ describe('approve', () => {
     expect(approveAt(T0, { signature: { kind: 'verified', evidence } }).signature).toEqual({ kind: 'verified', evidence });
     expect(approveAt(T0 + 1, { digest: D2, signature: { kind: 'unsigned-allowed', by: 'bob' } }).signature).toEqual({ kind: 'unsigned-allowed', by: 'bob' });
     expect(currentApproval(db, NGINX, D1, T0)?.signature).toEqual({ kind: 'verified', evidence });
-    expect(JSON.parse(listChanges(db)[0]!.details).signature).toEqual({ kind: 'verified', ...evidence });
+    expect(JSON.parse(listChanges(db)[0]!.details ?? '{}')).toMatchObject({ signature: { kind: 'verified', ...evidence } });
   });
 
   it('refuses an unreadable signature record (a hand-edited store) as a store error', () => {
