@@ -1,6 +1,7 @@
 import { decide } from '../core/decide';
 import { parseImageRef } from '../core/image-ref';
-import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewRequest, TagResolution } from '../core/types';
+import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from '../core/review-size';
+import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewLimits, ReviewRequest, TagResolution } from '../core/types';
 import type { AuditWriter, DecisionRecord } from '../store/audit-log';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
@@ -26,6 +27,8 @@ export interface ReviewDeps {
   readonly clock: () => number;
   /** Present when the policy may use `tags: resolve`; without it tag-only references stay unresolved. */
   readonly tagResolver?: TagResolverLike;
+  /** How much of a review is judged (serve flags); DEFAULT_REVIEW_LIMITS when absent, as for `explain`. */
+  readonly limits?: ReviewLimits;
 }
 
 export interface RecordingDeps extends ReviewDeps {
@@ -44,8 +47,11 @@ export interface Evaluation {
  */
 export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): Promise<Evaluation> {
   const policy = deps.policy();
+  const limits = deps.limits ?? DEFAULT_REVIEW_LIMITS;
+  // A review past the limits is denied without looking anything up: its size must not become the server's work.
+  const judged = reviewSizeProblem(request.images, limits) === null ? request.images : [];
   const refs: ImageRef[] = [];
-  for (const image of request.images) {
+  for (const image of judged) {
     const parsed = parseImageRef(image);
     if (parsed.ok) refs.push(parsed.ref);
   }
@@ -59,7 +65,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
   const facts: Facts = { ...stored, tagResolutions };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
-  return { decision: decide(request, facts, policy, now), policy, now };
+  return { decision: decide(request, facts, policy, now, limits), policy, now };
 }
 
 /** Decides and records: the decision id is returned only once the row is committed durably (SPEC §6). */

@@ -33,8 +33,6 @@ export interface WorkerAuditWriter extends AuditWriter {
 export interface WorkerAuditWriterOptions {
   readonly maxBatch?: number;
   readonly clock?: () => number;
-  /** Called once each writer thread is running (serve re-sets its heap tuning then: src/heap-tuning.ts). */
-  readonly onThreadStart?: () => void;
 }
 
 
@@ -68,7 +66,6 @@ export function createWorkerAuditWriter(file: string, options: WorkerAuditWriter
   function startThread(): Worker {
     const w = new Worker(THREAD_SCRIPT, { workerData: { file } satisfies WriterThreadData, resourceLimits: THREAD_LIMITS });
     w.unref();
-    if (options.onThreadStart !== undefined) w.once('online', options.onThreadStart);
     let crash = '';
     w.on('message', (reply: WriterReply) => finish(reply));
     // A thread that dies (out of memory, an uncaught error) fails its batch like a failed commit, and is
