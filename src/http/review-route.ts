@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
+import { recordedImage } from '../core/recorded-image';
 import type { Decision } from '../core/types';
 import type { Logger } from '../logger';
 import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../review/review-service';
@@ -64,7 +65,7 @@ function logDecision(logger: Logger, decision: Decision, decisionId: number, sec
     mode: decision.mode,
     breakGlass: decision.breakGlass.applied,
     ticket: decision.breakGlass.ticket,
-    images: decision.images.map((v) => ({ image: v.image, digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
+    images: decision.images.map((v) => ({ image: recordedImage(v.image), digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
     latencyMs: Math.round(seconds * 1e6) / 1e3,
   };
   logger.info('decision', fields);

@@ -1,16 +1,11 @@
 import { decide } from '../core/decide';
 import { parseImageRef } from '../core/image-ref';
+import { recordedImage } from '../core/recorded-image';
 import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from '../core/review-size';
 import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewLimits, ReviewRequest, TagResolution } from '../core/types';
 import type { AuditWriter, DecisionRecord } from '../store/audit-log';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
-
-/**
- * Longest image string recorded as sent. A longer one is still judged (and denied as an invalid reference), but the
- * audit trail keeps only its head: the body limit bounds it anyway, and a megabyte "image" is an attack, not a name.
- */
-const MAX_RECORDED_IMAGE_LENGTH = 4096;
 
 /** The audit trail refused the decision: the answer must be a 500, never the decision (SPEC §2, §6). */
 export class AuditWriteError extends StoreError {}
@@ -123,7 +118,7 @@ function toRecord(evaluation: Evaluation, request: ReviewRequest, latencyUs: num
     user: request.user,
     latencyUs,
     images: decision.images.map((verdict) => ({
-      image: verdict.image.length > MAX_RECORDED_IMAGE_LENGTH ? `${verdict.image.slice(0, MAX_RECORDED_IMAGE_LENGTH)}…` : verdict.image,
+      image: recordedImage(verdict.image),
       repository: verdict.repository,
       digest: verdict.digest,
       allowed: verdict.allowed,

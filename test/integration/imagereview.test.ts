@@ -84,6 +84,16 @@ const metric = async (line: RegExp): Promise<number> => {
 const decisionCount = (): number => countRows(dbPath, 'decisions');
 const auditRecord = (id: string): Record<string, unknown> => auditJsonRow(dbPath, id);
 
+/** The `decision` log line of a decision id; lines reach this process a little after the answer. */
+async function decisionLogLine(id: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const line = server.logs.find((l) => l.msg === 'decision' && String(l.decisionId) === id);
+    if (line !== undefined) return line;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no decision log line for ${id}`);
+}
+
 function decisionIdOf(json: Record<string, unknown>): string {
   const status = json.status as { auditAnnotations: Record<string, string> };
   return status.auditAnnotations['decision-id'] ?? '';
@@ -193,6 +203,12 @@ describe('POST /imagereview', () => {
         { image: `${long.slice(0, 4096)}…`, repository: null, digest: null, allowed: false, reasons: ['too-many-images'] },
       ],
     });
+    // The decision log line is cut the same way: a megabyte image string must not become a megabyte of log per review.
+    const line = await decisionLogLine(id);
+    expect(line.images).toEqual([
+      { image: `${long.slice(0, 4096)}…`, digest: null, reasons: ['too-many-images'] },
+      { image: `${long.slice(0, 4096)}…`, digest: null, reasons: ['too-many-images'] },
+    ]);
   });
 
   it('decodes a gzip body (Content-Encoding) and decides it like the plain one', async () => {
