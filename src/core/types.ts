@@ -22,6 +22,7 @@ export const REASON_CODES = [
   'vulnerabilities',
   'image-too-old',
   'version-below-floor',
+  'version-unknown',
   'too-many-images',
   'break-glass-refused',
 ] as const;

@@ -24,11 +24,11 @@ let dir: TempDir;
 let dbPath: string;
 let server: ServeProcess | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = makeTempDir('serve-memory-');
   dbPath = dir.file('store.db');
   fs.writeFileSync(dir.file('policy.yaml'), POLICY);
-  seedCli(dbPath, ['approve', '--offline', IMAGE]);
+  await seedCli(dbPath, ['approve', '--offline', IMAGE]);
 });
 
 afterAll(async () => {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseImageRef } from '../../core/image-ref';
+import { problemText } from '../../core/json-reader';
+import { futureScanProblem } from '../../core/scan-report/future-scan-problem';
 import { parseScanReport } from '../../core/scan-report/parse-scan-report';
 import type { Scanner, ScanReport } from '../../core/scan-report/scan-report';
 import { type Finding, SEVERITIES, type SeverityCounts } from '../../core/types';
@@ -51,18 +53,26 @@ function importReport(ctx: CliContext, file: string, options: ImportOptions): vo
   const image = options.image === undefined ? null : digestRef(options.image, '--image');
   const bytes = readReport(file);
   const parsed = parseScanReport(bytes.toString('utf8'), format);
-  if (!parsed.ok) throw new InvalidInputError(`${file}: ${parsed.error}`);
-  const targets = scanTargetsOf(ctx, file, parsed.report, image);
+  if (!parsed.ok) throw new InvalidInputError(`${file}: ${problemText(parsed)}`);
+  const now = ctx.now();
+  const future = futureScanProblem(parsed.value.scannedAt, now);
+  if (future !== null) throw new InvalidInputError(`${file}: ${future}`);
+  for (const warning of parsed.value.warnings) ctx.err(`warning: ${file}: ${warning}`);
+  const targets = scanTargetsOf(ctx, file, parsed.value, image);
   const db = openStore(ctx.dbPath(), { migrate: 'apply' });
   try {
     const stored = importScan(db, {
-      ...parsed.report,
+      ...parsed.value,
       targets,
       reportSha256: createHash('sha256').update(bytes).digest('hex'),
       by: ctx.actor(options.by),
-      now: ctx.now(),
+      now,
     });
     ctx.out(describeImport(stored, targets));
+    for (const target of targets) {
+      const newest = newestScanFor(db, target.digest);
+      if (newest !== null && newest.id !== stored.id) ctx.out(olderScanNote(target, newest));
+    }
   } finally {
     db.close();
   }
@@ -120,6 +130,14 @@ function describeImport(scan: StoredScan, targets: readonly ScanTarget[]): strin
       ? `scanned ${isoTime(scan.scannedAt)}`
       : `undated report: dated by import time ${isoTime(scan.scannedAt)}`;
   return `imported ${scan.scanner} scan of ${what} (${when}): ${describeCounts(scan.counts)}`;
+}
+
+/** An imported report older than the digest's newest scan is kept (it is history) but decides nothing. */
+function olderScanNote(target: ScanTarget, newest: StoredScan): string {
+  return (
+    `not the newest scan of ${target.repository}@${target.digest}: scan ${newest.id} (scanned ${isoTime(newest.scannedAt)}) ` +
+    'still decides, so this report does not change its verdict'
+  );
 }
 
 export function describeCounts(counts: SeverityCounts): string {
