@@ -14,25 +14,47 @@ const ANSWER = {
   status: { allowed: true, reason: '1 image approved', auditAnnotations: { 'decision-id': '1' } },
 };
 
+/** Reads the body and JSON.parses it; calls `answer(body)`, or answers 400 when it is not JSON. */
+function jsonRoute(answer) {
+  return (req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      let body;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.status(400).json({ message: 'not JSON' });
+        return;
+      }
+      answer(body, res);
+    });
+  };
+}
+
 const app = express();
-app.post('/imagereview', (req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
-  req.on('end', () => {
-    let body;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    } catch {
-      res.status(400).json({ message: 'not JSON' });
-      return;
-    }
+app.post(
+  '/imagereview',
+  jsonRoute((body, res) => {
     if (typeof body !== 'object' || body === null || body.kind !== 'ImageReview') {
       res.status(400).json({ message: 'not an ImageReview' });
       return;
     }
     res.json(ANSWER);
-  });
-});
+  }),
+);
+// The same bare route for `/validate` (SPEC §11: "the same for /validate"): parse the AdmissionReview, echo the uid.
+app.post(
+  '/validate',
+  jsonRoute((body, res) => {
+    const request = typeof body === 'object' && body !== null ? body.request : undefined;
+    if (body?.kind !== 'AdmissionReview' || typeof request?.uid !== 'string') {
+      res.status(400).json({ message: 'not an AdmissionReview' });
+      return;
+    }
+    res.json({ apiVersion: body.apiVersion, kind: 'AdmissionReview', response: { uid: request.uid, allowed: true, auditAnnotations: { 'decision-id': '1' } } });
+  }),
+);
 app.get('/readyz', (_req, res) => res.send('ok'));
 const server = app.listen(Number(port), host, () => {
   const a = server.address();

@@ -7,6 +7,7 @@ import { createErrorHandler } from './http-errors';
 import type { Metrics } from './metrics';
 import { readJsonBody } from './read-json-body';
 import { createReviewRoute } from './review-route';
+import { createValidateRoute } from './validate-route';
 
 export interface HttpLimits {
   /** Largest accepted request body in bytes, after decoding (SPEC §2, §9). */
@@ -42,6 +43,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/imagereview', readJsonBody(deps.limits.maxBodyBytes), createReviewRoute(deps));
   app.all('/imagereview', (_req, _res, next) => {
     next(new MethodNotAllowedError('use POST with an imagepolicy.k8s.io/v1alpha1 ImageReview', 'POST'));
+  });
+  app.post('/validate', readJsonBody(deps.limits.maxBodyBytes), createValidateRoute(deps));
+  app.all('/validate', (_req, _res, next) => {
+    next(new MethodNotAllowedError('use POST with an admission.k8s.io/v1 AdmissionReview', 'POST'));
   });
   app.use(createHealthRoutes(deps));
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));

@@ -1,10 +1,9 @@
 import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
-import { recordedImage } from '../core/recorded-image';
-import type { Decision } from '../core/types';
 import type { Logger } from '../logger';
 import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../review/review-service';
 import { InvalidRequestError } from '../errors';
+import { logDecision } from './log-decision';
 import { sendJson } from './send-json';
 import type { Metrics } from './metrics';
 import { IMAGE_REVIEW_API_VERSION, IMAGE_REVIEW_KIND, parseImageReview } from './parse-image-review';
@@ -54,22 +53,4 @@ export function createReviewRoute(deps: ReviewRouteDeps): RequestHandler {
       },
     });
   };
-}
-
-/** One JSON line per decision (SPEC §9): what was decided, for whom, and why; never the request body. */
-function logDecision(logger: Logger, decision: Decision, decisionId: number, seconds: number): void {
-  const fields = {
-    decisionId,
-    namespace: decision.namespace,
-    allowed: decision.allowed,
-    mode: decision.mode,
-    breakGlass: decision.breakGlass.applied,
-    ticket: decision.breakGlass.ticket,
-    images: decision.images.map((v) => ({ image: recordedImage(v.image), digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
-    latencyMs: Math.round(seconds * 1e6) / 1e3,
-  };
-  logger.info('decision', fields);
-  if (decision.breakGlass.applied) {
-    logger.warn('break-glass override', { decisionId, namespace: decision.namespace, ticket: decision.breakGlass.ticket, overridden: decision.overridden });
-  }
 }
