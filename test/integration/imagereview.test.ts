@@ -176,6 +176,7 @@ describe('POST /imagereview', () => {
       digest: APPROVED,
       allowed: false,
       reasons: ['too-many-images'],
+      unchanged: false,
     });
     const found = await runCli(dbPath, ['audit', '--reason', 'too-many-images', '--json']);
     expect(found.stdout).toContain(`"id":${id},`);
