@@ -5,6 +5,7 @@ import { registerApiserverConfig } from './commands/apiserver-config';
 import { registerApprovals } from './commands/approvals';
 import { registerAudit } from './commands/audit';
 import { registerBreakGlass } from './commands/break-glass';
+import { registerCheckpoint } from './commands/checkpoint';
 import { registerException } from './commands/exception';
 import { registerMigrate } from './commands/migrate';
 import { createRecheckCommand } from './commands/recheck';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; re
     registerException,
     registerBreakGlass,
     registerAudit,
+    registerCheckpoint,
     registerMigrate,
     registerApiserverConfig,
     registerWebhookConfig,
