@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express from 'express';
 import type { Logger } from '../logger';
-import type { RecordingDeps } from '../review/review-service';
+import type { RecordingDeps } from '../service/review-service';
 import { createHealthRoutes, type Readiness } from './health-routes';
 import { createErrorHandler, sendError } from './http-errors';
 import type { Metrics } from './metrics';

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
 import type { Decision } from '../core/types';
 import type { Logger } from '../logger';
-import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../review/review-service';
+import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../service/review-service';
 import { sendError } from './http-errors';
 import { sendJson } from './send-json';
 import type { Metrics } from './metrics';

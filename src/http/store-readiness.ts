@@ -34,7 +34,7 @@ export function createStoreReadiness(deps: StoreReadinessDeps): () => Promise<Re
   return async () => {
     const problems: string[] = [];
     try {
-      deps.reader.check();
+      await deps.reader.check();
       const plan = planMigrations(deps.db);
       if (plan.pending.length > 0) problems.push(`${plan.pending.length} migration(s) not applied`);
     } catch (err) {

@@ -1,13 +1,10 @@
-import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { parsePastTime } from '../../core/time-spec';
 import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
-import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
-import { auditStats } from '../../store/audit-stats';
-import { verifyAuditChain } from '../../store/audit-verify';
-import { openStore } from '../../store/open-database';
+import type { DecisionFilter } from '../../store/audit-query';
 import type { CliContext } from '../context';
+import { withStore } from '../with-store';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
 // `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify` (SPEC §7).
@@ -46,10 +43,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most N decisions', String(DEFAULT_AUDIT_LIMIT))
     .option('--json', 'one JSON object per line (NDJSON)')
     .option('--csv', 'CSV with a header line')
-    .action((options: AuditOptions) => {
+    .action(async (options: AuditOptions) => {
       const filter = toFilter(options, ctx.now());
       const format = outputFormat(options);
-      const decisions = withStore(ctx, (db) => queryDecisions(db, filter));
+      const decisions = await withStore(ctx, 'read-only', (store) => store.audit.decisions(filter));
       if (format === 'json') decisions.forEach((d) => ctx.out(JSON.stringify(decisionJson(d))));
       else if (format === 'csv') ctx.out(decisionsCsv(decisions));
       else ctx.out(decisions.length === 0 ? 'no matching decisions' : decisionsTable(decisions));
@@ -59,21 +56,21 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .description('counts by decision, mode, namespace, reason code and break-glass')
     .option('--since <time>', 'only decisions since TIME (ISO-8601 or 1h, 7d ago)')
     .option('--json', 'print JSON')
-    .action((local: StatsOptions) => {
+    .action(async (local: StatsOptions) => {
       // Commander gives `audit stats --since 1h` to `audit`, which has the same flags (positional options
       // would need them before subcommands for the root's --db too), so read both.
       const parent = audit.opts<StatsOptions>();
       const sinceText = local.since ?? parent.since;
       const since = sinceText === undefined ? undefined : pastTime('--since', sinceText, ctx.now());
-      const stats = withStore(ctx, (db) => auditStats(db, since));
+      const stats = await withStore(ctx, 'read-only', (store) => store.audit.stats(since));
       const json = local.json === true || parent.json === true;
       ctx.out(json ? JSON.stringify(statsJson(stats)) : statsTable(stats));
     });
   audit
     .command('verify')
     .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
-    .action(() => {
-      const result = withStore(ctx, verifyAuditChain);
+    .action(async () => {
+      const result = await withStore(ctx, 'read-only', (store) => store.audit.verify());
       if (result.ok) {
         ctx.out(`audit chain ok: ${result.rows} decisions`);
         return;
@@ -82,15 +79,6 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
       ctx.setExitCode(EXIT_FAILED);
     });
-}
-
-function withStore<T>(ctx: CliContext, use: (db: Database.Database) => T): T {
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {

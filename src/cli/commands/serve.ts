@@ -8,13 +8,12 @@ import { appliedHeapTuning, reassertHeapTuning } from '../../heap-tuning';
 import { createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
-import { openStore } from '../../store/open-database';
-import { createSnapshotReader } from '../../store/snapshot-reader';
+import { createPolicyTagResolver } from '../../service/policy-tag-resolver';
+import { openSqliteStore } from '../../store/sqlite/open-sqlite-store';
 import { createWorkerAuditWriter } from '../../store/worker-audit-writer';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
-import type { RegisterCommand } from '../main';
-import { createPolicyTagResolver } from '../policy-tag-resolver';
+import type { RegisterCommand } from '../register-command';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import { type RegistrySource, openRegistry } from '../registry-provider';
 import { positiveInt } from './positive-int';
@@ -62,15 +61,15 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
   // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
   const lookup = await openRegistry(registry);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
-  const db = openStore(ctx.dbPath(), { migrate: options.migrate ? 'apply' : 'refuse' });
   const dbPath = ctx.dbPath();
+  const store = openSqliteStore(dbPath, 'read-write', { refusePending: !options.migrate });
   const metrics = createMetrics({ storeSizeBytes: () => storeSize(dbPath) });
   const policy = createPolicySource({
     file: options.policy ?? null,
     logger,
     onReload: (outcome) => metrics.policyReloads.inc({ result: outcome.result === 'invalid' ? 'failure' : 'success' }),
   });
-  const reader = createSnapshotReader(db);
+  const reader = store.snapshotReader();
   // One resolver for the life of the process (its cache and in-flight sharing span reviews), renewed only when a
   // reload shortens tagCacheSeconds.
   const tagResolver = createPolicyTagResolver(() =>
@@ -83,7 +82,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
     metrics,
     logger,
-    readiness: createStoreReadiness({ db, reader, audit, clock }),
+    readiness: createStoreReadiness({ db: store.db, reader, audit, clock }),
     limits: settings.limits,
   });
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
@@ -111,7 +110,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
         await server.close(settings.graceMs);
         await audit.close();
         policy.close();
-        db.close();
+        await store.close();
         logger.info('stopped');
         resolve();
       })();

@@ -1,0 +1,17 @@
+import type { AuditDecision, DecisionFilter } from './audit-query';
+import type { AuditStats } from './audit-stats';
+import type { VerifyResult } from './audit-verify';
+
+// The audit trail as the service layer reads it, whatever the engine (async: see approvals-repository.ts).
+// Decisions are written only by the audit writer (audit-log.ts), never through this interface.
+
+export interface AuditRepository {
+  /** Decisions matching the filter, newest first (`audit`). */
+  decisions(filter: DecisionFilter): Promise<readonly AuditDecision[]>;
+  /** `audit stats`, since a time or over the whole trail. */
+  stats(since: number | undefined): Promise<AuditStats>;
+  /** `audit verify`: the hash chain and the indexes derived from it. */
+  verify(): Promise<VerifyResult>;
+  /** Namespaces where a pod with repository+digest was admitted since `sinceMs`, sorted. */
+  admittedNamespaces(repository: string, digest: string, sinceMs: number): Promise<readonly string[]>;
+}
