@@ -261,6 +261,7 @@ describe('approvals', () => {
 
   it('prints an empty array for an empty store', () => {
     fs.rmSync(store.dbPath);
+    expect(cli('migrate').status).toBe(0);
     expect(cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
   });
 });
