@@ -259,14 +259,28 @@ describe('POST /imagereview with bad input', () => {
   });
 
   it('counts invalid requests in /metrics and keeps the audit chain intact', async () => {
-    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/image_reviewer_invalid_requests_total\{reason="bad-json"\} 1/);
-    expect(metrics).toMatch(/image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} \d+/);
+    // Counted from what this test sends itself, so it passes alone (jest -t) or after any other test.
+    const before = badJsonCount(await metricsText());
+    await post('{"kind":"ImageReview",');
+    await post(imageReview({ containers: [{ image: 'Not A Valid/Ref' }], namespace: 'payments' }));
+    const metrics = await metricsText();
+    expect(badJsonCount(metrics)).toBe(before + 1);
+    expect(metrics).toMatch(/image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} [1-9]\d*/);
     const verify = runCli(dbPath, ['audit', 'verify']);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions/);
   });
 });
+
+async function metricsText(): Promise<string> {
+  return (await fetch(`${server.baseUrl}/metrics`)).text();
+}
+
+/** `image_reviewer_invalid_requests_total{reason="bad-json"}`, 0 before the first one (prom-client omits it). */
+function badJsonCount(metrics: string): number {
+  const match = /image_reviewer_invalid_requests_total\{reason="bad-json"\} (\d+)/.exec(metrics);
+  return match === null ? 0 : Number(match[1]);
+}
 
 describe('health endpoints', () => {
   it('answers /healthz and /readyz with ok', async () => {

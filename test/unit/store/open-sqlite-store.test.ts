@@ -47,10 +47,9 @@ describe('openSqliteStore', () => {
     try {
       expect(await store.approvals.list({ all: true, now: 0 })).toEqual([]);
       await expect(store.migrate(() => 0)).rejects.toThrow(StoreError);
-      await expect(
-        store.grants.grant({ namespace: 'prod', ticket: 'T', expiresAt: 10, reason: null, by: 'a', now: 1 }),
+      const grant = store.grants.grant({ namespace: 'prod', ticket: 'T', expiresAt: 10, reason: null, by: 'a', now: 1 });
       // SqliteError comes from the native module's realm, so it is matched by its fields rather than its class.
-      ).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
+      await expect(grant).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
       expect(await store.grants.list({ all: true, now: 0 })).toEqual([]);
     } finally {
       await store.close();
