@@ -7,8 +7,9 @@ import type { BreakGlassGrant, CveException, ImageFacts } from '../core/types';
 // images, so a review of an image not seen lately needs a store read; a PostgreSQL reader has the same shape
 // (an in-memory cache invalidated by a generation number or LISTEN/NOTIFY) and its misses are asynchronous
 // driver calls. A synchronous interface would force such a reader either to hold every approval and scan in
-// memory or to answer a miss without the store, which could only be a wrong "not approved". Awaiting an
-// already-resolved Promise costs one microtask per review (bench/RESULTS.md: no measurable change).
+// memory or to answer a miss without the store, which could only be a wrong "not approved". Awaiting the SQLite
+// reader's already-settled Promise costs one microtask, measured at about 0.3 µs against 60–150 µs for a whole
+// `evaluateReview` on the 2-core development machine: no difference between the two versions beyond noise.
 
 export interface FactsKey {
   readonly repository: string;
