@@ -52,6 +52,14 @@ export class RegistryError extends AppError {
   }
 }
 
+/**
+ * The message of a caught error. Duck-typed rather than `instanceof Error`: errors made by Node's own modules
+ * (fs, net) and by better-sqlite3's native addon come from another realm when the CLI runs inside jest, and are
+ * then not the caller's `Error`.
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (typeof err === 'object' && err !== null && 'message' in err && typeof err.message === 'string') {
+    return err.message;
+  }
+  return String(err);
 }

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { AppError, StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { AppError, StoreError, errorMessage } from '../errors';
 import { type BatchWriter, createBatchWriter } from './audit-batch';
 import type { DecisionRecord } from './decision-record';
 import { type PendingAppend, queueAppend } from './queue-append';
@@ -58,7 +57,7 @@ export function createAuditWriter(db: Database.Database, options: AuditWriterOpt
       // Nothing of the batch was written (one transaction); every review in it fails with a 500 and the
       // API server retries. The next append starts a fresh transaction: no state survives a failure.
       counts.failedCommits += 1;
-      const failure = new StoreError(`audit write failed: ${causeMessage(err)}`);
+      const failure = new StoreError(`audit write failed: ${errorMessage(err)}`);
       batch.forEach((p) => p.reject(failure));
     }
   };
@@ -95,6 +94,6 @@ function wrapStoreErrors(create: () => BatchWriter, context: string): BatchWrite
     return create();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new StoreError(`${context}: ${causeMessage(err)}`);
+    throw new StoreError(`${context}: ${errorMessage(err)}`);
   }
 }

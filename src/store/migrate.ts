@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { StoreError, errorMessage } from '../errors';
 import { DEFAULT_MIGRATIONS_DIR, type MigrationFile, loadMigrations } from './migration-files';
 
 // Schema migrations (SPEC §6, STYLE 13): numbered SQL files applied in order, one transaction each,
@@ -88,7 +87,7 @@ function applyOne(db: Database.Database, file: MigrationFile, appliedAt: number)
     return run.immediate();
   } catch (err) {
     if (err instanceof StoreError) throw err;
-    throw new StoreError(`migration ${file.name} failed and was rolled back: ${causeMessage(err)}`);
+    throw new StoreError(`migration ${file.name} failed and was rolled back: ${errorMessage(err)}`);
   }
 }
 

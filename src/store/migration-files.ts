@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { StoreError, errorMessage } from '../errors';
 
 /** One `migrations/NNNN_name.sql` file (STYLE 13: append-only, numbered). */
 export interface MigrationFile {
@@ -28,7 +27,7 @@ export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): readonly M
   try {
     names = fs.readdirSync(dir).filter((n) => n.endsWith('.sql'));
   } catch (err) {
-    throw new StoreError(`cannot read the migrations directory ${dir}: ${causeMessage(err)}`);
+    throw new StoreError(`cannot read the migrations directory ${dir}: ${errorMessage(err)}`);
   }
   const files = names.map((name) => readMigration(dir, name)).sort((a, b) => a.version - b.version);
   files.forEach((file, i) => {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreError } from '../errors';
-import { causeMessage } from './cause-message';
+import { StoreError, errorMessage } from '../errors';
 import { applyMigrations, refusePendingMigrations } from './migrate';
 
 export interface OpenDatabaseOptions {
@@ -26,7 +25,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
   try {
     db = new Database(file, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
   } catch (err) {
-    throw new StoreError(`cannot open store ${file}: ${causeMessage(err)}`);
+    throw new StoreError(`cannot open store ${file}: ${errorMessage(err)}`);
   }
   try {
     configure(db, readonly);
@@ -56,7 +55,7 @@ function createParentDirectory(file: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
-    throw new StoreError(`cannot create the store directory ${dir}: ${causeMessage(err)}`);
+    throw new StoreError(`cannot create the store directory ${dir}: ${errorMessage(err)}`);
   }
 }
 
@@ -66,7 +65,7 @@ function describeOpenFailure(file: string, err: unknown): StoreError {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new StoreError(`${file} is not an image-reviewer store (not a SQLite database)`);
   }
-  return new StoreError(`cannot open store ${file}: ${causeMessage(err)}`);
+  return new StoreError(`cannot open store ${file}: ${errorMessage(err)}`);
 }
 
 export interface OpenStoreOptions {

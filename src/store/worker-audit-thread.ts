@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { type BatchWriter, createBatchWriter } from './audit-batch';
-import { causeMessage } from './cause-message';
+import { errorMessage } from '../errors';
 import { decodeRecords } from './encode-records';
 import { openDatabase } from './open-database';
 
@@ -81,7 +81,7 @@ function run(port: NonNullable<typeof parentPort>, data: WriterThreadData): void
       // The transaction rolled back; nothing of the batch is stored. A fresh connection next time
       // clears whatever state the failure left (SQLite recommends it after I/O errors).
       reset();
-      port.postMessage({ kind: 'failed', message: causeMessage(err) } satisfies WriterReply);
+      port.postMessage({ kind: 'failed', message: errorMessage(err) } satisfies WriterReply);
     }
   });
 }

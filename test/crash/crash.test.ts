@@ -55,11 +55,17 @@ function review(namespace: string, image: string): string {
   });
 }
 
+interface LoadState {
+  stop: boolean;
+  /** Set by driveLoad at the first answer, so that a kill never lands before the server has answered at all. */
+  answering?: () => void;
+}
+
 /**
  * Keeps CONNECTIONS reviews in flight until `stop` is set; each namespace is unique, so the stored row for
  * a received id can be matched with what was answered. Failed requests (the server died) are not counted.
  */
-async function driveLoad(server: ServeProcess, cycle: number, state: { stop: boolean }): Promise<Received[]> {
+async function driveLoad(server: ServeProcess, cycle: number, state: LoadState): Promise<Received[]> {
   const pool = new Pool(server.baseUrl, { connections: CONNECTIONS, pipelining: 1 });
   const received: Received[] = [];
   let n = 0;
@@ -78,6 +84,7 @@ async function driveLoad(server: ServeProcess, cycle: number, state: { stop: boo
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${JSON.stringify(body)}`);
         expect(body.status?.allowed).toBe(allowed);
         received.push({ id: Number(body.status?.auditAnnotations?.['decision-id']), namespace, allowed });
+        state.answering?.();
       } catch (err) {
         // Only a dead server may fail a review here; anything else (a 500, a wrong answer) fails the test.
         if (!state.stop && !isConnectionError(err)) throw err;
@@ -116,9 +123,12 @@ it(`loses no answered decision across ${CYCLES} kill -9s under load`, async () =
   const received: Received[] = [];
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const server = await startServeProcess(['--db', db, 'serve', '--policy', POLICY, '--listen', '127.0.0.1:0']);
-    const state = { stop: false };
+    const state: LoadState = { stop: false };
+    const answering = new Promise<void>((resolve) => (state.answering = resolve));
     const load = driveLoad(server, cycle, state);
-    // Killed at a different point of the load each time, so that some kills land mid-commit.
+    // Killed at a different point of the load each time, so that some kills land mid-commit; counted from the
+    // first answer, not from the start, so that a slow start on a busy machine cannot leave a cycle with no answers.
+    await answering;
     await new Promise((resolve) => setTimeout(resolve, 300 + cycle * 150));
     const answeredBeforeKill = received.length;
     await server.stop('SIGKILL');

@@ -1,8 +1,8 @@
 import { runCli } from './run-cli';
 
 /** Decision `id` as `audit --json` prints it (the newest 1000 are searched); throws when it is not there. */
-export function auditJsonRow(dbPath: string, id: string): Record<string, unknown> {
-  const result = runCli(dbPath, ['audit', '--json', '--limit', '1000']);
+export async function auditJsonRow(dbPath: string, id: string): Promise<Record<string, unknown>> {
+  const result = await runCli(dbPath, ['audit', '--json', '--limit', '1000']);
   expect(result.status).toBe(0);
   const row = result.stdout
     .trim()

@@ -8,8 +8,8 @@ export interface CliStore {
   readonly dir: TempDir;
   /** This test's store file (created by the first command that writes); read inside a test or hook only. */
   readonly dbPath: string;
-  /** The built CLI with `--db` set to this test's store. */
-  cli(...args: string[]): CliResult;
+  /** The CLI, run in-process, with `--db` set to this test's store. */
+  cli(...args: string[]): Promise<CliResult>;
   /** Rows of `sql` read from this test's store; none when the file does not exist. */
   query(sql: string): unknown[];
 }

@@ -5,7 +5,7 @@ import { decisionRecord } from '../helpers/decision-record';
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `approve`, `revoke` and `approvals` as users run them: the built CLI against a real store (SPEC §7).
+// `approve`, `revoke` and `approvals` as users run them (runCli in-process) against a real store (SPEC §7).
 
 const DA = `sha256:${'a'.repeat(64)}`;
 const DB = `sha256:${'b'.repeat(64)}`;
@@ -22,8 +22,8 @@ const approvals = (): unknown[] =>
 const changes = (): unknown[] => changeLogRows(store.dbPath);
 
 describe('approve REF', () => {
-  it('approves a digest offline, with reason, actor and expiry, and logs the change', () => {
-    const result = cli('approve', `nginx@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
+  it('approves a digest offline, with reason, actor and expiry, and logs the change', async () => {
+    const result = await cli('approve', `nginx@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
     expect(result).toEqual({
       status: 0,
       stdout: `approved ${NGINX}@${DA} (expires 2030-01-01T00:00:00.000Z)\n`,
@@ -43,8 +43,8 @@ describe('approve REF', () => {
     ]);
   });
 
-  it('records the tag of name:tag@digest and takes the actor from IMAGE_REVIEWER_ACTOR', () => {
-    expect(cli('approve', `nginx:1.25@${DA}`, '--offline')).toEqual({
+  it('records the tag of name:tag@digest and takes the actor from IMAGE_REVIEWER_ACTOR', async () => {
+    expect(await cli('approve', `nginx:1.25@${DA}`, '--offline')).toEqual({
       status: 0,
       stdout: `approved ${NGINX}@${DA} (tag 1.25, no expiry)\n`,
       stderr: '',
@@ -54,9 +54,9 @@ describe('approve REF', () => {
     ]);
   });
 
-  it('accepts a relative expiry', () => {
+  it('accepts a relative expiry', async () => {
     const before = Date.now();
-    expect(cli('approve', `nginx@${DA}`, '--offline', '--expires', '7d').status).toBe(0);
+    expect((await cli('approve', `nginx@${DA}`, '--offline', '--expires', '7d')).status).toBe(0);
     const [row] = query('SELECT expires_at FROM approvals') as { expires_at: number }[];
     expect(row?.expires_at).toBeGreaterThanOrEqual(before + 7 * 86_400_000);
     expect(row?.expires_at).toBeLessThan(Date.now() + 7 * 86_400_000 + 1);
@@ -79,8 +79,8 @@ describe('approve REF', () => {
     ['neither REF nor --file', ['approve', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
     ['both REF and --file', ['approve', `nginx@${DA}`, '--file', 'list.txt', '--offline'], /^error: approve needs exactly one of REF or --file LIST\n$/],
     ['an unknown flag', ['approve', `nginx@${DA}`, '--offline', '--forever'], /^error: unknown option '--forever'\n$/],
-  ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
-    const result = cli(...args);
+  ])('exits 2 on %s, storing nothing', async (_name, args, stderr) => {
+    const result = await cli(...args);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(stderr);
@@ -88,19 +88,19 @@ describe('approve REF', () => {
     expect(changes()).toEqual([]);
   });
 
-  it('leaves existing approvals unchanged after a failed approve', () => {
-    cli('approve', `nginx@${DA}`, '--offline');
+  it('leaves existing approvals unchanged after a failed approve', async () => {
+    await cli('approve', `nginx@${DA}`, '--offline');
     const before = { approvals: approvals(), changes: changes() };
-    expect(cli('approve', `nginx@${DB}`, '--offline', '--expires', 'yesterday').status).toBe(2);
+    expect((await cli('approve', `nginx@${DB}`, '--offline', '--expires', 'yesterday')).status).toBe(2);
     expect({ approvals: approvals(), changes: changes() }).toEqual(before);
   });
 });
 
 describe('approve --file LIST', () => {
-  it('approves every line, skipping comments and blank lines', () => {
+  it('approves every line, skipping comments and blank lines', async () => {
     const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `# approved for release 42\n\nnginx@${DA}\n  redis:7@${DB}   # cache\n`);
-    expect(cli('approve', '--file', list, '--offline', '--by', 'alice')).toEqual({
+    expect(await cli('approve', '--file', list, '--offline', '--by', 'alice')).toEqual({
       status: 0,
       stdout: `approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (tag 7, no expiry)\n`,
       stderr: 'approved 2, failed 0\n',
@@ -112,10 +112,10 @@ describe('approve --file LIST', () => {
     expect(changes()).toHaveLength(2);
   });
 
-  it('keeps the good lines when one fails, names the failing line and exits 1 (no progress bar off a TTY)', () => {
+  it('keeps the good lines when one fails, names the failing line and exits 1 (no progress bar off a TTY)', async () => {
     const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `nginx@${DA}\nnginx:latest\nBAD REF\nredis@${DB}\n`);
-    const result = cli('approve', '--file', list, '--offline');
+    const result = await cli('approve', '--file', list, '--offline');
     expect(result.status).toBe(1);
     expect(result.stdout).toBe(`approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (no expiry)\n`);
     const lines = result.stderr.split('\n');
@@ -126,17 +126,17 @@ describe('approve --file LIST', () => {
     expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
   });
 
-  it('exits 1 when the list cannot be read, storing nothing', () => {
-    const result = cli('approve', '--file', store.dir.file('missing.txt'), '--offline');
+  it('exits 1 when the list cannot be read, storing nothing', async () => {
+    const result = await cli('approve', '--file', store.dir.file('missing.txt'), '--offline');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^error: cannot read .*missing\.txt: ENOENT/);
     expect(approvals()).toEqual([]);
   });
 
-  it('exits 2 before reading the list when a registry flag is invalid and --offline is not given', () => {
+  it('exits 2 before reading the list when a registry flag is invalid and --offline is not given', async () => {
     const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `nginx@${DA}\n`);
-    const result = cli('approve', '--file', list, '--insecure-registry', 'http://lab.internal');
+    const result = await cli('approve', '--file', list, '--insecure-registry', 'http://lab.internal');
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('error: insecure registry must be HOST or HOST:PORT, got "http://lab.internal"\n');
     expect(approvals()).toEqual([]);
@@ -144,9 +144,9 @@ describe('approve --file LIST', () => {
 });
 
 describe('revoke', () => {
-  it('revokes the current approval, records who and why, and warns about the API server cache', () => {
-    cli('approve', `nginx:1.25@${DA}`, '--offline');
-    expect(cli('revoke', `nginx@${DA}`, '--reason', 'CVE-2024-1', '--by', 'bob')).toEqual({
+  it('revokes the current approval, records who and why, and warns about the API server cache', async () => {
+    await cli('approve', `nginx:1.25@${DA}`, '--offline');
+    expect(await cli('revoke', `nginx@${DA}`, '--reason', 'CVE-2024-1', '--by', 'bob')).toEqual({
       status: 0,
       stdout: `revoked ${NGINX}@${DA}\n`,
       stderr: CACHE_WARNING,
@@ -163,13 +163,13 @@ describe('revoke', () => {
   });
 
   it('names the namespaces admitted with the digest in the last 24 h', async () => {
-    cli('approve', `nginx@${DA}`, '--offline');
+    await cli('approve', `nginx@${DA}`, '--offline');
     await recordAdmissions([
       [Date.now() - 3_600_000, 'prod', `nginx@${DA}`],
       [Date.now() - 60_000, 'payments', `docker.io/library/nginx:1.25@${DA}`],
       [Date.now() - 2 * 86_400_000, 'long-ago', `nginx@${DA}`],
     ]);
-    const result = cli('revoke', `nginx:1.25@${DA}`);
+    const result = await cli('revoke', `nginx:1.25@${DA}`);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(
       CACHE_WARNING +
@@ -177,30 +177,30 @@ describe('revoke', () => {
     );
   });
 
-  it('re-approving a revoked digest makes it active again', () => {
-    cli('approve', `nginx@${DA}`, '--offline');
-    cli('revoke', `nginx@${DA}`);
-    expect(cli('approve', `nginx@${DA}`, '--offline').status).toBe(0);
-    expect(JSON.parse(cli('approvals', '--json').stdout)).toEqual([expect.objectContaining({ digest: DA, status: 'active' })]);
+  it('re-approving a revoked digest makes it active again', async () => {
+    await cli('approve', `nginx@${DA}`, '--offline');
+    await cli('revoke', `nginx@${DA}`);
+    expect((await cli('approve', `nginx@${DA}`, '--offline')).status).toBe(0);
+    expect(JSON.parse((await cli('approvals', '--json')).stdout)).toEqual([expect.objectContaining({ digest: DA, status: 'active' })]);
     expect(query('SELECT count(*) AS n FROM approvals')).toEqual([{ n: 2 }]);
   });
 
   it.each([
     ['never approved', [], `error: no approval of ${NGINX}@${DA} to revoke\n`],
     ['already revoked', [['approve', `nginx@${DA}`, '--offline'], ['revoke', `nginx@${DA}`]], `error: no unrevoked approval of ${NGINX}@${DA} to revoke\n`],
-  ])('exits 1 when the digest is %s, changing nothing', (_name, setup, stderr) => {
-    for (const args of setup) cli(...args);
+  ])('exits 1 when the digest is %s, changing nothing', async (_name, setup, stderr) => {
+    for (const args of setup) await cli(...args);
     const before = { approvals: approvals(), changes: changes() };
-    expect(cli('revoke', `nginx@${DA}`)).toEqual({ status: 1, stdout: '', stderr });
+    expect(await cli('revoke', `nginx@${DA}`)).toEqual({ status: 1, stdout: '', stderr });
     expect({ approvals: approvals(), changes: changes() }).toEqual(before);
   });
 
   it.each([
     ['a tag-only reference with an invalid registry flag', ['nginx:1.25', '--insecure-registry', 'http://lab.internal'], /^error: insecure registry must be HOST or HOST:PORT/],
     ['an unparseable reference', ['nginx@sha256:xyz'], /^error: invalid image reference "nginx@sha256:xyz": /],
-  ])('exits 2 on %s', (_name, args, stderr) => {
-    cli('approve', `nginx@${DA}`, '--offline');
-    const result = cli('revoke', ...args);
+  ])('exits 2 on %s', async (_name, args, stderr) => {
+    await cli('approve', `nginx@${DA}`, '--offline');
+    const result = await cli('revoke', ...args);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(stderr);
     expect(query('SELECT revoked_at FROM approvals')).toEqual([{ revoked_at: null }]);
@@ -208,14 +208,14 @@ describe('revoke', () => {
 });
 
 describe('approvals', () => {
-  beforeEach(() => {
-    cli('approve', `nginx:1.25@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
-    cli('approve', `corp.example/app@${DB}`, '--offline');
-    cli('revoke', `corp.example/app@${DB}`, '--reason', 'bad', '--by', 'bob');
+  beforeEach(async () => {
+    await cli('approve', `nginx:1.25@${DA}`, '--offline', '--reason', 'vetted', '--by', 'alice', '--expires', '2030-01-01');
+    await cli('approve', `corp.example/app@${DB}`, '--offline');
+    await cli('revoke', `corp.example/app@${DB}`, '--reason', 'bad', '--by', 'bob');
   });
 
-  it('prints current approvals as JSON (SPEC §7 shape)', () => {
-    const result = cli('approvals', '--json');
+  it('prints current approvals as JSON (SPEC §7 shape)', async () => {
+    const result = await cli('approvals', '--json');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
       {
@@ -235,8 +235,8 @@ describe('approvals', () => {
     ]);
   });
 
-  it('includes revoked approvals with --all', () => {
-    const listed = JSON.parse(cli('approvals', '--all', '--json').stdout) as { repository: string; status: string; revokedBy: string | null; revokedAt: string | null }[];
+  it('includes revoked approvals with --all', async () => {
+    const listed = JSON.parse((await cli('approvals', '--all', '--json')).stdout) as { repository: string; status: string; revokedBy: string | null; revokedAt: string | null }[];
     expect(listed.map((a) => [a.repository, a.status, a.revokedBy])).toEqual([
       ['corp.example/app', 'revoked', 'bob'],
       [NGINX, 'active', null],
@@ -244,13 +244,13 @@ describe('approvals', () => {
     expect(listed[0]?.revokedAt).toMatch(ISO);
   });
 
-  it('filters by repository glob', () => {
-    const listed = JSON.parse(cli('approvals', '--all', '--json', '--repository', 'corp.example/*').stdout) as { repository: string }[];
+  it('filters by repository glob', async () => {
+    const listed = JSON.parse((await cli('approvals', '--all', '--json', '--repository', 'corp.example/*')).stdout) as { repository: string }[];
     expect(listed.map((a) => a.repository)).toEqual(['corp.example/app']);
   });
 
-  it('prints a table by default', () => {
-    const result = cli('approvals', '--all');
+  it('prints a table by default', async () => {
+    const result = await cli('approvals', '--all');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^REPOSITORY\s+DIGEST\s+TAG\s+STATUS\s+APPROVED\s+BY\s+EXPIRES\s+REASON$/);
@@ -259,10 +259,10 @@ describe('approvals', () => {
     expect(lines).toHaveLength(3);
   });
 
-  it('prints an empty array for an empty store', () => {
+  it('prints an empty array for an empty store', async () => {
     fs.rmSync(store.dbPath);
-    expect(cli('migrate').status).toBe(0);
-    expect(cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
+    expect((await cli('migrate')).status).toBe(0);
+    expect(await cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
   });
 });
 

@@ -13,12 +13,12 @@ interface Run {
   readonly stderr: string;
 }
 
-describe('image-reviewer audit (built CLI)', () => {
+describe('image-reviewer audit', () => {
   let tmp: TempDir;
   let dbFile: string;
   const now = Date.now();
-  const cli = (...args: string[]): Run => {
-    const r = runCli(dbFile, args);
+  const cli = async (...args: string[]): Promise<Run> => {
+    const r = await runCli(dbFile, args);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -39,8 +39,8 @@ describe('image-reviewer audit (built CLI)', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('prints a table, newest first, by default', () => {
-    const r = cli('audit');
+  it('prints a table, newest first, by default', async () => {
+    const r = await cli('audit');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES$/);
@@ -51,8 +51,8 @@ describe('image-reviewer audit (built CLI)', () => {
     ]);
   });
 
-  it('prints NDJSON in the SPEC §7 shape with --json', () => {
-    const r = cli('audit', '--json', '--namespace', 'dev');
+  it('prints NDJSON in the SPEC §7 shape with --json', async () => {
+    const r = await cli('audit', '--json', '--namespace', 'dev');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -81,8 +81,8 @@ describe('image-reviewer audit (built CLI)', () => {
     });
   });
 
-  it('prints a header and one CSV line per decision with --csv', () => {
-    const r = cli('audit', '--csv', '--break-glass');
+  it('prints a header and one CSV line per decision with --csv', async () => {
+    const r = await cli('audit', '--csv', '--break-glass');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout.trimEnd().split('\r\n')).toEqual([
       'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs',
@@ -103,8 +103,8 @@ describe('image-reviewer audit (built CLI)', () => {
     [['--since', new Date(now - 2 * HOUR).toISOString()], [3, 2]],
     [['--limit', '2'], [3, 2]],
     [['--namespace', 'nope'], []],
-  ])('filters: audit %j', (args, ids) => {
-    const r = cli('audit', '--json', ...args);
+  ])('filters: audit %j', async (args, ids) => {
+    const r = await cli('audit', '--json', ...args);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines.map((l) => (JSON.parse(l) as { id: number }).id)).toEqual(ids);
@@ -117,19 +117,19 @@ describe('image-reviewer audit (built CLI)', () => {
     [['--limit', '0'], 'error: --limit must be a positive integer, not "0"'],
     [['--since', 'yesterday'], 'error: --since: invalid time "yesterday"'],
     [['--json', '--csv'], 'error: --json and --csv cannot be combined'],
-  ])('refuses audit %j with exit 2 and one line on stderr', (args, message) => {
-    const r = cli('audit', ...args);
+  ])('refuses audit %j with exit 2 and one line on stderr', async (args, message) => {
+    const r = await cli('audit', ...args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
     expect(r.stderr.startsWith(message)).toBe(true);
   });
 
-  it('prints stats as a table and as JSON, with --since', () => {
-    const table = cli('audit', 'stats');
+  it('prints stats as a table and as JSON, with --since', async () => {
+    const table = await cli('audit', 'stats');
     expect(table).toMatchObject({ code: 0, stderr: '' });
     expect(table.stdout).toMatch(/^all decisions\n\nDECISIONS\s+ALLOWED\s+DENIED\s+BREAK-GLASS\n3\s+2\s+1\s+1\n/);
-    const json = cli('audit', 'stats', '--since', '150m', '--json');
+    const json = await cli('audit', 'stats', '--since', '150m', '--json');
     expect(json).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(json.stdout)).toEqual({
       since: expect.stringMatching(/Z$/),
@@ -147,16 +147,16 @@ describe('image-reviewer audit (built CLI)', () => {
         { reason: 'scan-missing', count: 2 },
       ],
     });
-    expect(cli('audit', 'stats', '--since', 'soon')).toMatchObject({ code: 2, stdout: '' });
+    expect(await cli('audit', 'stats', '--since', 'soon')).toMatchObject({ code: 2, stdout: '' });
   });
 
-  it('names an edited reason index, which the hash chain itself does not cover, and passes once it is repaired', () => {
+  it('names an edited reason index, which the hash chain itself does not cover, and passes once it is repaired', async () => {
     const db = new Database(dbFile);
     const row = db
       .prepare("SELECT reason, time, decision_id FROM decision_reasons WHERE reason = 'scan-missing' ORDER BY decision_id LIMIT 1")
       .get() as { reason: string; time: number; decision_id: number };
     db.prepare('DELETE FROM decision_reasons WHERE reason = ? AND decision_id = ?').run(row.reason, row.decision_id);
-    expect(cli('audit', 'verify')).toEqual({
+    expect(await cli('audit', 'verify')).toEqual({
       code: 1,
       stdout: '',
       stderr:
@@ -165,15 +165,15 @@ describe('image-reviewer audit (built CLI)', () => {
     });
     db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)').run(row.reason, row.time, row.decision_id);
     db.close();
-    expect(cli('audit', 'verify')).toMatchObject({ code: 0, stdout: 'audit chain ok: 3 decisions\n' });
+    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: 'audit chain ok: 3 decisions\n' });
   });
 
-  it('verifies the chain, and names the first bad row after tampering', () => {
-    expect(cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
+  it('verifies the chain, and names the first bad row after tampering', async () => {
+    expect(await cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
     const db = new Database(dbFile);
     db.prepare('UPDATE decisions SET allowed = 1 WHERE id = 2').run();
     db.close();
-    expect(cli('audit', 'verify')).toEqual({
+    expect(await cli('audit', 'verify')).toEqual({
       code: 1,
       stdout: '',
       stderr:
@@ -182,7 +182,7 @@ describe('image-reviewer audit (built CLI)', () => {
     });
   });
 
-  it('says so when nothing matches', () => {
-    expect(cli('audit', '--namespace', 'nope')).toEqual({ code: 0, stdout: 'no matching decisions\n', stderr: '' });
+  it('says so when nothing matches', async () => {
+    expect(await cli('audit', '--namespace', 'nope')).toEqual({ code: 0, stdout: 'no matching decisions\n', stderr: '' });
   });
 });

@@ -1,7 +1,7 @@
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `break-glass grant|list|revoke` as users run them: the built CLI against a real store (SPEC §7).
+// `break-glass grant|list|revoke` as users run them (runCli in-process) against a real store (SPEC §7).
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HOUR = 3_600_000;
@@ -13,9 +13,9 @@ const grants = (): unknown[] => query('SELECT * FROM break_glass_grants ORDER BY
 const changes = (): unknown[] => changeLogRows(store.dbPath);
 
 describe('break-glass grant', () => {
-  it('grants a namespace glob and ticket for a duration and logs the change', () => {
+  it('grants a namespace glob and ticket for a duration and logs the change', async () => {
     const before = Date.now();
-    const result = cli('break-glass', 'grant', '--namespace', 'prod-*', '--ticket', 'INC-42', '--expires', '4h', '--by', 'alice', '--reason', 'outage');
+    const result = await cli('break-glass', 'grant', '--namespace', 'prod-*', '--ticket', 'INC-42', '--expires', '4h', '--by', 'alice', '--reason', 'outage');
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^granted break-glass 1: namespace prod-\*, ticket INC-42, expires \S+Z\n$/);
@@ -42,8 +42,8 @@ describe('break-glass grant', () => {
     ['an empty --ticket', ['--namespace', 'prod', '--ticket', '', '--expires', '1h'], /^error: --ticket must not be empty\n$/],
     ['an empty --namespace', ['--namespace', '', '--ticket', 'T', '--expires', '1h'], /^error: --namespace must not be empty\n$/],
     ['an invalid --expires', ['--namespace', 'prod', '--ticket', 'T', '--expires', '4 hours'], /^error: --expires: invalid time "4 hours"/],
-  ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
-    const result = cli('break-glass', 'grant', ...args);
+  ])('exits 2 on %s, storing nothing', async (_name, args, stderr) => {
+    const result = await cli('break-glass', 'grant', ...args);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(stderr);
@@ -53,14 +53,14 @@ describe('break-glass grant', () => {
 });
 
 describe('break-glass list', () => {
-  beforeEach(() => {
-    cli('break-glass', 'grant', '--namespace', 'prod', '--ticket', 'INC-1', '--expires', '2030-01-01T00:00:00Z', '--by', 'alice');
-    cli('break-glass', 'grant', '--namespace', 'dev-*', '--ticket', 'INC-2', '--expires', '2030-01-01T00:00:00Z', '--reason', 'demo');
-    cli('break-glass', 'revoke', '1', '--by', 'bob');
+  beforeEach(async () => {
+    await cli('break-glass', 'grant', '--namespace', 'prod', '--ticket', 'INC-1', '--expires', '2030-01-01T00:00:00Z', '--by', 'alice');
+    await cli('break-glass', 'grant', '--namespace', 'dev-*', '--ticket', 'INC-2', '--expires', '2030-01-01T00:00:00Z', '--reason', 'demo');
+    await cli('break-glass', 'revoke', '1', '--by', 'bob');
   });
 
-  it('lists active grants as JSON', () => {
-    expect(JSON.parse(cli('break-glass', 'list', '--json').stdout)).toEqual([
+  it('lists active grants as JSON', async () => {
+    expect(JSON.parse((await cli('break-glass', 'list', '--json')).stdout)).toEqual([
       {
         id: 2,
         namespace: 'dev-*',
@@ -76,13 +76,13 @@ describe('break-glass list', () => {
     ]);
   });
 
-  it('includes revoked grants with --all, and prints a table by default', () => {
-    const listed = JSON.parse(cli('break-glass', 'list', '--all', '--json').stdout) as { id: number; status: string }[];
+  it('includes revoked grants with --all, and prints a table by default', async () => {
+    const listed = JSON.parse((await cli('break-glass', 'list', '--all', '--json')).stdout) as { id: number; status: string }[];
     expect(listed.map((g) => [g.id, g.status])).toEqual([
       [1, 'revoked'],
       [2, 'active'],
     ]);
-    const lines = cli('break-glass', 'list', '--all').stdout.trimEnd().split('\n');
+    const lines = (await cli('break-glass', 'list', '--all')).stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAMESPACE\s+TICKET\s+STATUS\s+EXPIRES\s+BY\s+REASON$/);
     expect(lines[1]).toMatch(/^1\s+prod\s+INC-1\s+revoked\s+2030-01-01T00:00:00\.000Z\s+alice\s+-$/);
     expect(lines[2]).toMatch(/^2\s+dev-\*\s+INC-2\s+active\s+2030-01-01T00:00:00\.000Z\s+tester\s+demo$/);
@@ -90,12 +90,12 @@ describe('break-glass list', () => {
 });
 
 describe('break-glass revoke', () => {
-  beforeEach(() => {
-    cli('break-glass', 'grant', '--namespace', 'prod', '--ticket', 'INC-1', '--expires', '1h');
+  beforeEach(async () => {
+    await cli('break-glass', 'grant', '--namespace', 'prod', '--ticket', 'INC-1', '--expires', '1h');
   });
 
-  it('revokes the grant and logs the change', () => {
-    expect(cli('break-glass', 'revoke', '1', '--by', 'bob')).toEqual({
+  it('revokes the grant and logs the change', async () => {
+    expect(await cli('break-glass', 'revoke', '1', '--by', 'bob')).toEqual({
       status: 0,
       stdout: 'revoked break-glass 1: namespace prod, ticket INC-1\n',
       stderr: '',
@@ -112,14 +112,14 @@ describe('break-glass revoke', () => {
   it.each([
     ['an unknown id', ['9'], 1, 'error: no break-glass grant 9\n'],
     ['a non-numeric id', ['INC-1'], 2, 'error: invalid break-glass grant id "INC-1": expected a positive integer\n'],
-  ])('fails on %s, changing nothing', (_name, args, status, stderr) => {
+  ])('fails on %s, changing nothing', async (_name, args, status, stderr) => {
     const before = { grants: grants(), changes: changes() };
-    expect(cli('break-glass', 'revoke', ...args)).toEqual({ status, stdout: '', stderr });
+    expect(await cli('break-glass', 'revoke', ...args)).toEqual({ status, stdout: '', stderr });
     expect({ grants: grants(), changes: changes() }).toEqual(before);
   });
 
-  it('exits 1 when the grant is already revoked', () => {
-    cli('break-glass', 'revoke', '1', '--by', 'bob');
-    expect(cli('break-glass', 'revoke', '1')).toEqual({ status: 1, stdout: '', stderr: 'error: break-glass grant 1 was already revoked by bob\n' });
+  it('exits 1 when the grant is already revoked', async () => {
+    await cli('break-glass', 'revoke', '1', '--by', 'bob');
+    expect(await cli('break-glass', 'revoke', '1')).toEqual({ status: 1, stdout: '', stderr: 'error: break-glass grant 1 was already revoked by bob\n' });
   });
 });

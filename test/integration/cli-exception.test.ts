@@ -1,7 +1,7 @@
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
-// `exception add|list|remove` as users run them: the built CLI against a real store (SPEC §7).
+// `exception add|list|remove` as users run them (runCli in-process) against a real store (SPEC §7).
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -13,9 +13,9 @@ const exceptions = (): unknown[] =>
 const changes = (): unknown[] => changeLogRows(store.dbPath);
 
 describe('exception add', () => {
-  it('adds an exception for a repository glob, prints its id and logs the change', () => {
+  it('adds an exception for a repository glob, prints its id and logs the change', async () => {
     expect(
-      cli('exception', 'add', 'CVE-2024-1234', '--repository', 'docker.io/library/*', '--expires', '2030-06-01', '--reason', 'no fix yet', '--by', 'alice'),
+      await cli('exception', 'add', 'CVE-2024-1234', '--repository', 'docker.io/library/*', '--expires', '2030-06-01', '--reason', 'no fix yet', '--by', 'alice'),
     ).toEqual({
       status: 0,
       stdout: 'added exception 1: CVE-2024-1234 for docker.io/library/*, expires 2030-06-01T00:00:00.000Z\n',
@@ -35,8 +35,8 @@ describe('exception add', () => {
     ]);
   });
 
-  it('applies to every repository without --repository and accepts a relative expiry', () => {
-    const result = cli('exception', 'add', 'GHSA-jfh8-c2jp-5v3q', '--expires', '30d', '--reason', 'not reachable');
+  it('applies to every repository without --repository and accepts a relative expiry', async () => {
+    const result = await cli('exception', 'add', 'GHSA-jfh8-c2jp-5v3q', '--expires', '30d', '--reason', 'not reachable');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^added exception 1: GHSA-jfh8-c2jp-5v3q for every repository, expires \S+Z\n$/);
     expect(query('SELECT repository, created_by FROM cve_exceptions')).toEqual([{ repository: null, created_by: 'tester' }]);
@@ -53,8 +53,8 @@ describe('exception add', () => {
     ['a vulnerability ID over 128 characters', ['X'.repeat(129), '--expires', '1d', '--reason', 'r'], /^error: invalid vulnerability ID "X{40}": /],
     ['an empty --repository', ['CVE-1', '--repository', '', '--expires', '1d', '--reason', 'r'], /^error: --repository must not be empty\n$/],
     ['no vulnerability ID', ['--expires', '1d', '--reason', 'r'], /^error: missing required argument 'vuln-id'/],
-  ])('exits 2 on %s, storing nothing', (_name, args, stderr) => {
-    const result = cli('exception', 'add', ...args);
+  ])('exits 2 on %s, storing nothing', async (_name, args, stderr) => {
+    const result = await cli('exception', 'add', ...args);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(stderr);
@@ -64,14 +64,14 @@ describe('exception add', () => {
 });
 
 describe('exception list', () => {
-  beforeEach(() => {
-    cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one', '--by', 'alice');
-    cli('exception', 'add', 'CVE-2', '--repository', 'corp.example/*', '--expires', '2031-01-01', '--reason', 'two');
-    cli('exception', 'remove', '1', '--by', 'bob');
+  beforeEach(async () => {
+    await cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one', '--by', 'alice');
+    await cli('exception', 'add', 'CVE-2', '--repository', 'corp.example/*', '--expires', '2031-01-01', '--reason', 'two');
+    await cli('exception', 'remove', '1', '--by', 'bob');
   });
 
-  it('lists active exceptions as JSON', () => {
-    const result = cli('exception', 'list', '--json');
+  it('lists active exceptions as JSON', async () => {
+    const result = await cli('exception', 'list', '--json');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
       {
@@ -89,16 +89,16 @@ describe('exception list', () => {
     ]);
   });
 
-  it('includes removed ones with --all', () => {
-    const listed = JSON.parse(cli('exception', 'list', '--all', '--json').stdout) as { id: number; status: string; removedBy: string | null }[];
+  it('includes removed ones with --all', async () => {
+    const listed = JSON.parse((await cli('exception', 'list', '--all', '--json')).stdout) as { id: number; status: string; removedBy: string | null }[];
     expect(listed.map((e) => [e.id, e.status, e.removedBy])).toEqual([
       [1, 'removed', 'bob'],
       [2, 'active', null],
     ]);
   });
 
-  it('prints a table by default', () => {
-    const lines = cli('exception', 'list', '--all').stdout.trimEnd().split('\n');
+  it('prints a table by default', async () => {
+    const lines = (await cli('exception', 'list', '--all')).stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+VULNERABILITY\s+REPOSITORY\s+STATUS\s+EXPIRES\s+BY\s+REASON$/);
     expect(lines[1]).toMatch(/^1\s+CVE-1\s+\*\s+removed\s+2030-01-01T00:00:00\.000Z\s+alice\s+one$/);
     expect(lines[2]).toMatch(/^2\s+CVE-2\s+corp\.example\/\*\s+active\s+2031-01-01T00:00:00\.000Z\s+tester\s+two$/);
@@ -106,12 +106,12 @@ describe('exception list', () => {
 });
 
 describe('exception remove', () => {
-  beforeEach(() => {
-    cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one');
+  beforeEach(async () => {
+    await cli('exception', 'add', 'CVE-1', '--expires', '2030-01-01', '--reason', 'one');
   });
 
-  it('marks the exception removed and logs the change', () => {
-    expect(cli('exception', 'remove', '1', '--by', 'bob')).toEqual({
+  it('marks the exception removed and logs the change', async () => {
+    expect(await cli('exception', 'remove', '1', '--by', 'bob')).toEqual({
       status: 0,
       stdout: 'removed exception 1: CVE-1 for every repository\n',
       stderr: '',
@@ -129,16 +129,16 @@ describe('exception remove', () => {
     ['an unknown id', ['7'], 1, 'error: no exception 7\n'],
     ['a non-numeric id', ['CVE-1'], 2, 'error: invalid exception id "CVE-1": expected a positive integer\n'],
     ['id 0', ['0'], 2, 'error: invalid exception id "0": expected a positive integer\n'],
-  ])('fails on %s, changing nothing', (_name, args, status, stderr) => {
+  ])('fails on %s, changing nothing', async (_name, args, status, stderr) => {
     const before = { exceptions: exceptions(), changes: changes() };
-    expect(cli('exception', 'remove', ...args)).toEqual({ status, stdout: '', stderr });
+    expect(await cli('exception', 'remove', ...args)).toEqual({ status, stdout: '', stderr });
     expect({ exceptions: exceptions(), changes: changes() }).toEqual(before);
   });
 
-  it('exits 1 when the exception is already removed', () => {
-    cli('exception', 'remove', '1', '--by', 'bob');
+  it('exits 1 when the exception is already removed', async () => {
+    await cli('exception', 'remove', '1', '--by', 'bob');
     const before = changes();
-    expect(cli('exception', 'remove', '1')).toEqual({ status: 1, stdout: '', stderr: 'error: exception 1 was already removed by bob\n' });
+    expect(await cli('exception', 'remove', '1')).toEqual({ status: 1, stdout: '', stderr: 'error: exception 1 was already removed by bob\n' });
     expect(changes()).toEqual(before);
   });
 });

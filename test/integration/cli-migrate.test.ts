@@ -4,11 +4,11 @@ import Database from 'better-sqlite3';
 import { runCli } from '../helpers/run-cli';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-describe('image-reviewer migrate (built CLI)', () => {
+describe('image-reviewer migrate', () => {
   let tmp: TempDir;
   let dbFile: string;
-  const cli = (...args: string[]) => {
-    const r = runCli(dbFile, args);
+  const cli = async (...args: string[]) => {
+    const r = await runCli(dbFile, args);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
@@ -18,13 +18,13 @@ describe('image-reviewer migrate (built CLI)', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('creates and migrates a new store, then finds it up to date', () => {
-    expect(cli('migrate')).toEqual({
+  it('creates and migrates a new store, then finds it up to date', async () => {
+    expect(await cli('migrate')).toEqual({
       code: 0,
       stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\nstore is now at schema version 2\n',
       stderr: '',
     });
-    expect(cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 2)\n', stderr: '' });
+    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 2)\n', stderr: '' });
     const db = new Database(dbFile, { readonly: true });
     try {
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
@@ -36,12 +36,12 @@ describe('image-reviewer migrate (built CLI)', () => {
     }
   });
 
-  it('refuses a store newer than this image-reviewer with exit 1 and one line', () => {
-    expect(cli('migrate').code).toBe(0);
+  it('refuses a store newer than this image-reviewer with exit 1 and one line', async () => {
+    expect((await cli('migrate')).code).toBe(0);
     const db = new Database(dbFile);
     db.prepare("INSERT INTO schema_migrations VALUES (3, '0003_future.sql', 'x', 0)").run();
     db.close();
-    expect(cli('migrate')).toEqual({
+    expect(await cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr:
@@ -49,15 +49,15 @@ describe('image-reviewer migrate (built CLI)', () => {
         '(unknown migrations: 0003_future.sql)\n',
     });
     // Every command that opens the store refuses it the same way.
-    expect(cli('audit')).toMatchObject({ code: 1, stdout: '' });
+    expect(await cli('audit')).toMatchObject({ code: 1, stdout: '' });
   });
 
-  it('refuses a store whose applied migration differs from the file', () => {
-    expect(cli('migrate').code).toBe(0);
+  it('refuses a store whose applied migration differs from the file', async () => {
+    expect((await cli('migrate')).code).toBe(0);
     const db = new Database(dbFile);
     db.prepare("UPDATE schema_migrations SET checksum = 'edited'").run();
     db.close();
-    const r = cli('migrate');
+    const r = await cli('migrate');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       "error: applied migration 0001_initial.sql was edited (checksum differs from the store's record): " +
@@ -65,10 +65,10 @@ describe('image-reviewer migrate (built CLI)', () => {
     );
   });
 
-  it('refuses a file that is not a SQLite database', () => {
+  it('refuses a file that is not a SQLite database', async () => {
     fs.mkdirSync(path.dirname(dbFile), { recursive: true });
     fs.writeFileSync(dbFile, 'not sqlite '.repeat(100));
-    expect(cli('migrate')).toEqual({
+    expect(await cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr: `error: ${dbFile} is not an image-reviewer store (not a SQLite database)\n`,

@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { runCli } from '../../src/cli/main';
 import { applyMigrations } from '../../src/store/migrate';
 import { openDatabase } from '../../src/store/open-database';
+import { runCli } from '../helpers/run-cli';
 import { queryStore } from '../helpers/store-query';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // The commands that only query (SPEC §7) open the store read-only: a mistyped --db is an error, not a new empty
-// store, and a newer CLI never migrates the store under a running server. Run in-process through CliIo.
+// store, and a newer CLI never migrates the store under a running server.
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
@@ -30,24 +29,7 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-async function cli(db: string, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void): Writable =>
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        append(chunk.toString('utf8'));
-        done();
-      },
-    });
-  const io = {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    env: { IMAGE_REVIEWER_ACTOR: 'tester' },
-  };
-  const status = await runCli(['--db', db, ...args], io);
-  return { status, stdout, stderr };
-}
+const cli = (db: string, ...args: string[]) => runCli(db, args);
 
 /** A store at schema version 1 of 2, as an older image-reviewer left it. */
 function olderStore(file: string): void {

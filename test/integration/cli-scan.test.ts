@@ -28,8 +28,8 @@ function storeCounts(): Record<string, number> {
 const sha256 = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 describe('scan import', () => {
-  it('imports a Trivy report for the registry digest it names, dated by the scanner', () => {
-    expect(cli('scan', 'import', TRIVY_ALPINE, '--by', 'alice')).toEqual({
+  it('imports a Trivy report for the registry digest it names, dated by the scanner', async () => {
+    expect(await cli('scan', 'import', TRIVY_ALPINE, '--by', 'alice')).toEqual({
       status: 0,
       stdout: `imported trivy scan of docker.io/library/alpine@${ALPINE_DIGEST} (scanned 2024-12-26T16:28:15.943Z): CRITICAL 0, HIGH 0, MEDIUM 0, LOW 2, UNKNOWN 0\n`,
       stderr: '',
@@ -57,8 +57,8 @@ describe('scan import', () => {
     expect(query('SELECT actor, action, subject FROM change_log')).toEqual([{ actor: 'alice', action: 'scan-import', subject: 'scan:1' }]);
   });
 
-  it('imports a Grype report (format detected) for its source.target.repoDigests', () => {
-    expect(cli('scan', 'import', GRYPE_BUSYBOX)).toEqual({
+  it('imports a Grype report (format detected) for its source.target.repoDigests', async () => {
+    expect(await cli('scan', 'import', GRYPE_BUSYBOX)).toEqual({
       status: 0,
       stdout: `imported grype scan of docker.io/library/busybox@${BUSYBOX_DIGEST} (scanned 2025-06-19T11:43:35.523Z): CRITICAL 1, HIGH 10, MEDIUM 2, LOW 2, UNKNOWN 0\n`,
       stderr: '',
@@ -66,8 +66,8 @@ describe('scan import', () => {
     expect(storeCounts()).toEqual({ scans: 1, targets: 1, findings: 15, changes: 1 });
   });
 
-  it('applies a report to every digest it names, dated by import time when the report has none', () => {
-    const result = cli('scan', 'import', TRIVY_MULTI, '--format', 'trivy');
+  it('applies a report to every digest it names, dated by import time when the report has none', async () => {
+    const result = await cli('scan', 'import', TRIVY_MULTI, '--format', 'trivy');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(
       new RegExp(
@@ -78,29 +78,29 @@ describe('scan import', () => {
     expect(storeCounts()).toMatchObject({ scans: 1, targets: 2 });
   });
 
-  it('needs --image when the report names no registry digest, and then uses it', () => {
-    const refused = cli('scan', 'import', TRIVY_ALPINE_39);
+  it('needs --image when the report names no registry digest, and then uses it', async () => {
+    const refused = await cli('scan', 'import', TRIVY_ALPINE_39);
     expect(refused).toEqual({
       status: 1,
       stdout: '',
       stderr: `error: ${TRIVY_ALPINE_39} names no registry digest (Trivy Metadata.RepoDigests / Grype source.target.repoDigests): pass --image repo@sha256:…\n`,
     });
     expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
-    expect(cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images:alpine-39@${DC}`)).toEqual({
+    expect(await cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images:alpine-39@${DC}`)).toEqual({
       status: 0,
       stdout: `imported trivy scan of ghcr.io/aquasecurity/trivy-test-images@${DC} (scanned 2021-08-25T12:20:30.000Z): CRITICAL 2, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0\n`,
       stderr: '',
     });
   });
 
-  it('refuses a Grype report without repoDigests unless --image is given', () => {
-    expect(cli('scan', 'import', GRYPE_NO_DIGEST).status).toBe(1);
-    expect(cli('scan', 'import', GRYPE_NO_DIGEST, '--image', `registry.corp.example/app@${DC}`).status).toBe(0);
+  it('refuses a Grype report without repoDigests unless --image is given', async () => {
+    expect((await cli('scan', 'import', GRYPE_NO_DIGEST)).status).toBe(1);
+    expect((await cli('scan', 'import', GRYPE_NO_DIGEST, '--image', `registry.corp.example/app@${DC}`)).status).toBe(0);
     expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/app' }]);
   });
 
-  it('lets --image replace the digests the report names, with a warning when it is not among them', () => {
-    const result = cli('scan', 'import', TRIVY_ALPINE, '--image', `registry.corp.example/alpine@${DC}`);
+  it('lets --image replace the digests the report names, with a warning when it is not among them', async () => {
+    const result = await cli('scan', 'import', TRIVY_ALPINE, '--image', `registry.corp.example/alpine@${DC}`);
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(
       `warning: --image ${DC} is not among the digests the report names (docker.io/library/alpine@${ALPINE_DIGEST}); recording --image\n`,
@@ -117,8 +117,8 @@ describe('scan import', () => {
     ['an --image without digest', () => [TRIVY_ALPINE_39, '--image', 'alpine:3.9'], 2, /^error: --image needs a digest reference \(repo@sha256:…\), got alpine:3\.9\n$/],
     ['an unparseable --image', () => [TRIVY_ALPINE_39, '--image', 'Alpine@x'], 2, /^error: --image: invalid image reference "Alpine@x": /],
     ['a file over the size limit', () => [sparse('huge.json', 256 * 1024 * 1024 + 1)], 1, /^error: .*huge\.json is 268435457 bytes, over the 268435456-byte limit for a scan report\n$/],
-  ])('exits with the documented code on %s, storing nothing', (_name, args, status, stderr) => {
-    const result = cli('scan', 'import', ...args());
+  ])('exits with the documented code on %s, storing nothing', async (_name, args, status, stderr) => {
+    const result = await cli('scan', 'import', ...args());
     expect(result.status).toBe(status);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(stderr);
@@ -127,9 +127,9 @@ describe('scan import', () => {
 });
 
 describe('scan show', () => {
-  it('prints the newest scan of a digest as JSON (SPEC §7 shape)', () => {
-    cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images@${DC}`);
-    const result = cli('scan', 'show', `ghcr.io/aquasecurity/trivy-test-images@${DC}`, '--json');
+  it('prints the newest scan of a digest as JSON (SPEC §7 shape)', async () => {
+    await cli('scan', 'import', TRIVY_ALPINE_39, '--image', `ghcr.io/aquasecurity/trivy-test-images@${DC}`);
+    const result = await cli('scan', 'show', `ghcr.io/aquasecurity/trivy-test-images@${DC}`, '--json');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       digest: DC,
@@ -152,16 +152,16 @@ describe('scan show', () => {
     });
   });
 
-  it('chooses the scan that ran last, whatever the import order', () => {
-    cli('scan', 'import', TRIVY_ALPINE, '--image', `alpine@${DC}`);
-    cli('scan', 'import', TRIVY_ALPINE_39, '--image', `alpine@${DC}`);
-    const shown = JSON.parse(cli('scan', 'show', DC, '--json').stdout) as { scannedAt: string };
+  it('chooses the scan that ran last, whatever the import order', async () => {
+    await cli('scan', 'import', TRIVY_ALPINE, '--image', `alpine@${DC}`);
+    await cli('scan', 'import', TRIVY_ALPINE_39, '--image', `alpine@${DC}`);
+    const shown = JSON.parse((await cli('scan', 'show', DC, '--json')).stdout) as { scannedAt: string };
     expect(shown.scannedAt).toBe('2024-12-26T16:28:15.943Z');
   });
 
-  it('prints counts and a findings table by default', () => {
-    cli('scan', 'import', TRIVY_ALPINE);
-    const result = cli('scan', 'show', `alpine@${ALPINE_DIGEST}`);
+  it('prints counts and a findings table by default', async () => {
+    await cli('scan', 'import', TRIVY_ALPINE);
+    const result = await cli('scan', 'show', `alpine@${ALPINE_DIGEST}`);
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     // This report names no scanner version, so none is printed.
@@ -176,9 +176,9 @@ describe('scan show', () => {
   it.each([
     ['no scan of the digest', [`alpine@${DC}`], 1, `error: no scan of ${DC} (import one with \`image-reviewer scan import\`)\n`],
     ['a reference without digest', ['alpine:3.9'], 2, 'error: scan show needs a digest reference (repo@sha256:… or sha256:…), got alpine:3.9\n'],
-  ])('exits with the documented code on %s', (_name, args, status, stderr) => {
-    expect(cli('migrate').status).toBe(0);
-    expect(cli('scan', 'show', ...args)).toEqual({ status, stdout: '', stderr });
+  ])('exits with the documented code on %s', async (_name, args, status, stderr) => {
+    expect((await cli('migrate')).status).toBe(0);
+    expect(await cli('scan', 'show', ...args)).toEqual({ status, stdout: '', stderr });
   });
 });
 

@@ -289,7 +289,7 @@ it('never fails a review with SQLITE_BUSY while CLI writes run under load', asyn
   expect(answers.filter((a) => a.status !== 200)).toEqual([]);
   await s.stop();
   expectStoreIntact(db, answeredIds(answers));
-}, 60_000);
+}, 180_000);
 
 it('keeps the previous policy when the policy file is replaced with garbage', async () => {
   const db = dir.file('store.db');

@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Pool } from 'undici';
-import { type ServeProcess, CLI, startServeProcess } from '../helpers/serve-process';
+import { seedCli } from '../helpers/run-cli';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // Hostile input at volume (SPEC §2, §9): a generated corpus of over 10,000 malformed and adversarial requests
@@ -37,14 +37,10 @@ let server: ServeProcess;
 beforeAll(async () => {
   dir = makeTempDir('hostile-');
   const db = dir.file('store.db');
-  const cli = (...args: string[]): void => {
-    const r = spawnSync(process.execPath, [CLI, '--db', db, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-  };
-  cli('approve', APPROVED, '--offline');
+  await seedCli(db, ['approve', APPROVED, '--offline']);
   const report = dir.file('scan.json');
   fs.writeFileSync(report, JSON.stringify({ SchemaVersion: 2, CreatedAt: new Date().toISOString(), Metadata: { RepoDigests: [APPROVED] }, Results: [] }));
-  cli('scan', 'import', report);
+  await seedCli(db, ['scan', 'import', report]);
   server = await startServeProcess(['--db', db, 'serve', '--policy', POLICY, '--listen', '127.0.0.1:0']);
 });
 

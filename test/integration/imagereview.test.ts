@@ -36,10 +36,10 @@ beforeAll(async () => {
   dir = makeTempDir('imagereview-');
   dbPath = dir.file('data', 'store.db');
   fs.writeFileSync(dir.file('policy.yaml'), POLICY);
-  seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/api:2.4.1@${APPROVED}`, '--reason', 'release 2.4.1']);
-  seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
-  seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
-  seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  await seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/api:2.4.1@${APPROVED}`, '--reason', 'release 2.4.1']);
+  await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
+  await seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
+  await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
   server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
 });
 
@@ -68,7 +68,7 @@ async function post(body: unknown, options: { path?: string; contentType?: strin
 }
 
 const decisionCount = (): number => countRows(dbPath, 'decisions');
-const auditRecord = (id: string): Record<string, unknown> => auditJsonRow(dbPath, id);
+const auditRecord = (id: string): Promise<Record<string, unknown>> => auditJsonRow(dbPath, id);
 
 function decisionIdOf(json: Record<string, unknown>): string {
   const status = json.status as { auditAnnotations: Record<string, string> };
@@ -86,7 +86,7 @@ describe('POST /imagereview', () => {
       kind: 'ImageReview',
       status: { allowed: true, reason: '1 image approved', auditAnnotations: { 'decision-id': id } },
     });
-    expect(auditRecord(id)).toMatchObject({
+    expect(await auditRecord(id)).toMatchObject({
       namespace: 'payments',
       allowed: true,
       mode: 'enforce',
@@ -107,7 +107,7 @@ describe('POST /imagereview', () => {
       reason: 'localhost:5000/team/legacy@sha256:c3c3c3c3c3c3…: vulnerabilities (2 CRITICAL > 0 (CVE-2019-14697 ×2))',
       auditAnnotations: { 'decision-id': id },
     });
-    expect(auditRecord(id)).toMatchObject({ allowed: false, images: [{ digest: VULNERABLE, allowed: false, reasons: ['vulnerabilities'] }] });
+    expect(await auditRecord(id)).toMatchObject({ allowed: false, images: [{ digest: VULNERABLE, allowed: false, reasons: ['vulnerabilities'] }] });
   });
 
   it('reports every failing check of every image, not only the first', async () => {
@@ -121,7 +121,7 @@ describe('POST /imagereview', () => {
         'localhost:5000/team/new@sha256:e5e5e5e5e5e5…: not-approved (no approval for localhost:5000/team/new@sha256:e5e5e5e5e5e5…), ' +
         'scan-missing (no scan of sha256:e5e5e5e5e5e5…)',
     });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({
       images: [
         { image: 'nginx:1.27', repository: 'docker.io/library/nginx', digest: null, reasons: ['registry-not-allowed', 'digest-required'] },
         { repository: 'localhost:5000/team/new', digest: UNSCANNED, reasons: ['not-approved', 'scan-missing'] },
@@ -134,14 +134,14 @@ describe('POST /imagereview', () => {
     const { status, json } = await post(body);
     expect(status).toBe(200);
     expect(json.status).toMatchObject({ allowed: true, reason: 'no containers to review' });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({ namespace: 'payments', allowed: true, images: [] });
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({ namespace: 'payments', allowed: true, images: [] });
   });
 
   it('records an absent namespace as empty and judges it under defaultMode', async () => {
     const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/apiserver-no-namespace.json'), 'utf8').replace('{{DIGEST}}', APPROVED);
     const { json } = await post(body);
     expect(json.status).toMatchObject({ allowed: true });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({ namespace: '', mode: 'enforce' });
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({ namespace: '', mode: 'enforce' });
   });
 
   it('answers dry-run namespaces allowed, with what would have been denied in the audit annotations', async () => {
@@ -152,13 +152,13 @@ describe('POST /imagereview', () => {
       reason: `dry-run: would deny: ${wouldDeny}`,
       auditAnnotations: { 'decision-id': decisionIdOf(json), 'dry-run': 'true', 'overridden-verification-result': wouldDeny },
     });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, mode: 'dry-run', images: [{ allowed: false }] });
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, mode: 'dry-run', images: [{ allowed: false }] });
   });
 
   it('answers exempt namespaces allowed without checks, still recorded', async () => {
     const { json } = await post(imageReview({ containers: [{ image: 'nginx:1.27' }], namespace: 'kube-system' }));
     expect(json.status).toMatchObject({ allowed: true, reason: 'namespace kube-system is exempt' });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({ mode: 'exempt', images: [{ image: 'nginx:1.27', reasons: [] }] });
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({ mode: 'exempt', images: [{ image: 'nginx:1.27', reasons: [] }] });
   });
 
   it('honours break-glass with a ticket, flags the audit row and annotates the answer', async () => {
@@ -182,7 +182,7 @@ describe('POST /imagereview', () => {
         'overridden-verification-result': overridden,
       },
     });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, breakGlass: true, ticket: 'INC-4711' });
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({ allowed: true, breakGlass: true, ticket: 'INC-4711' });
     expect(server.logs.some((l) => l.msg === 'break-glass override' && l.ticket === 'INC-4711')).toBe(true);
   });
 
@@ -190,7 +190,7 @@ describe('POST /imagereview', () => {
     const body = fs.readFileSync(path.join(FIXTURES, 'imagereview/docs-break-glass.json'), 'utf8');
     const { json } = await post(body);
     expect(json.status).toMatchObject({ allowed: false });
-    const record = auditRecord(decisionIdOf(json));
+    const record = await auditRecord(decisionIdOf(json));
     expect(record).toMatchObject({ namespace: 'mynamespace', allowed: false, breakGlass: false, ticket: 'ticket-1234' });
   });
 
@@ -203,7 +203,7 @@ describe('POST /imagereview', () => {
       }),
     );
     expect(json.status).toMatchObject({ allowed: false });
-    expect(auditRecord(decisionIdOf(json))).toMatchObject({
+    expect(await auditRecord(decisionIdOf(json))).toMatchObject({
       breakGlass: false,
       ticket: 'INC-1',
       images: [{ reasons: ['not-approved', 'scan-missing', 'break-glass-refused'] }],
@@ -266,7 +266,7 @@ describe('POST /imagereview with bad input', () => {
     const metrics = await metricsText();
     expect(badJsonCount(metrics)).toBe(before + 1);
     expect(metrics).toMatch(/image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} [1-9]\d*/);
-    const verify = runCli(dbPath, ['audit', 'verify']);
+    const verify = await runCli(dbPath, ['audit', 'verify']);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions/);
   });

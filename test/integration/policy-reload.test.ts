@@ -65,7 +65,7 @@ it('applies a changed policy file to the next review and records the new policy 
   const third = await review();
   expect(third.allowed).toBe(false);
 
-  const audit = runCli(db, ['audit', '--json']);
+  const audit = await runCli(db, ['audit', '--json']);
   const rows = audit.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: number; mode: string; policyHash: string });
   const byId = new Map(rows.map((row) => [String(row.id), row]));
   const [a, b, c] = [first, second, third].map((r) => byId.get(r.id)!);

@@ -51,9 +51,9 @@ it('approves an image, sees one review allowed and one denied with reasons, and 
   // `npm start` serves with the sample policy; the test only moves the listener to an ephemeral port.
   server = await startServeProcess(['--db', db, 'serve', '--policy', path.join(ROOT, 'policy/sample-policy.yaml'), '--listen', '127.0.0.1:0']);
 
-  const approve = runCli(db, ['approve', '--offline', `localhost:5000/team/api@${DIGEST}`, '--reason', 'quick start']);
+  const approve = await runCli(db, ['approve', '--offline', `localhost:5000/team/api@${DIGEST}`, '--reason', 'quick start']);
   expect(approve).toMatchObject({ status: 0, stdout: `approved localhost:5000/team/api@${DIGEST} (no expiry)\n` });
-  const scan = runCli(db, [
+  const scan = await runCli(db, [
     'scan',
     'import',
     path.join(ROOT, 'test/fixtures/trivy/defectdojo-image-multi-digest.json'),
@@ -74,14 +74,14 @@ it('approves an image, sees one review allowed and one denied with reasons, and 
       'localhost:5000/team/worker:2.0: digest-required (tag "2.0" has no digest)',
   });
 
-  const audit = runCli(db, ['audit']);
+  const audit = await runCli(db, ['audit']);
   expect(audit.status).toBe(0);
   const lines = audit.stdout.trim().split('\n');
   expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+DECISION/);
   expect(lines[1]).toMatch(/^2\s+\S+\s+payments\s+denied\s+enforce/);
   expect(lines[2]).toMatch(/^1\s+\S+\s+payments\s+allowed\s+enforce/);
 
-  const explain = runCli(db, ['explain', 'nginx:1.27', '--namespace', 'payments', '--policy', path.join(ROOT, 'policy/sample-policy.yaml')]);
+  const explain = await runCli(db, ['explain', 'nginx:1.27', '--namespace', 'payments', '--policy', path.join(ROOT, 'policy/sample-policy.yaml')]);
   expect(explain.status).toBe(1);
   expect(explain.stdout).toContain('FAIL registry: docker.io is not an allowed registry');
 });

@@ -12,7 +12,7 @@ import {
 import { useCliStore } from '../helpers/use-cli-store';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store';
 
-// `approve`, `revoke` and `explain` as users run them, the built CLI against Debian's real distribution registry
+// `approve`, `revoke` and `explain` as users run them (runCli in-process), against Debian's real distribution registry
 // (docker-registry) on a loopback port: what is stored (read back with `approvals --json`), what is printed, and
 // the exit codes.
 
@@ -28,8 +28,8 @@ interface ApprovalJson {
   readonly status: string;
 }
 
-function approvals(...flags: string[]): ApprovalJson[] {
-  const result = runCli(store.dbPath, ['approvals', '--json', ...flags]);
+async function approvals(...flags: string[]): Promise<ApprovalJson[]> {
+  const result = await runCli(store.dbPath, ['approvals', '--json', ...flags]);
   expect(result).toMatchObject({ status: 0, stderr: '' });
   return JSON.parse(result.stdout) as ApprovalJson[];
 }
@@ -47,12 +47,12 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
   it('approves a tag as the digest the registry serves, recording the tag and the build time', async () => {
     const pushed = await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
     const ref = `${registry.host}/team/app:1.0`;
-    expect(runCli(store.dbPath, ['approve', ref, '--reason', 'release 1.0'])).toEqual({
+    expect(await runCli(store.dbPath, ['approve', ref, '--reason', 'release 1.0'])).toEqual({
       status: 0,
       stdout: `approved ${registry.host}/team/app@${pushed.digest} (tag 1.0, no expiry, built 2025-03-04T05:06:07.000Z)\n`,
       stderr: '',
     });
-    expect(approvals()).toMatchObject([
+    expect(await approvals()).toMatchObject([
       { repository: `${registry.host}/team/app`, digest: pushed.digest, tag: '1.0', imageCreatedAt: '2025-03-04T05:06:07.000Z', status: 'active' },
     ]);
   });
@@ -68,25 +68,25 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
       ],
       true,
     );
-    const result = runCli(store.dbPath, ['approve', `${registry.host}/team/multi:2.0`]);
+    const result = await runCli(store.dbPath, ['approve', `${registry.host}/team/multi:2.0`]);
     expect(result).toEqual({
       status: 0,
       // The build time is the oldest platform's; the BuildKit attestation (unknown/unknown) is not a platform.
       stdout: `approved ${registry.host}/team/multi@${index.digest} (tag 2.0, no expiry, built 2025-01-01T00:00:00.000Z, platforms linux/amd64, linux/arm64/v8)\n`,
       stderr: '',
     });
-    expect(approvals()).toMatchObject([{ digest: index.digest, tag: '2.0' }]);
+    expect(await approvals()).toMatchObject([{ digest: index.digest, tag: '2.0' }]);
   });
 
   it('checks that a digest reference exists: exit 1 with the registry named, nothing stored', async () => {
     await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
     const missing = `sha256:${'0'.repeat(64)}`;
-    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/app@${missing}`])).toEqual({
+    expect(await runCli(store.dbPath, ['approve', `${registry.host}/team/app@${missing}`])).toEqual({
       status: 1,
       stdout: '',
       stderr: `error: registry ${registry.host} has no manifest ${registry.host}/team/app@${missing}\n`,
     });
-    expect(approvals()).toEqual([]);
+    expect(await approvals()).toEqual([]);
   });
 
   it('approves a list concurrently: every good line stored, each bad line named, a summary, exit 1', async () => {
@@ -98,7 +98,7 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
     const list = store.dir.file('list.txt');
     fs.writeFileSync(list, `# release train 7\n${lines.join('\n')}\n`);
 
-    const result = runCli(store.dbPath, ['approve', '--file', list, '--concurrency', '8']);
+    const result = await runCli(store.dbPath, ['approve', '--file', list, '--concurrency', '8']);
     expect(result.status).toBe(1);
     // Printed in the file's order whatever order the registry answered in.
     expect(result.stdout.trim().split('\n')).toEqual(
@@ -109,24 +109,24 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
         'line 14: Not A Reference: invalid image reference "Not A Reference": reference contains whitespace\n' +
         'approved 22, failed 2\n',
     );
-    expect(approvals().map((a) => a.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
+    expect((await approvals()).map((a) => a.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());
   });
 
   it('revokes a tag reference as the digest it points to', async () => {
     const pushed = await pushImage(registry, 'team/app', '1.0', { created: '2025-03-04T05:06:07Z' });
-    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/app:1.0`]).status).toBe(0);
-    const result = runCli(store.dbPath, ['revoke', `${registry.host}/team/app:1.0`, '--reason', 'CVE-2025-0001']);
+    expect((await runCli(store.dbPath, ['approve', `${registry.host}/team/app:1.0`])).status).toBe(0);
+    const result = await runCli(store.dbPath, ['revoke', `${registry.host}/team/app:1.0`, '--reason', 'CVE-2025-0001']);
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`revoked ${registry.host}/team/app@${pushed.digest}\n`);
-    expect(approvals('--all')).toMatchObject([{ digest: pushed.digest, status: 'revoked' }]);
+    expect(await approvals('--all')).toMatchObject([{ digest: pushed.digest, status: 'revoked' }]);
   });
 
   it('explains an old image as denied with image-too-old, from the build time recorded at approval', async () => {
     const pushed = await pushImage(registry, 'team/legacy', '0.9', { created: '2019-06-01T00:00:00Z' });
-    expect(runCli(store.dbPath, ['approve', `${registry.host}/team/legacy:0.9`]).status).toBe(0);
+    expect((await runCli(store.dbPath, ['approve', `${registry.host}/team/legacy:0.9`])).status).toBe(0);
     const policy = store.dir.file('policy.yaml');
     fs.writeFileSync(policy, `registries: [${JSON.stringify(registry.host)}]\nscan: {required: false}\nimages: {maxAgeDays: 365}\n`);
-    const result = runCli(store.dbPath, ['explain', `${registry.host}/team/legacy@${pushed.digest}`, '--policy', policy, '--json']);
+    const result = await runCli(store.dbPath, ['explain', `${registry.host}/team/legacy@${pushed.digest}`, '--policy', policy, '--json']);
     expect(result.status).toBe(1);
     const decision = JSON.parse(result.stdout) as { allowed: boolean; images: { reasons: { code: string; message: string }[] }[] };
     expect(decision.allowed).toBe(false);
@@ -150,34 +150,34 @@ describeWithRegistry('registry credentials from the global flags', { htpasswd: t
     await registry?.stop();
   });
 
-  it('reads the password from stdin with --registry-username after the subcommand', () => {
-    const result = runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot', '--registry-password-stdin'], {}, 'pull:s3cret\n');
+  it('reads the password from stdin with --registry-username after the subcommand', async () => {
+    const result = await runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot', '--registry-password-stdin'], {}, 'pull:s3cret\n');
     expect(result).toMatchObject({ status: 0, stderr: '' });
-    expect(approvals()).toMatchObject([{ digest, tag: '3.1' }]);
+    expect(await approvals()).toMatchObject([{ digest, tag: '3.1' }]);
   });
 
-  it('reads credentials from --registry-config (given before the subcommand)', () => {
+  it('reads credentials from --registry-config (given before the subcommand)', async () => {
     const config = store.dir.file('config.json');
     fs.writeFileSync(config, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('robot:pull:s3cret').toString('base64') } } }));
-    const result = runCli(store.dbPath, ['--registry-config', config, 'approve', ref]);
+    const result = await runCli(store.dbPath, ['--registry-config', config, 'approve', ref]);
     expect(result).toMatchObject({ status: 0, stderr: '' });
   });
 
   it.each([
     ['without credentials', [], ''],
     ['with a wrong password', ['--registry-username', 'robot', '--registry-password-stdin'], 'wrong\n'],
-  ])('exits 1 %s, naming the registry', (_name, flags, input) => {
-    const result = runCli(store.dbPath, ['approve', ref, '--registry-config', store.dir.file('none.json'), ...flags], {}, input);
+  ])('exits 1 %s, naming the registry', async (_name, flags, input) => {
+    const result = await runCli(store.dbPath, ['approve', ref, '--registry-config', store.dir.file('none.json'), ...flags], {}, input);
     expect(result).toEqual({
       status: 1,
       stdout: '',
       stderr: `error: registry ${registry.host} denied access to ${registry.host}/private/app: check credentials\n`,
     });
-    expect(approvals()).toEqual([]);
+    expect(await approvals()).toEqual([]);
   });
 
-  it('refuses --registry-username without --registry-password-stdin (a password never goes on the command line)', () => {
-    const result = runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot']);
+  it('refuses --registry-username without --registry-password-stdin (a password never goes on the command line)', async () => {
+    const result = await runCli(store.dbPath, ['approve', ref, '--registry-username', 'robot']);
     expect(result).toEqual({
       status: 2,
       stdout: '',
@@ -212,12 +212,12 @@ describeWithRegistry('--insecure-registry', {}, () => {
     const pushed = await pushImage(registry, 'lab/app', '1', { created: '2025-01-01T00:00:00Z' });
     const ref = `${host}/lab/app:1`;
 
-    const https = runCli(store.dbPath, ['approve', ref]);
+    const https = await runCli(store.dbPath, ['approve', ref]);
     expect(https.status).toBe(1);
     expect(https.stderr).toMatch(new RegExp(`^error: .*${host}`));
 
-    expect(runCli(store.dbPath, ['approve', ref, '--insecure-registry', host])).toMatchObject({ status: 0, stderr: '' });
-    expect(runCli(store.dbPath, ['approve', ref], { IMAGE_REVIEWER_INSECURE_REGISTRIES: `other.example:5000, ${host}` })).toMatchObject({ status: 0 });
-    expect(approvals()).toMatchObject([{ repository: `${host}/lab/app`, digest: pushed.digest }]);
+    expect(await runCli(store.dbPath, ['approve', ref, '--insecure-registry', host])).toMatchObject({ status: 0, stderr: '' });
+    expect(await runCli(store.dbPath, ['approve', ref], { IMAGE_REVIEWER_INSECURE_REGISTRIES: `other.example:5000, ${host}` })).toMatchObject({ status: 0 });
+    expect(await approvals()).toMatchObject([{ repository: `${host}/lab/app`, digest: pushed.digest }]);
   });
 });

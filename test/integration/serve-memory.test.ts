@@ -18,11 +18,11 @@ let dir: TempDir;
 let dbPath: string;
 let server: ServeProcess | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = makeTempDir('serve-memory-');
   dbPath = dir.file('store.db');
   fs.writeFileSync(dir.file('policy.yaml'), POLICY);
-  seedCli(dbPath, ['approve', '--offline', IMAGE]);
+  await seedCli(dbPath, ['approve', '--offline', IMAGE]);
 });
 
 afterEach(async () => {
@@ -65,11 +65,11 @@ it('plain `node dist/cli.js serve` tunes the heap and keeps its young generation
   expect(server.logs.find((l) => l.msg === 'serving')?.heapTuning).toEqual({ youngGenerationMaxMb: 16, heapGrowingPercent: 20 });
   await load(server.baseUrl, 3000);
   expect(await newSpaceBytes(server.baseUrl)).toBeLessThanOrEqual(16 * MIB);
-}, 60_000);
+}, 180_000);
 
 it("the operator's own young-generation flag wins, and the same load then grows the young generation", async () => {
   server = await start(['--max-semi-space-size=16']);
   expect(server.logs.find((l) => l.msg === 'serving')?.heapTuning).toEqual({ youngGenerationMaxMb: null, heapGrowingPercent: 20 });
   await load(server.baseUrl, 3000);
   expect(await newSpaceBytes(server.baseUrl)).toBeGreaterThan(16 * MIB);
-}, 60_000);
+}, 180_000);

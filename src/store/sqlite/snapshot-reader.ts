@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { BreakGlassGrant, CveException, ImageFacts } from '../../core/types';
-import { AppError, StoreError } from '../../errors';
+import { AppError, StoreError, errorMessage } from '../../errors';
 import { factsKey } from '../../core/image-ref';
-import { causeMessage } from '../cause-message';
 import type { FactsKey, SnapshotFacts, SnapshotReader } from '../snapshot-reader';
 import {
   type ApprovalRow,
@@ -128,6 +127,6 @@ function guard<T>(read: () => T): T {
     return read();
   } catch (err) {
     if (err instanceof AppError) throw err;
-    throw new StoreError(`the store cannot be read: ${causeMessage(err)}`);
+    throw new StoreError(`the store cannot be read: ${errorMessage(err)}`);
   }
 }
