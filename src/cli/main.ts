@@ -14,6 +14,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: (registry: Regi
   { name: 'explain', load: async (registry) => (await import('./commands/explain')).createExplainCommand(registry) },
   { name: 'approve', load: async (registry) => (await import('./commands/approve')).createApproveCommand(registry) },
   { name: 'revoke', load: async (registry) => (await import('./commands/revoke')).createRevokeCommand(registry) },
+  { name: 'recheck', load: async (registry) => (await import('./commands/recheck')).createRecheckCommand(registry) },
   { name: 'approvals', load: async () => (await import('./commands/approvals')).registerApprovals },
   { name: 'scan', load: async () => (await import('./commands/scan')).registerScan },
   { name: 'exception', load: async () => (await import('./commands/exception')).registerException },
@@ -21,6 +22,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: (registry: Regi
   { name: 'audit', load: async () => (await import('./commands/audit')).registerAudit },
   { name: 'migrate', load: async () => (await import('./commands/migrate')).registerMigrate },
   { name: 'apiserver-config', load: async () => (await import('./commands/apiserver-config')).registerApiserverConfig },
+  { name: 'webhook-config', load: async () => (await import('./commands/webhook-config')).registerWebhookConfig },
 ];
 
 /** The program with the command `argv` names registered, or every command when it names none it knows (help, typos). */

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { RegistryError, errorMessage } from '../errors';
 import { errorCode } from './error-code';
+import { fieldValue, jsonOk, jsonPath, jsonProblem, optionalField, parseJson, problemText, readObject } from '../core/json-reader';
+import type { JsonRead } from '../core/json-reader';
 
 export interface Credentials {
   readonly username: string;
@@ -42,22 +44,27 @@ export async function loadDockerConfig(file: string): Promise<DockerConfig> {
 }
 
 export function parseDockerConfig(text: string, source = 'Docker config'): DockerConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new RegistryError(`${source} is not valid JSON: ${errorMessage(err)}`);
-  }
-  if (!isRecord(json)) throw new RegistryError(`${source} is not a JSON object`);
-  const auths = json.auths;
-  if (auths === undefined) return new Map();
-  if (!isRecord(auths)) throw new RegistryError(`${source}: "auths" is not an object`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new RegistryError(`${source} ${problemText(parsed)}`);
+  const auths = readConfig(parsed.value);
+  if (!auths.ok) throw new RegistryError(`${source}: ${problemText(auths)}`);
   const result = new Map<string, Credentials>();
-  for (const [key, entry] of Object.entries(auths)) {
-    const credentials = entryCredentials(entry, key, source);
-    if (credentials !== null) result.set(configKeyHost(key), credentials);
-  }
+  for (const [key, credentials] of auths.value) result.set(configKeyHost(key), credentials);
   return result;
+}
+
+function readConfig(json: unknown): JsonRead<readonly (readonly [string, Credentials])[]> {
+  const config = readObject(json, '');
+  if (!config.ok) return config;
+  const auths = optionalField(config.value, 'auths', '', readObject);
+  if (!auths.ok) return auths;
+  const entries: [string, Credentials][] = [];
+  for (const [key, entry] of Object.entries(auths.value ?? {})) {
+    const credentials = entryCredentials(entry, jsonPath('auths', key));
+    if (!credentials.ok) return credentials;
+    if (credentials.value !== null) entries.push([key, credentials.value]);
+  }
+  return jsonOk(entries);
 }
 
 /** The lookup function the registry client takes: Docker Hub under any of the names `docker login` uses. */
@@ -93,22 +100,24 @@ export function dockerConfigFileCredentials(file: string): CredentialLookup {
   };
 }
 
-function entryCredentials(entry: unknown, key: string, source: string): Credentials | null {
-  if (!isRecord(entry)) throw new RegistryError(`${source}: auths["${key}"] is not an object`);
-  if (typeof entry.auth === 'string' && entry.auth !== '') return decodeAuth(entry.auth, key, source);
-  if (typeof entry.username === 'string' && typeof entry.password === 'string') {
-    return { username: entry.username, password: entry.password };
-  }
-  return null; // an entry kept only for a credential helper or an identity token
+function entryCredentials(value: unknown, path: string): JsonRead<Credentials | null> {
+  const entry = readObject(value, path);
+  if (!entry.ok) return entry;
+  const auth = fieldValue(entry.value, 'auth');
+  if (typeof auth === 'string' && auth !== '') return decodeAuth(auth, jsonPath(path, 'auth'));
+  const username = fieldValue(entry.value, 'username');
+  const password = fieldValue(entry.value, 'password');
+  if (typeof username === 'string' && typeof password === 'string') return jsonOk({ username, password });
+  return jsonOk(null); // an entry kept only for a credential helper or an identity token
 }
 
-function decodeAuth(auth: string, key: string, source: string): Credentials {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth)) throw new RegistryError(`${source}: auths["${key}"].auth is not base64`);
+function decodeAuth(auth: string, path: string): JsonRead<Credentials> {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth)) return jsonProblem(path, 'is not base64');
   const decoded = Buffer.from(auth, 'base64').toString('utf8');
   // The password may itself contain ':' (docker/cli configfile.decodeAuth splits at the first one).
   const colon = decoded.indexOf(':');
-  if (colon <= 0) throw new RegistryError(`${source}: auths["${key}"].auth does not decode to user:password`);
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  if (colon <= 0) return jsonProblem(path, 'does not decode to user:password');
+  return jsonOk({ username: decoded.slice(0, colon), password: decoded.slice(colon + 1) });
 }
 
 /** `https://index.docker.io/v1/` → `index.docker.io` (docker/cli registry.ConvertToHostname). */
@@ -117,6 +126,3 @@ function configKeyHost(key: string): string {
   return (withoutScheme.split('/', 1)[0] ?? '').toLowerCase();
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 // The token step of the distribution token authentication flow (distribution docs/spec/auth/token.md):
 //   GET <realm>?service=<service>&scope=<scope>  (Basic credentials when configured)
 //   → {"token": "...", "access_token": "...", "expires_in": 300, "issued_at": "..."}
+import { fieldValue, isJsonObject, parseJson } from '../core/json-reader';
 import { RegistryError } from '../errors';
 import type { Credentials } from './docker-config';
 import type { HttpTransport } from './http-transport';
@@ -66,18 +67,17 @@ function realmUrl(request: TokenRequest, insecureRegistries: ReadonlySet<string>
 }
 
 function parseTokenResponse(body: Buffer, host: string, now: number): BearerToken {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new RegistryError(`token service ${host} did not answer with JSON`);
-  }
-  if (typeof json !== 'object' || json === null) throw new RegistryError(`token service ${host} did not answer with a JSON object`);
-  const token = 'token' in json && typeof json.token === 'string' && json.token !== '' ? json.token
-    : 'access_token' in json && typeof json.access_token === 'string' ? json.access_token : '';
+  const parsed = parseJson(body.toString('utf8'));
+  if (!parsed.ok) throw new RegistryError(`token service ${host} did not answer with JSON`);
+  if (!isJsonObject(parsed.value)) throw new RegistryError(`token service ${host} did not answer with a JSON object`);
+  const json = parsed.value;
+  // Docker's token spec names it `token`; OAuth 2 token endpoints answer `access_token`.
+  const named = fieldValue(json, 'token');
+  const oauth = fieldValue(json, 'access_token');
+  const token = typeof named === 'string' && named !== '' ? named : typeof oauth === 'string' ? oauth : '';
   if (!TOKEN_TEXT.test(token)) throw new RegistryError(`token service ${host} sent no usable token`);
-  const expiresIn = 'expires_in' in json && typeof json.expires_in === 'number' && json.expires_in > 0
-    ? json.expires_in : DEFAULT_EXPIRES_SECONDS;
+  const expires = fieldValue(json, 'expires_in');
+  const expiresIn = typeof expires === 'number' && expires > 0 ? expires : DEFAULT_EXPIRES_SECONDS;
   // Reuse a little less long than allowed, so a token never expires between our check and the registry's.
   const margin = Math.min(10, expiresIn / 10);
   return { token, expiresAt: now + (expiresIn - margin) * 1000 };

@@ -1,5 +1,20 @@
 // Validates a manifest body into typed values (OCI image-spec manifest.md and image-index.md; Docker
 // manifest v2 schema 2 and manifest list, which have the same shape).
+import {
+  fieldValue,
+  isJsonObject,
+  jsonOk,
+  jsonProblem,
+  optionalField,
+  parseJson,
+  problemText,
+  readListOf,
+  readNonNegativeInteger,
+  readObject,
+  readString,
+  requiredField,
+} from '../core/json-reader';
+import type { JsonObject, JsonRead } from '../core/json-reader';
 import { RegistryError } from '../errors';
 import { isDigest } from './digest';
 import {
@@ -29,23 +44,22 @@ export type Manifest =
   | { readonly kind: 'index'; readonly mediaType: string; readonly manifests: readonly Descriptor[] }
   | { readonly kind: 'image'; readonly mediaType: string; readonly config: Descriptor };
 
-type Json = Record<string, unknown>;
-
 /** `what` names the document for error messages (`manifest registry.corp.example/app:1.0`). */
 export function parseManifest(body: Buffer, contentType: string | undefined, what: string): Manifest {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new RegistryError(`${what} is not JSON (Content-Type ${contentType ?? 'none'}): not a registry answer`);
-  }
-  if (!isRecord(json)) throw new RegistryError(`${what} is not a JSON object`);
+  const parsed = parseJson(body.toString('utf8'));
+  if (!parsed.ok) throw new RegistryError(`${what} is not JSON (Content-Type ${contentType ?? 'none'}): not a registry answer`);
+  if (!isJsonObject(parsed.value)) throw new RegistryError(`${what} is not a JSON object`);
+  const json = parsed.value;
   const mediaType = manifestMediaType(json, baseMediaType(contentType), what);
-  if (INDEX_MEDIA_TYPES.includes(mediaType)) {
-    if (!Array.isArray(json.manifests)) throw new RegistryError(`${what}: index has no "manifests" list`);
-    return { kind: 'index', mediaType, manifests: json.manifests.map((d, i) => descriptor(d, `${what}: manifests[${i}]`)) };
-  }
-  return { kind: 'image', mediaType, config: descriptor(json.config, `${what}: config`) };
+  const manifest: JsonRead<Manifest> = INDEX_MEDIA_TYPES.includes(mediaType)
+    ? mapRead(requiredField(json, 'manifests', '', readListOf(readDescriptor)), (manifests) => ({ kind: 'index', mediaType, manifests }))
+    : mapRead(requiredField(json, 'config', '', readDescriptor), (config) => ({ kind: 'image', mediaType, config }));
+  if (!manifest.ok) throw new RegistryError(`${what}: ${problemText(manifest)}`);
+  return manifest.value;
+}
+
+function mapRead<T, U>(read: JsonRead<T>, map: (value: T) => U): JsonRead<U> {
+  return read.ok ? jsonOk(map(read.value)) : read;
 }
 
 /**
@@ -53,11 +67,13 @@ export function parseManifest(body: Buffer, contentType: string | undefined, wha
  * distribution-spec: "the Content-Type header MUST match the manifest's mediaType"). OCI made `mediaType`
  * optional in early versions, so a body without it is recognised by its shape.
  */
-function manifestMediaType(json: Json, headerType: string | null, what: string): string {
-  if (json.schemaVersion === 1) throw new RegistryError(`${what} is a Docker schema 1 manifest, which is not supported: push the image again`);
-  if (json.schemaVersion !== 2) throw new RegistryError(`${what} has unsupported schemaVersion ${JSON.stringify(json.schemaVersion)}`);
+function manifestMediaType(json: JsonObject, headerType: string | null, what: string): string {
+  const schemaVersion = fieldValue(json, 'schemaVersion');
+  if (schemaVersion === 1) throw new RegistryError(`${what} is a Docker schema 1 manifest, which is not supported: push the image again`);
+  if (schemaVersion !== 2) throw new RegistryError(`${what} has unsupported schemaVersion ${JSON.stringify(schemaVersion)}`);
   const known = [...INDEX_MEDIA_TYPES, ...IMAGE_MANIFEST_MEDIA_TYPES];
-  const bodyType = typeof json.mediaType === 'string' ? json.mediaType : null;
+  const declared = fieldValue(json, 'mediaType');
+  const bodyType = typeof declared === 'string' ? declared : null;
   if (bodyType !== null) {
     if (!known.includes(bodyType)) throw new RegistryError(`${what} has unsupported media type ${bodyType}`);
     if (headerType !== null && known.includes(headerType) && headerType !== bodyType) {
@@ -66,34 +82,46 @@ function manifestMediaType(json: Json, headerType: string | null, what: string):
     return bodyType;
   }
   if (headerType !== null && known.includes(headerType)) return headerType;
-  if (Array.isArray(json.manifests)) return OCI_INDEX;
-  if (isRecord(json.config)) return headerType === DOCKER_MANIFEST ? DOCKER_MANIFEST : OCI_MANIFEST;
+  if (Array.isArray(fieldValue(json, 'manifests'))) return OCI_INDEX;
+  if (isJsonObject(fieldValue(json, 'config'))) return headerType === DOCKER_MANIFEST ? DOCKER_MANIFEST : OCI_MANIFEST;
   throw new RegistryError(`${what} has unsupported media type ${headerType ?? 'none'}`);
 }
 
-function descriptor(value: unknown, where: string): Descriptor {
-  if (!isRecord(value)) throw new RegistryError(`${where} is not a descriptor object`);
-  const { mediaType, digest, size } = value;
-  if (typeof mediaType !== 'string') throw new RegistryError(`${where} has no mediaType`);
-  if (typeof digest !== 'string' || !isDigest(digest)) throw new RegistryError(`${where} has no valid sha256/sha512 digest`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new RegistryError(`${where} has an invalid size`);
-  return { mediaType, digest, size, platform: platform(value.platform, where), annotations: annotations(value.annotations) };
+function readDescriptor(value: unknown, path: string): JsonRead<Descriptor> {
+  const object = readObject(value, path);
+  if (!object.ok) return object;
+  const d = object.value;
+  const mediaType = requiredField(d, 'mediaType', path, readString);
+  if (!mediaType.ok) return mediaType;
+  const digest = requiredField(d, 'digest', path, readDigest);
+  if (!digest.ok) return digest;
+  const size = requiredField(d, 'size', path, readNonNegativeInteger);
+  if (!size.ok) return size;
+  const platform = optionalField(d, 'platform', path, readPlatform);
+  if (!platform.ok) return platform;
+  return jsonOk({ mediaType: mediaType.value, digest: digest.value, size: size.value, platform: platform.value, annotations: annotations(d) });
 }
 
-function platform(value: unknown, where: string): Platform | null {
-  if (value === undefined) return null;
-  if (!isRecord(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string') {
-    throw new RegistryError(`${where} has an invalid platform`);
-  }
-  const variant = typeof value.variant === 'string' && value.variant !== '' ? value.variant : null;
-  return { os: value.os, architecture: value.architecture, variant };
+function readDigest(value: unknown, path: string): JsonRead<string> {
+  const text = readString(value, path);
+  if (!text.ok || isDigest(text.value)) return text;
+  return jsonProblem(path, `must be a sha256 or sha512 digest (got ${JSON.stringify(text.value.slice(0, 80))})`);
 }
 
-function annotations(value: unknown): ReadonlyMap<string, string> {
-  if (!isRecord(value)) return new Map();
+function readPlatform(value: unknown, path: string): JsonRead<Platform> {
+  const platform = readObject(value, path);
+  if (!platform.ok) return platform;
+  const os = requiredField(platform.value, 'os', path, readString);
+  if (!os.ok) return os;
+  const architecture = requiredField(platform.value, 'architecture', path, readString);
+  if (!architecture.ok) return architecture;
+  const variant = fieldValue(platform.value, 'variant');
+  return jsonOk({ os: os.value, architecture: architecture.value, variant: typeof variant === 'string' && variant !== '' ? variant : null });
+}
+
+/** Annotations are informative (string → string): entries of any other shape are dropped, not refused. */
+function annotations(descriptor: JsonObject): ReadonlyMap<string, string> {
+  const value = fieldValue(descriptor, 'annotations');
+  if (!isJsonObject(value)) return new Map();
   return new Map(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

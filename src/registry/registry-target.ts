@@ -1,4 +1,5 @@
 // One repository on one registry, and the requests the client sends to it.
+import { fieldValue, isJsonObject, parseJson } from '../core/json-reader';
 import { RegistryError } from '../errors';
 import type { HttpResponse } from './http-transport';
 import type { RegistryAuth } from './registry-auth';
@@ -34,13 +35,9 @@ export function statusError(target: RegistryTarget, res: HttpResponse, what: str
 
 /** The first `errors[].message` of a distribution error body (distribution-spec "Error Codes"), if any. */
 function registryErrorText(body: Buffer): string {
-  try {
-    const json: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof json !== 'object' || json === null || !('errors' in json) || !Array.isArray(json.errors)) return '';
-    const first: unknown = json.errors[0];
-    if (typeof first !== 'object' || first === null || !('message' in first) || typeof first.message !== 'string') return '';
-    return `: ${first.message.slice(0, 200)}`;
-  } catch {
-    return '';
-  }
+  const parsed = parseJson(body.toString('utf8'));
+  const errors = parsed.ok && isJsonObject(parsed.value) ? fieldValue(parsed.value, 'errors') : undefined;
+  const first: unknown = Array.isArray(errors) ? errors[0] : undefined;
+  const message = isJsonObject(first) ? fieldValue(first, 'message') : undefined;
+  return typeof message === 'string' ? `: ${message.slice(0, 200)}` : '';
 }

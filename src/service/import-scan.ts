@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
+import { problemText } from '../core/json-reader';
+import { futureScanProblem } from '../core/scan-report/future-scan-problem';
 import { parseScanReport } from '../core/scan-report/parse-scan-report';
 import type { Scanner, ScanReport } from '../core/scan-report/scan-report';
 import { InvalidInputError } from '../errors';
-import type { ImportScanInput, ScanTarget } from '../store/scans-repository';
+import type { ImportScanInput, ScansRepository, ScanTarget, StoredScan } from '../store/scans-repository';
 
-// Importing a scan report (SPEC §7 `scan import`): parsed and checked here, before any store is opened (a bad
-// report touches no store), then stored in one call with the input prepared (`ScansRepository.import`).
+// Importing a scan report (SPEC §7 `scan import`): parsed and checked by `prepareScanImport` before any store is
+// opened (a bad report touches no store), then stored by `importScan`.
 
 export interface ImportScanRequest {
-  /** Names the report in error messages (the file, for the CLI). */
+  /** Names the report in messages (the file, for the CLI). */
   readonly source: string;
   readonly bytes: Buffer;
   /** Detected when undefined. */
@@ -21,23 +23,49 @@ export interface ImportScanRequest {
 
 export interface PreparedScan {
   readonly input: ImportScanInput;
-  /** Set when `image` is not among the digests the report names: recorded anyway, but worth saying. */
-  readonly warning: string | null;
+  /** What is recorded anyway but worth saying: the reader's remarks on the report, `image` not named by it. */
+  readonly warnings: readonly string[];
 }
 
-/** The report parsed and its targets chosen; InvalidInputError when it is not a report or names no digest. */
+/** An older report is kept (it is history) but decides nothing: the digest's newest scan still does. */
+export interface SupersededTarget {
+  readonly target: ScanTarget;
+  readonly newest: StoredScan;
+}
+
+export interface ImportedScan {
+  readonly scan: StoredScan;
+  readonly superseded: readonly SupersededTarget[];
+}
+
+/** The report parsed and its targets chosen; InvalidInputError when it is not a report, is dated in the future or names no digest. */
 export function prepareScanImport(request: ImportScanRequest): PreparedScan {
+  const { source } = request;
   const parsed = parseScanReport(request.bytes.toString('utf8'), request.format);
-  if (!parsed.ok) throw new InvalidInputError(`${request.source}: ${parsed.error}`);
-  const { targets, warning } = chooseScanTargets(request.source, parsed.report, request.image);
+  if (!parsed.ok) throw new InvalidInputError(`${source}: ${problemText(parsed)}`);
+  const future = futureScanProblem(parsed.value.scannedAt, request.now);
+  if (future !== null) throw new InvalidInputError(`${source}: ${future}`);
+  const { targets, warning } = chooseScanTargets(source, parsed.value, request.image);
   const input = {
-    ...parsed.report,
+    ...parsed.value,
     targets,
     reportSha256: createHash('sha256').update(request.bytes).digest('hex'),
     by: request.by,
     now: request.now,
   };
-  return { input, warning };
+  const warnings = parsed.value.warnings.map((w) => `${source}: ${w}`);
+  return { input, warnings: warning === null ? warnings : [...warnings, warning] };
+}
+
+/** Stores a prepared scan; names each target for which an earlier-imported scan is newer and so still decides. */
+export async function importScan(scans: ScansRepository, input: ImportScanInput): Promise<ImportedScan> {
+  const scan = await scans.import(input);
+  const superseded: SupersededTarget[] = [];
+  for (const target of input.targets) {
+    const newest = await scans.newestFor(target.digest);
+    if (newest !== null && newest.id !== scan.id) superseded.push({ target, newest });
+  }
+  return { scan, superseded };
 }
 
 /**

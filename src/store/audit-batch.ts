@@ -35,11 +35,11 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       hash = chainHash(hash, row);
       const policyId = intern(staged, policyIds, `p:${row.policyHash}`, () => policyIdFor(s, record));
       s.decision.run(id, row.time, row.namespace, row.allowed, row.mode, row.breakGlass, row.ticket, row.reason,
-        row.overridden, policyId, row.user, row.latencyUs, hash);
+        row.overridden, policyId, row.user, row.groups, row.latencyUs, hash);
       row.images.forEach((image, idx) => {
         const key = `i:${JSON.stringify([image.image, image.repository, image.digest])}`;
         const imageId = intern(staged, imageIds, key, () => imageIdFor(s, image));
-        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time);
+        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged);
       });
       for (const code of new Set(record.images.flatMap((i) => i.reasons))) s.reason.run(code, row.time, id);
       ids.push(id);
@@ -93,6 +93,7 @@ function chainRow(id: number, r: DecisionRecord): ChainRow {
     overridden: r.overridden === null ? null : wellFormed(r.overridden),
     policyHash: wellFormed(r.policyHash),
     user: r.user === null ? null : wellFormed(r.user),
+    groups: r.groups === undefined || r.groups === null ? null : JSON.stringify(r.groups.map(wellFormed)),
     latencyUs: Math.round(r.latencyUs),
     images: r.images.map(chainImage),
   };
@@ -105,6 +106,7 @@ function chainImage(i: DecisionImage): ChainImage {
     digest: i.digest === null ? null : wellFormed(i.digest),
     allowed: i.allowed ? 1 : 0,
     reasons: i.reasons.join(','),
+    unchanged: i.unchanged === true ? 1 : 0,
   };
 }
 
@@ -152,11 +154,11 @@ function prepare(db: Database.Database) {
     ),
     decision: db.prepare(
       `INSERT INTO decisions (id, time, namespace, allowed, mode, break_glass, ticket, reason, overridden, policy_id,
-                              user, latency_us, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              user, groups, latency_us, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    image: db.prepare<[number, number, number, number, string, number]>(
-      'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time) VALUES (?, ?, ?, ?, ?, ?)',
+    image: db.prepare<[number, number, number, number, string, number, number]>(
+      'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     reason: db.prepare<[string, number, number]>(
       'INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)',

@@ -5,6 +5,14 @@ import type { VerifyResult } from './audit-verify';
 // The audit trail as the service layer reads it, whatever the engine (async: see approvals-repository.ts).
 // Decisions are written only by the audit writer (audit-log.ts), never through this interface.
 
+/** One image admitted in a namespace, as the audit trail recorded it. */
+export interface AdmittedImage {
+  readonly namespace: string;
+  readonly image: string;
+  /** The newest decision that admitted it. */
+  readonly decisionId: number;
+}
+
 export interface AuditRepository {
   /** Decisions matching the filter, newest first (`audit`). */
   decisions(filter: DecisionFilter): Promise<readonly AuditDecision[]>;
@@ -14,4 +22,6 @@ export interface AuditRepository {
   verify(): Promise<VerifyResult>;
   /** Namespaces where a pod with repository+digest was admitted since `sinceMs`, sorted. */
   admittedNamespaces(repository: string, digest: string, sinceMs: number): Promise<readonly string[]>;
+  /** Every distinct (namespace, image) an allowed decision since `since` names, sorted (`recheck --since`). */
+  admittedImages(since: number): Promise<readonly AdmittedImage[]>;
 }

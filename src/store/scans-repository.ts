@@ -36,7 +36,7 @@ export interface StoredScan {
 export interface ScansRepository {
   /** Stores a scan with its targets and findings, in one transaction; returns the stored scan. */
   import(input: ImportScanInput): Promise<StoredScan>;
-  /** The newest scan of a digest (by when the scanner ran, then import order), or null. */
+  /** The newest scan of a digest (by when the scanner ran, never later than its import; then import order), or null. */
   newestFor(digest: string): Promise<StoredScan | null>;
   targets(scanId: number): Promise<readonly ScanTarget[]>;
   findings(scanId: number): Promise<readonly Finding[]>;

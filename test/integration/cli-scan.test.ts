@@ -108,6 +108,44 @@ describe('scan import', () => {
     expect(query('SELECT digest, repository FROM scan_targets')).toEqual([{ digest: DC, repository: 'registry.corp.example/alpine' }]);
   });
 
+  it('counts a severity it does not know as UNKNOWN and says so on stderr', async () => {
+    const report = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: 'app',
+      CreatedAt: '2024-01-01T00:00:00Z',
+      Results: [{ Class: 'os-pkgs', Vulnerabilities: [{ VulnerabilityID: 'CVE-2024-1', PkgName: 'openssl', InstalledVersion: '1', Severity: 'SEVERE' }] }],
+    });
+    const file = write('odd-severity.json', report);
+    const result = await cli('scan', 'import', file, '--image', `registry.corp.example/app@${DC}`);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(`warning: ${file}: 1 finding has a severity not known here ("SEVERE"): counted as UNKNOWN\n`);
+    expect(query('SELECT critical, unknown FROM scans')).toEqual([{ critical: 0, unknown: 1 }]);
+  });
+
+  it('refuses a report dated in the future, storing nothing', async () => {
+    const report = JSON.parse(fs.readFileSync(TRIVY_ALPINE, 'utf8')) as Record<string, unknown>;
+    const file = write('future.json', JSON.stringify({ ...report, CreatedAt: '2099-01-01T00:00:00Z' }));
+    const result = await cli('scan', 'import', file);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^error: .*future\.json: the report is dated 2099-01-01T00:00:00Z, more than 5 minutes ahead of this machine's clock \(\d{4}-[^)]+\): refused, since a scan from the future would stay the newest for ever; check the scanner's clock\n$/,
+    );
+    expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
+  });
+
+  it('says so when the imported report is older than the newest scan, which keeps deciding', async () => {
+    const image = `registry.corp.example/alpine@${DC}`;
+    expect((await cli('scan', 'import', TRIVY_ALPINE, '--image', image)).status).toBe(0);
+    const older = await cli('scan', 'import', TRIVY_ALPINE_39, '--image', image);
+    expect(older.status).toBe(0);
+    expect(older.stdout.split('\n')[1]).toBe(
+      `not the newest scan of ${image}: scan 1 (scanned 2024-12-26T16:28:15.943Z) still decides, so this report does not change its verdict`,
+    );
+    expect(JSON.parse((await cli('scan', 'show', image, '--json')).stdout)).toMatchObject({ scannedAt: '2024-12-26T16:28:15.943Z' });
+    expect(storeCounts().scans).toBe(2);
+  });
+
   it.each([
     ['a missing file', () => [store.dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
     ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],

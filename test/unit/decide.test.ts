@@ -26,6 +26,9 @@ const D_APP = digest('2');
 const D_HUB = digest('3');
 const D_WEB = digest('4');
 const D_OLD = digest('5');
+const D_PAY_OLD = digest('6');
+const D_PAY_UNTAGGED = digest('7');
+const PAYMENTS = 'registry.corp.example/payments/api';
 
 const API = `registry.corp.example/payments/api:2.5.0@${D_API}`;
 const APP = `registry.corp.example/app@${D_APP}`;
@@ -59,7 +62,9 @@ function scan(d: string, findings: readonly Finding[] = [], scannedAt = NOW - DA
 const MUSL: Finding = { id: 'CVE-2019-14697', package: 'musl', installed: '1.1.22-r2', fixed: '1.1.22-r3', severity: 'CRITICAL' };
 
 const STORE: ReadonlyMap<string, ImageFacts> = new Map([
-  [factsKey('registry.corp.example/payments/api', D_API), { approval: approval('registry.corp.example/payments/api', D_API), scan: scan(D_API) }],
+  [factsKey(PAYMENTS, D_API), { approval: approval(PAYMENTS, D_API, { tag: '2.5.0' }), scan: scan(D_API) }],
+  [factsKey(PAYMENTS, D_PAY_OLD), { approval: approval(PAYMENTS, D_PAY_OLD, { tag: '2.0.0' }), scan: scan(D_PAY_OLD) }],
+  [factsKey(PAYMENTS, D_PAY_UNTAGGED), { approval: approval(PAYMENTS, D_PAY_UNTAGGED), scan: scan(D_PAY_UNTAGGED) }],
   [factsKey('registry.corp.example/web', D_WEB), {
     approval: approval('registry.corp.example/web', D_WEB),
     scan: scan(D_WEB, [MUSL, { ...MUSL, package: 'musl-utils' }]),
@@ -115,9 +120,14 @@ describe('decide: enforce mode, one verdict per image with every failing check',
     ['a Docker Hub image: registry and approval both reported', { images: [HUB] }, false, [['registry-not-allowed', 'not-approved', 'scan-missing']]],
     ['critical findings', { images: [WEB] }, false, [['vulnerabilities']]],
     ['revoked, expired and stale at once', { images: [OLD] }, false, [['revoked', 'approval-expired', 'scan-stale']]],
-    ['a payments tag below the floor', { images: [`registry.corp.example/payments/api:2.4.0@${D_API}`] }, false, [['version-below-floor']]],
+    ['a payments digest approved below the floor', { images: [`${PAYMENTS}@${D_PAY_OLD}`] }, false, [['version-below-floor']]],
+    ['a made-up tag on that digest changes nothing', { images: [`${PAYMENTS}:9.9.9@${D_PAY_OLD}`] }, false, [['version-below-floor']]],
+    ['nor does latest', { images: [`${PAYMENTS}:latest@${D_PAY_OLD}`] }, false, [['version-below-floor']]],
+    ['a low pod tag on a digest approved above the floor is allowed', { images: [`${PAYMENTS}:2.4.0@${D_API}`] }, true, [[]]],
+    ['a payments digest approved without a tag has no known version', { images: [`${PAYMENTS}:2.5.0@${D_PAY_UNTAGGED}`] }, false, [['version-unknown']]],
+    ['an unapproved payments digest: no version known either', { images: [`${PAYMENTS}:2.5.0@${D_APP}`] }, false, [['not-approved', 'scan-missing', 'version-unknown']]],
     ['an image built too long ago', { images: [API], policy: { images: { maxAgeDays: 14 } } }, false, [['image-too-old']]],
-    ['the same digest in another repository is not approved', { images: [`registry.corp.example/payments/other@${D_API}`] }, false, [['not-approved', 'scan-missing']]],
+    ['the same digest in another repository is not approved (nor its version known)', { images: [`registry.corp.example/payments/other@${D_API}`] }, false, [['not-approved', 'scan-missing', 'version-unknown']]],
     ['scans not required: a missing scan is fine, findings still count', {
       images: [APP, WEB],
       policy: { scan: { ...POLICY.scan, required: false } },
@@ -326,6 +336,10 @@ describe('decide: reason text', () => {
       'nginx@sha256:333333333333…: registry-not-allowed (docker.io is not an allowed registry), ' +
         'not-approved (no approval for docker.io/library/nginx@sha256:333333333333…), scan-missing (no scan of sha256:333333333333…)',
     ].join('; ')],
+    ['a made-up tag on an old payments digest', { images: [`${PAYMENTS}:9.9.9@${D_PAY_OLD}`] },
+      'registry.corp.example/payments/api:9.9.9@sha256:666666666666…: version-below-floor (approved tag "2.0.0" is outside ">=2.4.1"; the pod\'s tag "9.9.9" is not judged)'],
+    ['a payments digest approved without a tag', { images: [`${PAYMENTS}@${D_PAY_UNTAGGED}`] },
+      'registry.corp.example/payments/api@sha256:777777777777…: version-unknown (approved without a tag: no version on record (floor ">=2.4.1"))'],
     ['vulnerabilities name counts, ceilings and IDs', { images: [WEB] }, 'registry.corp.example/web@sha256:444444444444…: vulnerabilities (2 CRITICAL > 0 (CVE-2019-14697 ×2))'],
     ['an invalid reference', { images: [INVALID] }, 'Registry.corp.example/App:1.0: invalid-reference (repository name must be lowercase)'],
     ['dry-run', { images: [APP_TAG], namespace: 'dev-a' }, 'dry-run: would deny: registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest)'],

@@ -51,20 +51,20 @@ describe('parsePolicy: problems are all listed, each with its path', () => {
       'versionFloors[2].extra: unknown key',
       'versionFloors[2].repository: is required',
       'breakGlass.enabled: must be true or false (got string "yes")',
-      'breakGlass.namespaces: must be a list (got string "prod")',
+      'breakGlass.namespaces: must be an array (got string "prod")',
       'breakGlass.requireGrant: must be true or false (got number 1)',
       'defaultMode: must be one of enforce, dry-run, exempt (got string "strict")',
       'namespaces[1].mode: must be one of enforce, dry-run, exempt (got string "dryrun")',
       'namespaces[2].match: is required',
-      'namespaces[3]: must be a mapping (got string "prod")',
+      'namespaces[3]: must be an object (got string "prod")',
     ]);
   });
 
   it.each([
     ['an empty file', '', ['(policy): the document is empty']],
     ['a comment only', '# nothing\n', ['(policy): the document is empty']],
-    ['a list', '- registry.corp.example\n', ['(policy): must be a mapping (got a list)']],
-    ['a scalar', 'enforce\n', ['(policy): must be a mapping (got string "enforce")']],
+    ['a list', '- registry.corp.example\n', ['(policy): must be an object (got an array)']],
+    ['a scalar', 'enforce\n', ['(policy): must be an object (got string "enforce")']],
     ['duplicate keys', 'tags: resolve\ntags: require-digest\n', ['YAML: Map keys must be unique at line 2, column 1']],
     ['nested duplicate keys', 'scan:\n  required: true\n  required: false\n', ['YAML: Map keys must be unique at line 3, column 3']],
     ['two documents', 'tags: resolve\n---\ntags: resolve\n', expect.arrayContaining([expect.stringMatching(/^YAML: .*multiple documents/)])],
@@ -72,13 +72,26 @@ describe('parsePolicy: problems are all listed, each with its path', () => {
     ['docker hub spelt index.docker.io', 'registries: [index.docker.io]', [
       'registries[0]: write docker.io: references to index.docker.io are normalised to docker.io (SPEC §3)',
     ]],
+    ['a registry port out of range', 'registries: ["host:99999", "host:0", "host:05000", "host:http", "[::1]:70000"]', [
+      'registries[0]: port must be 1–65535 (got "host:99999")',
+      'registries[1]: port must be 1–65535 (got "host:0")',
+      'registries[2]: port must be 1–65535 (got "host:05000")',
+      'registries[3]: port must be 1–65535 (got "host:http")',
+      'registries[4]: port must be 1–65535 (got "[::1]:70000")',
+    ]],
     ['an infinite number', 'scan: {maxAgeDays: .inf}', ['scan.maxAgeDays: must be a number ≥ 0 (got number Infinity)']],
-    ['null for a section', 'scan: null', ['scan: must be a mapping (got null)']],
-    ['an odd key', '"a b": 1', ['"a b": unknown key']],
+    ['null for a section', 'scan: null', ['scan: must be an object (got null)']],
+    ['an odd key', '"a b": 1', ['["a b"]: unknown key']],
     ['a __proto__ key', '__proto__: {tags: resolve}', ['__proto__: unknown key']],
-    ['a binary value where a mapping belongs', 'scan: !!binary aGVsbG8=', ['scan: must be a mapping (got an object (Buffer))']],
+    ['a binary value where a mapping belongs', 'scan: !!binary aGVsbG8=', ['scan: must be an object (got an object (Buffer))']],
   ])('refuses %s', (_name, text, expected) => {
     expect(problemsOf(text)).toEqual(expected);
+  });
+
+  it('accepts registry ports 1–65535, globs and IPv6 literals', () => {
+    const registries = ['localhost:5000', 'host:65535', 'host:1', 'mirror.example:*', '[::1]:5000', '*.corp.example'];
+    const parsed = parsePolicy(JSON.stringify({ registries }), 'p.json');
+    expect(parsed.ok && parsed.policy.policy.registries).toEqual(registries);
   });
 
   it('accepts JSON, which is YAML', () => {
@@ -126,7 +139,7 @@ describe('validatePolicy', () => {
     const bare: unknown = Object.assign(Object.create(null) as object, { tags: 'resolve' });
     expect(validatePolicy(bare)).toEqual({ ok: true, policy: { ...DEFAULT_POLICY, tags: 'resolve' } });
     const inherited: unknown = Object.create({ tags: 'bogus' });
-    expect(validatePolicy(inherited)).toEqual({ ok: false, problems: ['(policy): must be a mapping (got an object (Object))'] });
+    expect(validatePolicy(inherited)).toEqual({ ok: false, problems: ['(policy): must be an object (got an object (Object))'] });
   });
 });
 

@@ -12,8 +12,8 @@ function fixture(scanner: 'trivy' | 'grype', file: string): string {
 
 function parsed(text: string, format?: 'trivy' | 'grype'): ScanReport {
   const result = parseScanReport(text, format);
-  if (!result.ok) throw new Error(`expected a report, got: ${result.error}`);
-  return result.report;
+  if (!result.ok) throw new Error(`expected a report, got: ${result.problems.join('; ')}`);
+  return result.value;
 }
 
 function counts(findings: readonly Finding[]): Record<Severity, number> {
@@ -386,6 +386,34 @@ const grypeMatch = (vulnerability: Record<string, unknown>, extra: Record<string
 const grype = (extra: Record<string, unknown>): string =>
   JSON.stringify({ matches: [], source: { type: 'image', target: { userInput: 'app:1' } }, descriptor: { name: 'grype' }, ...extra });
 
+describe('severities this code does not know', () => {
+  test('count as UNKNOWN and are reported as one warning, with the texts found', () => {
+    const vulns = [
+      trivyVuln({ VulnerabilityID: 'CVE-1', Severity: 'SEVERE' }),
+      trivyVuln({ VulnerabilityID: 'CVE-2', Severity: 'Moderate' }),
+      trivyVuln({ VulnerabilityID: 'CVE-3', Severity: 'SEVERE' }),
+      trivyVuln({ VulnerabilityID: 'CVE-4', Severity: 'Negligible' }),
+      trivyVuln({ VulnerabilityID: 'CVE-5', Severity: undefined }),
+    ];
+    const report = parsed(trivy({ Results: [{ Class: 'os-pkgs', Vulnerabilities: vulns }] }));
+    expect(report.findings.map((f) => [f.id, f.severity])).toEqual([
+      ['CVE-1', 'UNKNOWN'],
+      ['CVE-2', 'UNKNOWN'],
+      ['CVE-3', 'UNKNOWN'],
+      ['CVE-4', 'LOW'],
+      ['CVE-5', 'UNKNOWN'],
+    ]);
+    expect(report.warnings).toEqual(['3 findings have a severity not known here ("SEVERE", "Moderate"): counted as UNKNOWN']);
+  });
+
+  test('Grype too; a report whose severities are all known has no warning', () => {
+    expect(parsed(grype({ matches: [grypeMatch({ severity: 'Urgent' })] })).warnings).toEqual([
+      '1 finding has a severity not known here ("Urgent"): counted as UNKNOWN',
+    ]);
+    expect(parsed(grype({ matches: [grypeMatch({ severity: 'Critical' }), grypeMatch({ severity: 'Unknown' })] })).warnings).toEqual([]);
+  });
+});
+
 describe('report rules', () => {
   test.each([
     ['Trivy Results null is a clean scan', trivy({ Results: null }), []],
@@ -533,35 +561,35 @@ describe('corrupt or foreign input is refused, never thrown', () => {
     ],
     ['Trivy SchemaVersion 1', '{"SchemaVersion":1,"ArtifactName":"x","Results":[]}', undefined, 'unsupported Trivy SchemaVersion 1: only 2 is supported'],
     ['Trivy SchemaVersion "2"', '{"SchemaVersion":"2","ArtifactName":"x"}', undefined, 'unsupported Trivy SchemaVersion "2": only 2 is supported'],
-    ['Results not an array', trivy({ Results: {} }), undefined, 'Results must be an array, not an object'],
-    ['a Result not an object', trivy({ Results: ['x'] }), undefined, 'Results[0] must be an object'],
-    ['Vulnerabilities not an array', trivy({ Results: [{ Vulnerabilities: 'none' }] }), undefined, 'Results[0].Vulnerabilities must be an array, not a string'],
+    ['Results not an array', trivy({ Results: {} }), undefined, 'Results: must be an array (got an object)'],
+    ['a Result not an object', trivy({ Results: ['x'] }), undefined, 'Results[0]: must be an object (got string "x")'],
+    ['Vulnerabilities not an array', trivy({ Results: [{ Vulnerabilities: 'none' }] }), undefined, 'Results[0].Vulnerabilities: must be an array (got string "none")'],
     [
       'a Vulnerability without PkgName',
       trivy({ Results: [{ Class: 'os-pkgs' }, { Class: 'os-pkgs', Vulnerabilities: [trivyVuln({}), trivyVuln({}), trivyVuln({}), trivyVuln({ PkgName: undefined })] }] }),
       undefined,
-      'Results[1].Vulnerabilities[3].PkgName is missing',
+      'Results[1].Vulnerabilities[3].PkgName: is required',
     ],
-    ['a Vulnerability without VulnerabilityID', trivy({ Results: [{ Vulnerabilities: [trivyVuln({ VulnerabilityID: '' })] }] }), undefined, 'Results[0].Vulnerabilities[0].VulnerabilityID is missing'],
-    ['a numeric Severity', trivy({ Results: [{ Vulnerabilities: [trivyVuln({ Severity: 4 })] }] }), undefined, 'Results[0].Vulnerabilities[0].Severity must be a string, not a number'],
-    ['a Vulnerability not an object', trivy({ Results: [{ Vulnerabilities: [null] }] }), undefined, 'Results[0].Vulnerabilities[0] must be an object'],
-    ['RepoDigests not an array', trivy({ Metadata: { RepoDigests: 'alpine@sha256:x' } }), undefined, 'Metadata.RepoDigests must be an array, not a string'],
-    ['RepoDigests with a number', trivy({ Metadata: { RepoDigests: [7] } }), undefined, 'Metadata.RepoDigests[0] must be a string, not a number'],
-    ['unparseable CreatedAt', trivy({ CreatedAt: 'yesterday' }), undefined, 'CreatedAt is not a valid date-time: "yesterday"'],
-    ['impossible CreatedAt', trivy({ CreatedAt: '2021-02-30T00:00:00Z' }), undefined, 'CreatedAt is not a valid date-time: "2021-02-30T00:00:00Z"'],
-    ['ArtifactName not a string', trivy({ ArtifactName: 5 }), undefined, 'ArtifactName must be a string, not a number'],
-    ['Grype matches not an array', grype({ matches: {} }), undefined, 'matches must be an array, not an object'],
-    ['Grype match without vulnerability', grype({ matches: [{ artifact: { name: 'a' } }] }), undefined, 'matches[0].vulnerability is missing'],
-    ['Grype match without id', grype({ matches: [grypeMatch({}), grypeMatch({ id: undefined })] }), undefined, 'matches[1].vulnerability.id is missing'],
-    ['Grype match without artifact name', grype({ matches: [{ vulnerability: { id: 'X' }, artifact: {} }] }), undefined, 'matches[0].artifact.name is missing'],
-    ['Grype fix.versions not strings', grype({ matches: [grypeMatch({ fix: { versions: [1] } })] }), undefined, 'matches[0].vulnerability.fix.versions[0] must be a string, not a number'],
-    ['Grype target a number', grype({ source: { type: 'image', target: 3 } }), undefined, 'source.target must be a string or an object'],
-    ['Grype bad timestamp', grype({ descriptor: { timestamp: 'now' } }), undefined, 'descriptor.timestamp is not a valid date-time: "now"'],
+    ['a Vulnerability without VulnerabilityID', trivy({ Results: [{ Vulnerabilities: [trivyVuln({ VulnerabilityID: '' })] }] }), undefined, 'Results[0].Vulnerabilities[0].VulnerabilityID: must be a non-empty string (got string "")'],
+    ['a numeric Severity', trivy({ Results: [{ Vulnerabilities: [trivyVuln({ Severity: 4 })] }] }), undefined, 'Results[0].Vulnerabilities[0].Severity: must be a string (got number 4)'],
+    ['a Vulnerability not an object', trivy({ Results: [{ Vulnerabilities: [null] }] }), undefined, 'Results[0].Vulnerabilities[0]: must be an object (got null)'],
+    ['RepoDigests not an array', trivy({ Metadata: { RepoDigests: 'alpine@sha256:x' } }), undefined, 'Metadata.RepoDigests: must be an array (got string "alpine@sha256:x")'],
+    ['RepoDigests with a number', trivy({ Metadata: { RepoDigests: [7] } }), undefined, 'Metadata.RepoDigests[0]: must be a string (got number 7)'],
+    ['unparseable CreatedAt', trivy({ CreatedAt: 'yesterday' }), undefined, 'CreatedAt: is not a valid date-time: "yesterday"'],
+    ['impossible CreatedAt', trivy({ CreatedAt: '2021-02-30T00:00:00Z' }), undefined, 'CreatedAt: is not a valid date-time: "2021-02-30T00:00:00Z"'],
+    ['ArtifactName not a string', trivy({ ArtifactName: 5 }), undefined, 'ArtifactName: must be a string (got number 5)'],
+    ['Grype matches not an array', grype({ matches: {} }), undefined, 'matches: must be an array (got an object)'],
+    ['Grype match without vulnerability', grype({ matches: [{ artifact: { name: 'a' } }] }), undefined, 'matches[0].vulnerability: is required'],
+    ['Grype match without id', grype({ matches: [grypeMatch({}), grypeMatch({ id: undefined })] }), undefined, 'matches[1].vulnerability.id: is required'],
+    ['Grype match without artifact name', grype({ matches: [{ vulnerability: { id: 'X' }, artifact: {} }] }), undefined, 'matches[0].artifact.name: is required'],
+    ['Grype fix.versions not strings', grype({ matches: [grypeMatch({ fix: { versions: [1] } })] }), undefined, 'matches[0].vulnerability.fix.versions[0]: must be a string (got number 1)'],
+    ['Grype target a number', grype({ source: { type: 'image', target: 3 } }), undefined, 'source.target: must be a string or an object'],
+    ['Grype bad timestamp', grype({ descriptor: { timestamp: 'now' } }), undefined, 'descriptor.timestamp: is not a valid date-time: "now"'],
     ['a Grype report read as Trivy', fixture('grype', 'grype-presenter-image.json'), 'trivy', 'not a Trivy report: SchemaVersion is missing'],
     ['a Trivy report read as Grype', fixture('trivy', 'alpine-39.json'), 'grype', 'not a Grype report: matches is missing'],
     ['a Harbor webhook read as Trivy', harborEvent, 'trivy', 'not a Trivy report: SchemaVersion is missing'],
   ] as const)('%s', (_name, input, format, error) => {
-    expect(parseScanReport(input, format)).toEqual({ ok: false, error });
+    expect(parseScanReport(input, format)).toEqual({ ok: false, problems: [error] });
   });
 
   test.each([
@@ -571,6 +599,7 @@ describe('corrupt or foreign input is refused, never thrown', () => {
   ])('%s', (_name, input) => {
     const result = parseScanReport(input);
     expect(result.ok).toBe(false);
-    expect(result.ok ? '' : result.error).toMatch(/^report is not valid JSON: /);
+    expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(/^report is not valid JSON: /)]);
+    expect(result.ok ? '' : result.problems[0]).toMatch(/^report is not valid JSON: /);
   });
 });

@@ -15,6 +15,7 @@ interface AuditOptions {
   readonly decision?: string;
   readonly reason?: string;
   readonly breakGlass?: boolean;
+  readonly user?: string;
   readonly since?: string;
   readonly until?: string;
   readonly limit: string;
@@ -38,6 +39,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--decision <allowed|denied>', 'only allowed or only denied decisions')
     .option('--reason <code>', 'only decisions with an image denied for this reason code')
     .option('--break-glass', 'only decisions where break-glass was applied')
+    .option('--user <name>', 'only decisions requested by this user (/validate records who asked; ImageReview never says)')
     .option('--since <time>', 'not before TIME (ISO-8601 or 1h, 7d ago)')
     .option('--until <time>', 'not after TIME (ISO-8601 or 1h, 7d ago)')
     .option('--limit <n>', 'at most N decisions', String(DEFAULT_AUDIT_LIMIT))
@@ -88,6 +90,7 @@ function toFilter(options: AuditOptions, now: number): DecisionFilter {
     decision: options.decision === undefined ? undefined : decisionValue(options.decision),
     reason: options.reason === undefined ? undefined : reasonCode(options.reason),
     breakGlass: options.breakGlass === true ? true : undefined,
+    user: options.user,
     since: options.since === undefined ? undefined : pastTime('--since', options.since, now),
     until: options.until === undefined ? undefined : pastTime('--until', options.until, now),
     limit: limitValue(options.limit),

@@ -4,7 +4,7 @@ import { parseImageRef } from '../../core/image-ref';
 import type { Scanner } from '../../core/scan-report/scan-report';
 import { SEVERITIES, type SeverityCounts } from '../../core/types';
 import { InvalidInputError, UsageError, errorMessage } from '../../errors';
-import { prepareScanImport } from '../../service/import-scan';
+import { importScan, prepareScanImport } from '../../service/import-scan';
 import { type ScanDetails, showScan as readScan } from '../../service/show-scan';
 import type { ScanTarget, StoredScan } from '../../store/scans-repository';
 import type { CliContext } from '../context';
@@ -51,10 +51,11 @@ async function importReport(ctx: CliContext, file: string, options: ImportOption
   const image = options.image === undefined ? null : digestRef(options.image, '--image');
   const bytes = readReport(file);
   const request = { source: file, bytes, format, image, by: ctx.actor(options.by), now: ctx.now() };
-  const { input, warning } = prepareScanImport(request);
-  if (warning !== null) ctx.err(`warning: ${warning}`);
-  const scan = await withStore(ctx, 'read-write', (store) => store.scans.import(input));
+  const { input, warnings } = prepareScanImport(request);
+  for (const warning of warnings) ctx.err(`warning: ${warning}`);
+  const { scan, superseded } = await withStore(ctx, 'read-write', (store) => importScan(store.scans, input));
   ctx.out(describeImport(scan, input.targets));
+  for (const { target, newest } of superseded) ctx.out(olderScanNote(target, newest));
 }
 
 function scannerFormat(format: string | undefined): Scanner | undefined {
@@ -89,6 +90,14 @@ function describeImport(scan: StoredScan, targets: readonly ScanTarget[]): strin
       ? `scanned ${isoTime(scan.scannedAt)}`
       : `undated report: dated by import time ${isoTime(scan.scannedAt)}`;
   return `imported ${scan.scanner} scan of ${what} (${when}): ${describeCounts(scan.counts)}`;
+}
+
+/** An imported report older than the digest's newest scan is kept (it is history) but decides nothing. */
+function olderScanNote(target: ScanTarget, newest: StoredScan): string {
+  return (
+    `not the newest scan of ${target.repository}@${target.digest}: scan ${newest.id} (scanned ${isoTime(newest.scannedAt)}) ` +
+    'still decides, so this report does not change its verdict'
+  );
 }
 
 export function describeCounts(counts: SeverityCounts): string {

@@ -1,21 +1,24 @@
 import semver from 'semver';
-import { MODES, SEVERITIES } from '../types';
-import type { Mode, Policy, Severity } from '../types';
-import { DEFAULT_POLICY } from './default-policy';
 import {
-  Problems,
-  field,
-  joinPath,
+  JsonProblems,
+  fieldOr,
+  jsonOk,
+  jsonProblem,
   readBoolean,
-  readList,
-  readMapping,
+  readListOf,
   readNonEmptyString,
   readNonNegativeInteger,
   readNonNegativeNumber,
+  readObject,
   readOneOf,
   rejectUnknownKeys,
-} from './policy-fields';
-import type { RawMapping } from './policy-fields';
+  requiredField,
+} from '../json-reader';
+import type { JsonObject, JsonRead, JsonReader } from '../json-reader';
+import { MODES, SEVERITIES } from '../types';
+import type { Mode, Policy, Severity } from '../types';
+import { DEFAULT_POLICY } from './default-policy';
+import { readRegistry } from './read-registry';
 
 export type PolicyValidation =
   | { readonly ok: true; readonly policy: Policy }
@@ -38,126 +41,114 @@ const TOP_LEVEL_KEYS = [
  * its path, so that an operator fixes a broken file in one pass; any problem refuses the whole policy (STYLE 4).
  */
 export function validatePolicy(raw: unknown): PolicyValidation {
-  const problems = new Problems();
-  const root = readMapping(raw, '', problems);
-  if (root === undefined) return { ok: false, problems: problems.list };
-  rejectUnknownKeys(root, TOP_LEVEL_KEYS, '', problems);
+  const root = readObject(raw, '');
+  if (!root.ok) return { ok: false, problems: root.problems.map((problem) => `(policy): ${problem}`) };
+  const read = readPolicy(root.value);
+  return read.ok ? { ok: true, policy: read.value } : { ok: false, problems: read.problems };
+}
+
+function readPolicy(root: JsonObject): JsonRead<Policy> {
+  const problems = new JsonProblems();
+  problems.take(rejectUnknownKeys(root, TOP_LEVEL_KEYS, ''), root);
   const d = DEFAULT_POLICY;
-  const policy: Policy = {
-    registries: field(root, 'registries', '', problems, readList(readRegistry), d.registries),
-    tags: field(root, 'tags', '', problems, readOneOf(['require-digest', 'resolve'] as const), d.tags),
-    tagCacheSeconds: field(root, 'tagCacheSeconds', '', problems, readNonNegativeInteger, d.tagCacheSeconds),
-    scan: field(root, 'scan', '', problems, readScan, d.scan),
-    images: field(root, 'images', '', problems, readImages, d.images),
-    versionFloors: field(root, 'versionFloors', '', problems, readList(readVersionFloor), d.versionFloors),
-    breakGlass: field(root, 'breakGlass', '', problems, readBreakGlass, d.breakGlass),
-    defaultMode: field(root, 'defaultMode', '', problems, readOneOf(MODES), d.defaultMode),
-    namespaces: field(root, 'namespaces', '', problems, readList(readNamespaceRule), d.namespaces),
-  };
-  return problems.list.length === 0 ? { ok: true, policy } : { ok: false, problems: problems.list };
+  const field = <T>(key: keyof Policy, read: JsonReader<T>, fallback: T): T =>
+    problems.take(fieldOr(root, key, '', read, fallback), fallback);
+  return problems.result<Policy>({
+    registries: field('registries', readListOf(readRegistry), d.registries),
+    tags: field('tags', readOneOf(['require-digest', 'resolve'] as const), d.tags),
+    tagCacheSeconds: field('tagCacheSeconds', readNonNegativeInteger, d.tagCacheSeconds),
+    scan: field('scan', readScan, d.scan),
+    images: field('images', readImages, d.images),
+    versionFloors: field('versionFloors', readListOf(readVersionFloor), d.versionFloors),
+    breakGlass: field('breakGlass', readBreakGlass, d.breakGlass),
+    defaultMode: field('defaultMode', readOneOf(MODES), d.defaultMode),
+    namespaces: field('namespaces', readListOf(readNamespaceRule), d.namespaces),
+  });
 }
 
-/** A registry is a host[:port] (glob allowed), compared with the normalised host of a reference (SPEC §3). */
-function readRegistry(value: unknown, path: string, problems: Problems): string | undefined {
-  const host = readNonEmptyString(value, path, problems);
-  if (host === undefined) return undefined;
-  if (/[/\s@]/.test(host)) {
-    return problems.add(path, `must be a registry host[:port] without scheme or path (got ${JSON.stringify(host)})`);
-  }
-  if (host.toLowerCase() === 'index.docker.io') {
-    return problems.add(path, 'write docker.io: references to index.docker.io are normalised to docker.io (SPEC §3)');
-  }
-  return host;
-}
-
-function readScan(value: unknown, path: string, problems: Problems): Policy['scan'] | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, ['required', 'maxAgeDays', 'maxFindings', 'ignoreUnfixed'], path, problems);
-  const d = DEFAULT_POLICY.scan;
-  return {
-    required: field(map, 'required', path, problems, readBoolean, d.required),
-    maxAgeDays: field(map, 'maxAgeDays', path, problems, readNonNegativeNumber, d.maxAgeDays),
-    maxFindings: field(map, 'maxFindings', path, problems, readMaxFindings, d.maxFindings),
-    ignoreUnfixed: field(map, 'ignoreUnfixed', path, problems, readBoolean, d.ignoreUnfixed),
+/**
+ * A section: an object with only `keys`, whose fields are read by `build` through `field`, each falling back to
+ * its default when absent or invalid (the invalid one's problem kept).
+ */
+function section<T>(
+  keys: readonly string[],
+  build: (field: <F>(key: string, read: JsonReader<F>, fallback: F) => F) => T,
+): JsonReader<T> {
+  return (value, path) => {
+    const map = readObject(value, path);
+    if (!map.ok) return map;
+    const problems = new JsonProblems();
+    problems.take(rejectUnknownKeys(map.value, keys, path), map.value);
+    const built = build((key, read, fallback) => problems.take(fieldOr(map.value, key, path, read, fallback), fallback));
+    return problems.result(built);
   };
 }
 
-function readMaxFindings(
-  value: unknown,
-  path: string,
-  problems: Problems,
-): Readonly<Partial<Record<Severity, number>>> | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, SEVERITIES, path, problems);
+const readMaxFindings = section(SEVERITIES, (field): Readonly<Partial<Record<Severity, number>>> => {
   const ceilings: Partial<Record<Severity, number>> = {};
   for (const severity of SEVERITIES) {
-    const ceiling = field<number | undefined>(map, severity, path, problems, readNonNegativeInteger, undefined);
+    const ceiling = field<number | undefined>(severity, readNonNegativeInteger, undefined);
     if (ceiling !== undefined) ceilings[severity] = ceiling;
   }
   return ceilings;
-}
+});
 
-function readImages(value: unknown, path: string, problems: Problems): Policy['images'] | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, ['maxAgeDays'], path, problems);
-  return { maxAgeDays: field(map, 'maxAgeDays', path, problems, readNonNegativeNumber, DEFAULT_POLICY.images.maxAgeDays) };
-}
+const readScan = section(['required', 'maxAgeDays', 'maxFindings', 'ignoreUnfixed'], (field): Policy['scan'] => {
+  const d = DEFAULT_POLICY.scan;
+  return {
+    required: field('required', readBoolean, d.required),
+    maxAgeDays: field('maxAgeDays', readNonNegativeNumber, d.maxAgeDays),
+    maxFindings: field('maxFindings', readMaxFindings, d.maxFindings),
+    ignoreUnfixed: field('ignoreUnfixed', readBoolean, d.ignoreUnfixed),
+  };
+});
 
-function readVersionFloor(value: unknown, path: string, problems: Problems): Policy['versionFloors'][number] | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, ['repository', 'range'], path, problems);
-  const repository = required(map, 'repository', path, problems, readNonEmptyString);
-  const range = required(map, 'range', path, problems, readRange);
-  return repository === undefined || range === undefined ? undefined : { repository, range };
-}
+const readImages = section(['maxAgeDays'], (field): Policy['images'] => ({
+  maxAgeDays: field('maxAgeDays', readNonNegativeNumber, DEFAULT_POLICY.images.maxAgeDays),
+}));
 
-function readRange(value: unknown, path: string, problems: Problems): string | undefined {
-  const range = readNonEmptyString(value, path, problems);
-  if (range === undefined) return undefined;
-  const normalised = semver.validRange(range);
-  if (normalised === null) return problems.add(path, `invalid semver range ${JSON.stringify(range)}`);
-  // node-semver reads `x` as a wildcard, so `>=x` is "any version": as a floor that is surely a typo.
-  if (normalised === '*') return problems.add(path, `invalid semver range ${JSON.stringify(range)}: it admits every version`);
-  return range;
-}
-
-function readBreakGlass(value: unknown, path: string, problems: Problems): Policy['breakGlass'] | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, ['enabled', 'namespaces', 'requireTicket', 'requireGrant'], path, problems);
+const readBreakGlass = section(['enabled', 'namespaces', 'requireTicket', 'requireGrant'], (field): Policy['breakGlass'] => {
   const d = DEFAULT_POLICY.breakGlass;
   return {
-    enabled: field(map, 'enabled', path, problems, readBoolean, d.enabled),
-    namespaces: field(map, 'namespaces', path, problems, readList(readNonEmptyString), d.namespaces),
-    requireTicket: field(map, 'requireTicket', path, problems, readBoolean, d.requireTicket),
-    requireGrant: field(map, 'requireGrant', path, problems, readBoolean, d.requireGrant),
+    enabled: field('enabled', readBoolean, d.enabled),
+    namespaces: field('namespaces', readListOf(readNonEmptyString), d.namespaces),
+    requireTicket: field('requireTicket', readBoolean, d.requireTicket),
+    requireGrant: field('requireGrant', readBoolean, d.requireGrant),
+  };
+});
+
+const readRange: JsonReader<string> = (value, path) => {
+  const range = readNonEmptyString(value, path);
+  if (!range.ok) return range;
+  const normalised = semver.validRange(range.value);
+  if (normalised === null) return jsonProblem(path, `invalid semver range ${JSON.stringify(range.value)}`);
+  // node-semver reads `x` as a wildcard, so `>=x` is "any version": as a floor that is surely a typo.
+  if (normalised === '*') return jsonProblem(path, `invalid semver range ${JSON.stringify(range.value)}: it admits every version`);
+  return jsonOk(range.value);
+};
+
+/** An entry whose fields are all required: every missing or bad one is reported, and the entry drops out. */
+function entry<T>(keys: readonly string[], build: (map: JsonObject, path: string, problems: JsonProblems) => T | undefined): JsonReader<T> {
+  return (value, path) => {
+    const map = readObject(value, path);
+    if (!map.ok) return map;
+    const problems = new JsonProblems();
+    problems.take(rejectUnknownKeys(map.value, keys, path), map.value);
+    const built = build(map.value, path, problems);
+    const result = problems.result(built);
+    if (!result.ok) return result;
+    return result.value === undefined ? jsonProblem(path, 'is incomplete') : jsonOk(result.value);
   };
 }
 
-function readNamespaceRule(
-  value: unknown,
-  path: string,
-  problems: Problems,
-): { readonly match: string; readonly mode: Mode } | undefined {
-  const map = readMapping(value, path, problems);
-  if (map === undefined) return undefined;
-  rejectUnknownKeys(map, ['match', 'mode'], path, problems);
-  const match = required(map, 'match', path, problems, readNonEmptyString);
-  const mode = required(map, 'mode', path, problems, readOneOf(MODES));
-  return match === undefined || mode === undefined ? undefined : { match, mode };
-}
+const readVersionFloor = entry(['repository', 'range'], (map, path, problems): Policy['versionFloors'][number] | undefined => {
+  const repository = problems.take(requiredField(map, 'repository', path, readNonEmptyString), undefined);
+  const range = problems.take(requiredField(map, 'range', path, readRange), undefined);
+  return repository === undefined || range === undefined ? undefined : { repository, range };
+});
 
-function required<T>(
-  map: RawMapping,
-  key: string,
-  path: string,
-  problems: Problems,
-  read: (value: unknown, path: string, problems: Problems) => T | undefined,
-): T | undefined {
-  if (!Object.prototype.hasOwnProperty.call(map, key)) return problems.add(joinPath(path, key), 'is required');
-  return read(map[key], joinPath(path, key), problems);
-}
+const readNamespaceRule = entry(['match', 'mode'], (map, path, problems): { readonly match: string; readonly mode: Mode } | undefined => {
+  const match = problems.take(requiredField(map, 'match', path, readNonEmptyString), undefined);
+  const mode = problems.take(requiredField(map, 'mode', path, readOneOf(MODES)), undefined);
+  return match === undefined || mode === undefined ? undefined : { match, mode };
+});

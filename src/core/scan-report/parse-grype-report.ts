@@ -1,23 +1,22 @@
 // Grype JSON output (`grype -o json`), from the 0.7.0 schema to current. See test/fixtures/grype/README.md.
-import type { Finding } from '../types';
 import {
-  childPath,
   fieldValue,
-  isRecord,
-  optionalArray,
-  optionalRecord,
-  optionalString,
-  optionalStringList,
-  optionalTimestamp,
-  readEach,
-  requiredRecord,
-  requiredString,
-  type JsonRecord,
-  type Read,
-} from './json-fields';
+  isJsonObject,
+  jsonOk,
+  jsonPath,
+  jsonProblem,
+  optionalField,
+  readListOf,
+  readNonEmptyString,
+  readObject,
+  readString,
+  requiredField,
+} from '../json-reader';
+import type { JsonObject, JsonRead } from '../json-reader';
 import { normaliseRepoDigests } from './normalise-repo-digests';
-import { normaliseSeverity } from './normalise-severity';
-import { parsedReport } from './parsed-report';
+import { parsedReport, reportedFinding } from './parsed-report';
+import type { ReportedFinding } from './parsed-report';
+import { readOptionalTimestamp, readStringList } from './report-fields';
 import type { ParsedReport, RepoDigest } from './scan-report';
 
 interface Descriptor {
@@ -31,33 +30,35 @@ interface Source {
 }
 
 export function parseGrypeReport(json: unknown): ParsedReport {
-  if (!isRecord(json)) return { ok: false, error: 'Grype report must be a JSON object' };
-  if (fieldValue(json, 'matches') === undefined) return { ok: false, error: 'not a Grype report: matches is missing' };
+  if (!isJsonObject(json)) return jsonProblem('', 'Grype report must be a JSON object');
+  if (fieldValue(json, 'matches') === undefined) return jsonProblem('', 'not a Grype report: matches is missing');
   const descriptor = readDescriptor(json);
   if (!descriptor.ok) return descriptor;
   const source = readSource(json);
   if (!source.ok) return source;
-  const findings = readMatches(json);
+  // Only `matches` are findings: `ignoredMatches` were suppressed by the user's grype config, and
+  // `relatedVulnerabilities` are other records (usually NVD) of the same match.
+  const findings = optionalField(json, 'matches', '', readListOf(readMatch));
   if (!findings.ok) return findings;
   return parsedReport('grype', {
     scannerVersion: descriptor.value.version,
     artifact: source.value.artifact,
     scannedAt: descriptor.value.scannedAt,
     repoDigests: source.value.repoDigests,
-    findings: findings.value,
+    findings: findings.value ?? [],
   });
 }
 
 /** `descriptor.timestamp` dates the scan for `scan-stale` (SPEC §4); grype 0.7.0 has none, snapshots write "". */
-function readDescriptor(json: JsonRecord): Read<Descriptor> {
-  const descriptor = optionalRecord(json, 'descriptor', '');
+function readDescriptor(json: JsonObject): JsonRead<Descriptor> {
+  const descriptor = optionalField(json, 'descriptor', '', readObject);
   if (!descriptor.ok) return descriptor;
-  if (descriptor.value === null) return { ok: true, value: { version: null, scannedAt: null } };
-  const version = optionalString(descriptor.value, 'version', 'descriptor');
+  if (descriptor.value === null) return jsonOk({ version: null, scannedAt: null });
+  const version = optionalField(descriptor.value, 'version', 'descriptor', readString);
   if (!version.ok) return version;
-  const scannedAt = optionalTimestamp(descriptor.value, 'timestamp', 'descriptor');
+  const scannedAt = readOptionalTimestamp(descriptor.value, 'timestamp', 'descriptor');
   if (!scannedAt.ok) return scannedAt;
-  return { ok: true, value: { version: version.value, scannedAt: scannedAt.value } };
+  return jsonOk({ version: version.value, scannedAt: scannedAt.value });
 }
 
 /**
@@ -65,65 +66,49 @@ function readDescriptor(json: JsonRecord): Read<Descriptor> {
  * `repoDigests` name registry digests: `manifestDigest` is the single-platform manifest as grype saw
  * it (often not what a pod names for a multi-arch image) and `imageID` the config digest (SPEC §7).
  */
-function readSource(json: JsonRecord): Read<Source> {
-  const source = optionalRecord(json, 'source', '');
+function readSource(json: JsonObject): JsonRead<Source> {
+  const source = optionalField(json, 'source', '', readObject);
   if (!source.ok) return source;
   const target = source.value === null ? undefined : fieldValue(source.value, 'target');
-  if (target === undefined || target === null) return { ok: true, value: { artifact: null, repoDigests: [] } };
-  if (typeof target === 'string') return { ok: true, value: { artifact: target, repoDigests: [] } };
-  if (!isRecord(target)) return { ok: false, error: 'source.target must be a string or an object' };
-  const userInput = optionalString(target, 'userInput', 'source.target');
+  if (target === undefined || target === null) return jsonOk({ artifact: null, repoDigests: [] });
+  if (typeof target === 'string') return jsonOk({ artifact: target, repoDigests: [] });
+  if (!isJsonObject(target)) return jsonProblem('source.target', 'must be a string or an object');
+  const userInput = optionalField(target, 'userInput', 'source.target', readString);
   if (!userInput.ok) return userInput;
-  const strings = optionalStringList(target, 'repoDigests', 'source.target');
+  const strings = readStringList(target, 'repoDigests', 'source.target');
   if (!strings.ok) return strings;
-  return { ok: true, value: { artifact: userInput.value, repoDigests: normaliseRepoDigests(strings.value) } };
+  return jsonOk({ artifact: userInput.value, repoDigests: normaliseRepoDigests(strings.value) });
 }
 
-/** Only `matches` are findings: `ignoredMatches` were suppressed by the user's grype config, and
- * `relatedVulnerabilities` are other records (usually NVD) of the same match. */
-function readMatches(json: JsonRecord): Read<readonly Finding[]> {
-  const matches = optionalArray(json, 'matches', '');
-  if (!matches.ok) return matches;
-  return readEach(matches.value ?? [], 'matches', readMatch);
-}
-
-function readMatch(match: unknown, path: string): Read<Finding> {
-  if (!isRecord(match)) return { ok: false, error: `${path} must be an object` };
-  const vulnerability = requiredRecord(match, 'vulnerability', path);
+function readMatch(value: unknown, path: string): JsonRead<ReportedFinding> {
+  const match = readObject(value, path);
+  if (!match.ok) return match;
+  const vulnerability = requiredField(match.value, 'vulnerability', path, readObject);
   if (!vulnerability.ok) return vulnerability;
-  const vulnPath = childPath(path, 'vulnerability');
-  const id = requiredString(vulnerability.value, 'id', vulnPath);
+  const vulnPath = jsonPath(path, 'vulnerability');
+  const id = requiredField(vulnerability.value, 'id', vulnPath, readNonEmptyString);
   if (!id.ok) return id;
-  const severity = optionalString(vulnerability.value, 'severity', vulnPath);
+  const severity = optionalField(vulnerability.value, 'severity', vulnPath, readString);
   if (!severity.ok) return severity;
   const fixed = readFixVersions(vulnerability.value, vulnPath);
   if (!fixed.ok) return fixed;
-  const artifact = requiredRecord(match, 'artifact', path);
+  const artifact = requiredField(match.value, 'artifact', path, readObject);
   if (!artifact.ok) return artifact;
-  const artifactPath = childPath(path, 'artifact');
-  const name = requiredString(artifact.value, 'name', artifactPath);
+  const artifactPath = jsonPath(path, 'artifact');
+  const name = requiredField(artifact.value, 'name', artifactPath, readNonEmptyString);
   if (!name.ok) return name;
-  const version = optionalString(artifact.value, 'version', artifactPath);
+  const version = optionalField(artifact.value, 'version', artifactPath, readString);
   if (!version.ok) return version;
-  return {
-    ok: true,
-    value: {
-      id: id.value,
-      package: name.value,
-      installed: version.value ?? '',
-      fixed: fixed.value,
-      severity: normaliseSeverity(severity.value),
-    },
-  };
+  return jsonOk(reportedFinding({ id: id.value, package: name.value, installed: version.value ?? '', fixed: fixed.value }, severity.value));
 }
 
 /** `fix.versions` joined with ", " as Trivy writes lists; no `fix` object (0.7.0 schema) or no versions = not fixed. */
-function readFixVersions(vulnerability: JsonRecord, path: string): Read<string | null> {
-  const fix = optionalRecord(vulnerability, 'fix', path);
+function readFixVersions(vulnerability: JsonObject, path: string): JsonRead<string | null> {
+  const fix = optionalField(vulnerability, 'fix', path, readObject);
   if (!fix.ok) return fix;
-  if (fix.value === null) return { ok: true, value: null };
-  const strings = optionalStringList(fix.value, 'versions', childPath(path, 'fix'));
+  if (fix.value === null) return jsonOk(null);
+  const strings = readStringList(fix.value, 'versions', jsonPath(path, 'fix'));
   if (!strings.ok) return strings;
   const nonEmpty = strings.value.filter((v) => v !== '');
-  return { ok: true, value: nonEmpty.length === 0 ? null : nonEmpty.join(', ') };
+  return jsonOk(nonEmpty.length === 0 ? null : nonEmpty.join(', '));
 }

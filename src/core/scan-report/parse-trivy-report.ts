@@ -1,44 +1,41 @@
 // Trivy JSON reports, SchemaVersion 2 (trivy pkg/types/report.go). See test/fixtures/trivy/README.md.
-import type { Finding } from '../types';
 import {
-  childPath,
   fieldValue,
-  isRecord,
-  optionalArray,
-  optionalRecord,
-  optionalString,
-  optionalStringList,
-  optionalTimestamp,
-  readEach,
-  requiredString,
-  type JsonRecord,
-  type Read,
-} from './json-fields';
+  isJsonObject,
+  jsonOk,
+  jsonPath,
+  jsonProblem,
+  optionalField,
+  readArray,
+  readListOf,
+  readNonEmptyString,
+  readObject,
+  readString,
+  requiredField,
+} from '../json-reader';
+import type { JsonObject, JsonRead } from '../json-reader';
 import { normaliseRepoDigests } from './normalise-repo-digests';
-import { normaliseSeverity } from './normalise-severity';
-import { parsedReport } from './parsed-report';
+import { parsedReport, reportedFinding } from './parsed-report';
+import type { ReportedFinding } from './parsed-report';
+import { readOptionalTimestamp, readStringList } from './report-fields';
 import type { ParsedReport, RepoDigest } from './scan-report';
 
 export function parseTrivyReport(json: unknown): ParsedReport {
   if (Array.isArray(json)) {
     // Trivy before 0.20 wrote a bare array of Results: no artifact, no metadata, no date to judge staleness by.
-    return {
-      ok: false,
-      error: 'legacy Trivy report (a bare array, before SchemaVersion 2) is not supported: re-scan with a current Trivy',
-    };
+    return jsonProblem('', 'legacy Trivy report (a bare array, before SchemaVersion 2) is not supported: re-scan with a current Trivy');
   }
-  if (!isRecord(json)) return { ok: false, error: 'Trivy report must be a JSON object' };
+  if (!isJsonObject(json)) return jsonProblem('', 'Trivy report must be a JSON object');
   const schema = fieldValue(json, 'SchemaVersion');
-  if (schema === undefined) return { ok: false, error: 'not a Trivy report: SchemaVersion is missing' };
-  if (schema !== 2) {
-    return { ok: false, error: `unsupported Trivy SchemaVersion ${JSON.stringify(schema)}: only 2 is supported` };
-  }
+  if (schema === undefined) return jsonProblem('', 'not a Trivy report: SchemaVersion is missing');
+  if (schema !== 2) return jsonProblem('', `unsupported Trivy SchemaVersion ${JSON.stringify(schema)}: only 2 is supported`);
 
-  const artifact = optionalString(json, 'ArtifactName', '');
+  const artifact = optionalField(json, 'ArtifactName', '', readString);
   if (!artifact.ok) return artifact;
   const version = readVersion(json);
   if (!version.ok) return version;
-  const scannedAt = readCreatedAt(json);
+  // `CreatedAt` (RFC 3339, nanoseconds) dates the scan for `scan-stale` (SPEC §4); empty or absent = undated.
+  const scannedAt = readOptionalTimestamp(json, 'CreatedAt', '');
   if (!scannedAt.ok) return scannedAt;
   const repoDigests = readRepoDigests(json);
   if (!repoDigests.ok) return repoDigests;
@@ -54,71 +51,58 @@ export function parseTrivyReport(json: unknown): ParsedReport {
   });
 }
 
-function readVersion(json: JsonRecord): Read<string | null> {
-  const trivy = optionalRecord(json, 'Trivy', '');
+function readVersion(json: JsonObject): JsonRead<string | null> {
+  const trivy = optionalField(json, 'Trivy', '', readObject);
   if (!trivy.ok) return trivy;
-  if (trivy.value === null) return { ok: true, value: null };
-  return optionalString(trivy.value, 'Version', 'Trivy');
-}
-
-/** `CreatedAt` (RFC 3339, nanoseconds) dates the scan for `scan-stale` (SPEC §4); empty or absent = undated. */
-function readCreatedAt(json: JsonRecord): Read<number | null> {
-  return optionalTimestamp(json, 'CreatedAt', '');
+  if (trivy.value === null) return jsonOk(null);
+  return optionalField(trivy.value, 'Version', 'Trivy', readString);
 }
 
 /** Metadata.RepoDigests only: Metadata.ImageID is the config blob digest, never a manifest digest (SPEC §7). */
-function readRepoDigests(json: JsonRecord): Read<readonly RepoDigest[]> {
-  const metadata = optionalRecord(json, 'Metadata', '');
+function readRepoDigests(json: JsonObject): JsonRead<readonly RepoDigest[]> {
+  const metadata = optionalField(json, 'Metadata', '', readObject);
   if (!metadata.ok) return metadata;
-  if (metadata.value === null) return { ok: true, value: [] };
-  const strings = optionalStringList(metadata.value, 'RepoDigests', 'Metadata');
-  if (!strings.ok) return strings;
-  return { ok: true, value: normaliseRepoDigests(strings.value) };
+  if (metadata.value === null) return jsonOk([]);
+  const strings = readStringList(metadata.value, 'RepoDigests', 'Metadata');
+  return strings.ok ? jsonOk(normaliseRepoDigests(strings.value)) : strings;
 }
 
 /** Every Result class with Vulnerabilities counts (os-pkgs and lang-pkgs alike); missing Results = clean scan. */
-function readResults(json: JsonRecord): Read<readonly Finding[]> {
-  const results = optionalArray(json, 'Results', '');
+function readResults(json: JsonObject): JsonRead<readonly ReportedFinding[]> {
+  const results = optionalField(json, 'Results', '', readArray);
   if (!results.ok) return results;
-  const findings: Finding[] = [];
-  for (const [index, result] of (results.value ?? []).entries()) {
-    const path = childPath('Results', index);
-    if (!isRecord(result)) return { ok: false, error: `${path} must be an object` };
-    const resultClass = optionalString(result, 'Class', path);
+  const findings: ReportedFinding[] = [];
+  for (const [index, item] of (results.value ?? []).entries()) {
+    const path = jsonPath('Results', index);
+    const result = readObject(item, path);
+    if (!result.ok) return result;
+    const resultClass = optionalField(result.value, 'Class', path, readString);
     if (!resultClass.ok) return resultClass;
     // `custom` Results carry CustomResources from Rego checks, never package vulnerabilities.
     if (resultClass.value === 'custom') continue;
-    const vulnerabilities = optionalArray(result, 'Vulnerabilities', path);
-    if (!vulnerabilities.ok) return vulnerabilities;
-    const found = readEach(vulnerabilities.value ?? [], childPath(path, 'Vulnerabilities'), readVulnerability);
+    const found = optionalField(result.value, 'Vulnerabilities', path, readListOf(readVulnerability));
     if (!found.ok) return found;
-    findings.push(...found.value);
+    findings.push(...(found.value ?? []));
   }
-  return { ok: true, value: findings };
+  return jsonOk(findings);
 }
 
-function readVulnerability(vulnerability: unknown, path: string): Read<Finding> {
-  if (!isRecord(vulnerability)) return { ok: false, error: `${path} must be an object` };
-  const id = requiredString(vulnerability, 'VulnerabilityID', path);
+function readVulnerability(value: unknown, path: string): JsonRead<ReportedFinding> {
+  const vulnerability = readObject(value, path);
+  if (!vulnerability.ok) return vulnerability;
+  const v = vulnerability.value;
+  const id = requiredField(v, 'VulnerabilityID', path, readNonEmptyString);
   if (!id.ok) return id;
-  const pkg = requiredString(vulnerability, 'PkgName', path);
+  const pkg = requiredField(v, 'PkgName', path, readNonEmptyString);
   if (!pkg.ok) return pkg;
   // InstalledVersion and FixedVersion are `omitempty` in Trivy: absent means empty.
-  const installed = optionalString(vulnerability, 'InstalledVersion', path);
+  const installed = optionalField(v, 'InstalledVersion', path, readString);
   if (!installed.ok) return installed;
   // FixedVersion is opaque: a version, a list (`6.0.3.1, 5.2.4.3`) or a range (`>= 2.1.0`).
-  const fixed = optionalString(vulnerability, 'FixedVersion', path);
+  const fixed = optionalField(v, 'FixedVersion', path, readString);
   if (!fixed.ok) return fixed;
-  const severity = optionalString(vulnerability, 'Severity', path);
+  const severity = optionalField(v, 'Severity', path, readString);
   if (!severity.ok) return severity;
-  return {
-    ok: true,
-    value: {
-      id: id.value,
-      package: pkg.value,
-      installed: installed.value ?? '',
-      fixed: fixed.value === null || fixed.value === '' ? null : fixed.value,
-      severity: normaliseSeverity(severity.value),
-    },
-  };
+  const fixedVersion = fixed.value === null || fixed.value === '' ? null : fixed.value;
+  return jsonOk(reportedFinding({ id: id.value, package: pkg.value, installed: installed.value ?? '', fixed: fixedVersion }, severity.value));
 }

@@ -1,4 +1,5 @@
 // The scanner-neutral result of reading a Trivy or Grype JSON report (SPEC §7 `scan import`).
+import type { JsonRead } from '../json-reader';
 import type { Finding } from '../types';
 
 export type Scanner = 'trivy' | 'grype';
@@ -19,6 +20,8 @@ export interface ScanReport {
   /** Registry digests the report names, normalised: Trivy Metadata.RepoDigests, Grype source.target.repoDigests. */
   readonly repoDigests: readonly RepoDigest[];
   readonly findings: readonly Finding[];
+  /** What the user should know about how the report was read (a severity counted as UNKNOWN), one line each. */
+  readonly warnings: readonly string[];
 }
 
-export type ParsedReport = { readonly ok: true; readonly report: ScanReport } | { readonly ok: false; readonly error: string };
+export type ParsedReport = JsonRead<ScanReport>;

@@ -7,6 +7,7 @@ import { verifyAuditChain } from '../audit-verify';
 import { applyMigrations, planMigrations, refusePendingMigrations } from '../migrate';
 import { openDatabase, openStore } from '../open-database';
 import type { Store, StoreMode } from '../store';
+import { admittedImagesSince } from './admitted-images';
 import { admittedNamespaces } from './admitted-namespaces';
 import { approve, listApprovals, revoke } from './approvals-repo';
 import { addException, listExceptions, removeException } from './exceptions-repo';
@@ -61,6 +62,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       stats: async (since) => auditStats(db, since),
       verify: async () => verifyAuditChain(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),
+      admittedImages: async (since) => admittedImagesSince(db, since),
     },
     snapshotReader: () => createSnapshotReader(db),
     migrate: async (now) => {

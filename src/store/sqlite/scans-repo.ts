@@ -4,7 +4,7 @@ import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '..
 import { StoreError } from '../../errors';
 import type { ImportScanInput, ScanTarget, StoredScan } from '../scans-repository';
 import { recordChange } from './change-log';
-import { type FindingRow, toFinding } from './snapshot-rows';
+import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
 
 // One `scans` row per imported report, the registry digests it applies to in `scan_targets` and its
 // findings in `findings`, all written in one transaction with the change-log row (SPEC §6, §7).
@@ -71,12 +71,12 @@ export function importScan(db: Database.Database, input: ImportScanInput): Store
   })();
 }
 
-/** The newest scan (by when the scanner ran, then by import order) that applies to a digest, or null. */
+/** The newest scan (by EFFECTIVE_SCAN_DATE, then by import order) that applies to a digest, or null. */
 export function newestScanFor(db: Database.Database, digest: string): StoredScan | null {
   const row = db
     .prepare<[string], ScanRow>(
       `SELECT ${SCAN_COLUMNS} FROM scan_targets t JOIN scans s ON s.id = t.scan_id
-       WHERE t.digest = ? ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1`,
+       WHERE t.digest = ? ORDER BY ${EFFECTIVE_SCAN_DATE} DESC, s.id DESC LIMIT 1`,
     )
     .get(digest);
   return row === undefined ? null : toStoredScan(row);

@@ -4,6 +4,7 @@ import { AppError, StoreError, errorMessage } from '../../errors';
 import { factsKey } from '../../core/image-ref';
 import type { FactsKey, SnapshotFacts, SnapshotReader } from '../snapshot-reader';
 import {
+  EFFECTIVE_SCAN_DATE,
   type ApprovalRow,
   type ExceptionRow,
   type FindingRow,
@@ -89,10 +90,10 @@ function prepareStatements(db: Database.Database): Statements {
             revoked_at, revoked_by, revoke_reason
      FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
   );
-  // Newest by when the scanner ran, then by import order (the same rule as `scan show`).
+  // Newest by when the scanner ran, then by import order (the same rule as `scan show`); see EFFECTIVE_SCAN_DATE.
   const scan = db.prepare<[string], ScanRow>(
-    `SELECT s.id, s.scanner, s.scanned_at FROM scan_targets t JOIN scans s ON s.id = t.scan_id
-     WHERE t.digest = ? ORDER BY s.scanned_at DESC, s.id DESC LIMIT 1`,
+    `SELECT s.id, s.scanner, ${EFFECTIVE_SCAN_DATE} AS scanned_at FROM scan_targets t JOIN scans s ON s.id = t.scan_id
+     WHERE t.digest = ? ORDER BY ${EFFECTIVE_SCAN_DATE} DESC, s.id DESC LIMIT 1`,
   );
   const findings = db.prepare<[number], FindingRow>(
     'SELECT vuln_id, package, installed, fixed, severity FROM findings WHERE scan_id = ? ORDER BY rowid',

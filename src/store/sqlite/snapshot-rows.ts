@@ -99,3 +99,10 @@ export function toGrant(row: GrantRow): BreakGlassGrant {
     revokedAt: row.revoked_at,
   };
 }
+
+/**
+ * A scan's date for choosing the newest and judging its age: when the scanner ran, but never later than when it
+ * was imported. Import refuses reports dated ahead of the clock; this also keeps a future date stored before that
+ * (or a clock a few minutes fast) from pinning "the newest scan" and from never growing stale.
+ */
+export const EFFECTIVE_SCAN_DATE = 'MIN(s.scanned_at, s.imported_at)';

@@ -42,10 +42,10 @@ describe('Docker config.json credentials', () => {
 
   test.each([
     ['not JSON', '{auths:', 'Docker config is not valid JSON'],
-    ['not an object', '[]', 'Docker config is not a JSON object'],
-    ['auths not an object', '{"auths": "x"}', 'Docker config: "auths" is not an object'],
-    ['entry not an object', '{"auths": {"r.example": 1}}', 'Docker config: auths["r.example"] is not an object'],
-    ['auth not base64', '{"auths": {"r.example": {"auth": "%%%"}}}', 'Docker config: auths["r.example"].auth is not base64'],
+    ['not an object', '[]', 'Docker config: must be an object (got an array)'],
+    ['auths not an object', '{"auths": "x"}', 'Docker config: auths: must be an object (got string "x")'],
+    ['entry not an object', '{"auths": {"r.example": 1}}', 'Docker config: auths["r.example"]: must be an object (got number 1)'],
+    ['auth not base64', '{"auths": {"r.example": {"auth": "%%%"}}}', 'Docker config: auths["r.example"].auth: is not base64'],
     ['auth without a colon', `{"auths": {"r.example": {"auth": "${b64('nocolon')}"}}}`, 'does not decode to user:password'],
   ])('refuses %s', (_name, text, message) => {
     expect(() => parseDockerConfig(text)).toThrow(RegistryError);

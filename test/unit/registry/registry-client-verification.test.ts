@@ -130,7 +130,7 @@ describe('registry client: verification of what the registry sends', () => {
     ['a body disagreeing with Content-Type', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] }, OCI_MANIFEST,
       `Content-Type ${OCI_MANIFEST} does not match its mediaType ${OCI_INDEX}`],
     ['a descriptor with a bad digest', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: 'md5:abc', size: 1 } }, OCI_MANIFEST,
-      'config has no valid sha256/sha512 digest'],
+      'config.digest: must be a sha256 or sha512 digest (got "md5:abc")'],
   ])('refuses %s', async (_name, body, contentType, message) => {
     const { client, host } = await serve(registryHandler(Buffer.from(JSON.stringify(body)), { 'content-type': contentType }));
     const failure = client.resolve(ref(host, '1.0'));

@@ -124,6 +124,13 @@ describe('newestScanFor', () => {
     expect(newestScanFor(db, D1)?.reportSha256).toBe('second');
   });
 
+  it('does not let a scan dated in the future (stored before import refused them) hide a later real one', () => {
+    importScan(db, input({ scannedAt: Date.UTC(2099, 0, 1), reportSha256: 'future', now: T0 }));
+    expect(newestScanFor(db, D1)?.reportSha256).toBe('future');
+    importScan(db, input({ scannedAt: T0 + DAY, reportSha256: 'real', now: T0 + DAY + 60_000 }));
+    expect(newestScanFor(db, D1)?.reportSha256).toBe('real');
+  });
+
   it('returns null for a digest no scan applies to', () => {
     importScan(db, input());
     expect(newestScanFor(db, D2)).toBeNull();

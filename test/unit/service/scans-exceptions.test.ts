@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError, UsageError } from '../../../src/errors';
 import { addException } from '../../../src/service/add-exception';
-import { prepareScanImport } from '../../../src/service/import-scan';
+import { importScan, prepareScanImport } from '../../../src/service/import-scan';
 import { showScan } from '../../../src/service/show-scan';
 import { type SqliteStore, openSqliteStore } from '../../../src/store/sqlite/open-sqlite-store';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
@@ -36,23 +36,31 @@ const request = (bytes: Buffer, image: { repository: string; digest: string } | 
   now: T0,
 });
 
-describe('prepareScanImport + showScan', () => {
+describe('prepareScanImport, importScan, showScan', () => {
   it("takes the report's registry digests and stores a scan that showScan then finds", async () => {
-    const { input, warning } = prepareScanImport(request(TRIVY_ALPINE));
-    expect(warning).toBeNull();
+    const { input, warnings } = prepareScanImport(request(TRIVY_ALPINE));
+    expect(warnings).toEqual([]);
     const alpine = 'sha256:1e42bbe2508154c9126d48c2b8a75420c3544343bf86fd041fb7527e017a4b4a';
     expect(input.targets).toEqual([{ repository: 'docker.io/library/alpine', digest: alpine }]);
-    const stored = await store.scans.import(input);
+    const { scan: stored, superseded } = await importScan(store.scans, input);
+    expect(superseded).toEqual([]);
     const details = await showScan(store.scans, alpine);
     expect(details.scan).toEqual(stored);
     expect(details.targets).toEqual(input.targets);
     expect(details.findings.length).toBe(input.findings.length);
   });
 
+  it('names the target whose newest scan is another, earlier-imported one: that scan still decides', async () => {
+    const newer = await importScan(store.scans, prepareScanImport(request(TRIVY_ALPINE)).input);
+    const older = prepareScanImport(request(TRIVY_ALPINE)).input;
+    const { superseded } = await importScan(store.scans, { ...older, scannedAt: newer.scan.scannedAt - 1000 });
+    expect(superseded).toEqual([{ target: older.targets[0], newest: newer.scan }]);
+  });
+
   it('records --image when the report names other digests, with a warning saying so', () => {
-    const { input, warning } = prepareScanImport(request(TRIVY_ALPINE, { repository: REPO, digest: OTHER }));
+    const { input, warnings } = prepareScanImport(request(TRIVY_ALPINE, { repository: REPO, digest: OTHER }));
     expect(input.targets).toEqual([{ repository: REPO, digest: OTHER }]);
-    expect(warning).toMatch(new RegExp(`^--image ${OTHER} is not among the digests the report names \\(.+\\); recording --image$`));
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^--image ${OTHER} is not among the digests the report names \\(.+\\); recording --image$`))]);
   });
 
   it('refuses a report that names no registry digest when no image is given', () => {

@@ -55,8 +55,9 @@ describe('audit queries', () => {
         overridden: null,
         policyHash: 'f'.repeat(64),
         user: 'alice',
+        groups: null,
         latencyUs: 250,
-        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'] }],
+        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false }],
       },
     ]);
   });

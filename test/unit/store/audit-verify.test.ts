@@ -167,11 +167,17 @@ describe('verifyAuditChain', () => {
   it('hashes a fixed, type-sensitive canonical form', () => {
     const row = {
       id: 1, time: 2, namespace: 'ns', allowed: 0, mode: 'enforce', breakGlass: 0, ticket: null, reason: 'r',
-      overridden: null, policyHash: 'p', user: null, latencyUs: 3,
-      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved' }],
+      overridden: null, policyHash: 'p', user: null, groups: null, latencyUs: 3,
+      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0 }],
     };
+    // Rows without groups or unchanged images (every ImageReview decision, every row older than migration 0003)
+    // keep the v1 form, so a store written before it still verifies.
     expect(canonicalDecision(row)).toBe(
       '["decision/v1",1,2,"ns",0,"enforce",0,null,"r",null,"p",null,3,[["i",null,null,0,"not-approved"]]]',
+    );
+    const admission = { ...row, user: 'alice', groups: '["dev"]', images: [{ ...row.images[0]!, allowed: 1, reasons: '', unchanged: 1 }] };
+    expect(canonicalDecision(admission)).toBe(
+      '["decision/v2",1,2,"ns",0,"enforce",0,null,"r",null,"p","alice",3,"[\\"dev\\"]",[["i",null,null,1,"",1]]]',
     );
   });
 });

@@ -23,15 +23,15 @@ describe('createSnapshotReader', () => {
       )
       .run(values.repository ?? REPO, DIGEST_A, values.by, values.at, values.revokedAt ?? null, values.revokedAt ? 'sec' : null);
   };
-  const scan = (scannedAt: number, findings: readonly [string, string][], digest = DIGEST_A): number => {
+  const scan = (scannedAt: number, findings: readonly [string, string][], digest = DIGEST_A, importedAt = scannedAt): number => {
     const id = Number(
       writer
         .prepare(
           `INSERT INTO scans (scanner, scanned_at, scanned_at_source, imported_at, imported_by, report_sha256,
                               critical, high, medium, low, unknown)
-           VALUES ('trivy', ?, 'report', 0, 'ci', 'x', 0, 0, 0, 0, 0)`,
+           VALUES ('trivy', ?, 'report', ?, 'ci', 'x', 0, 0, 0, 0, 0)`,
         )
-        .run(scannedAt).lastInsertRowid,
+        .run(scannedAt, importedAt).lastInsertRowid,
     );
     writer.prepare('INSERT INTO scan_targets (digest, scan_id, repository) VALUES (?, ?, ?)').run(digest, id, REPO);
     const insert = writer.prepare(
@@ -91,6 +91,20 @@ describe('createSnapshotReader', () => {
       scanner: 'trivy',
       scannedAt: 5000,
       findings: [{ id: 'CVE-1', package: 'musl', installed: '1.1', fixed: null, severity: 'CRITICAL' }],
+    });
+  });
+
+  it('dates a scan no later than its import, so a report dated in the future cannot stay the newest', async () => {
+    const YEAR_2099 = Date.UTC(2099, 0, 1);
+    scan(YEAR_2099, [['CVE-1', 'CRITICAL']], DIGEST_A, 3000);
+    const reader = createSnapshotReader(db);
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(3000);
+    scan(5000, [], DIGEST_A, 6000);
+    expect((await createSnapshotReader(db).facts([KEY])).images.get(factsKey(KEY))?.scan).toEqual({
+      digest: DIGEST_A,
+      scanner: 'trivy',
+      scannedAt: 5000,
+      findings: [],
     });
   });
 
