@@ -20,6 +20,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: (registry: Regi
   { name: 'exception', load: async () => (await import('./commands/exception')).registerException },
   { name: 'break-glass', load: async () => (await import('./commands/break-glass')).registerBreakGlass },
   { name: 'audit', load: async () => (await import('./commands/audit')).registerAudit },
+  { name: 'checkpoint', load: async () => (await import('./commands/checkpoint')).registerCheckpoint },
   { name: 'migrate', load: async () => (await import('./commands/migrate')).registerMigrate },
   { name: 'apiserver-config', load: async () => (await import('./commands/apiserver-config')).registerApiserverConfig },
   { name: 'webhook-config', load: async () => (await import('./commands/webhook-config')).registerWebhookConfig },

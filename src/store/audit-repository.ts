@@ -1,6 +1,7 @@
 import type { AuditDecision, DecisionFilter } from './audit-query';
 import type { AuditStats } from './audit-stats';
 import type { VerifyResult } from './audit-verify';
+import type { StoredChains } from './chain-states';
 
 // The audit trail as the service layer reads it, whatever the engine (async: see approvals-repository.ts).
 // Decisions are written only by the audit writer (audit-log.ts), never through this interface.
@@ -20,6 +21,8 @@ export interface AuditRepository {
   stats(since: number | undefined): Promise<AuditStats>;
   /** `audit verify`: the hash chain and the indexes derived from it. */
   verify(): Promise<VerifyResult>;
+  /** The heads of the audit chains, for checking them against signed checkpoints (`audit verify --checkpoints`). */
+  chains(): Promise<StoredChains>;
   /** Namespaces where a pod with repository+digest was admitted since `sinceMs`, sorted. */
   admittedNamespaces(repository: string, digest: string, sinceMs: number): Promise<readonly string[]>;
   /** Every distinct (namespace, image) an allowed decision since `since` names, sorted (`recheck --since`). */

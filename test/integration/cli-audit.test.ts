@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createAuditWriter } from '../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
 import { runCli } from '../helpers/run-cli';
@@ -27,7 +27,7 @@ describe('image-reviewer audit', () => {
     dbFile = tmp.file('store.db');
     const db = openStore(dbFile, { migrate: 'apply' });
     try {
-      const writer = createAuditWriter(db);
+      const writer = createInlineAuditWriter(db);
       await writer.append(decisionRecord({ time: now - 3 * HOUR }));
       await writer.append(deniedRecord({ time: now - 2 * HOUR, namespace: 'dev' }));
       await writer.append(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createAuditWriter } from '../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { decisionRecord } from '../helpers/decision-record';
 import { runCli } from '../helpers/run-cli';
@@ -80,7 +80,7 @@ describe('recheck', () => {
   it('--since rechecks every image the audit trail says was admitted in the window', async () => {
     const policy = await seed();
     const db = openStore(store.dbPath, { migrate: 'apply' });
-    const audit = createAuditWriter(db);
+    const audit = createInlineAuditWriter(db);
     const image = (ref: string, repository: string, digest: string) => ({ image: ref, repository, digest, allowed: true, reasons: [] });
     const now = Date.now();
     await audit.append(decisionRecord({ time: now - 2 * 3_600_000, namespace: 'payments', images: [image(API, 'localhost:5000/team/api', hex('a1'))] }));

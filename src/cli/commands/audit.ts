@@ -3,11 +3,15 @@ import { parsePastTime } from '../../core/time-spec';
 import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
+import type { VerifyResult } from '../../store/audit-verify';
+import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
+import { readCheckpoints } from '../../checkpoint/read-checkpoints';
+import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import type { CliContext } from '../context';
 import { withStore } from '../with-store';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
-// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify` (SPEC §7).
+// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
 
 interface AuditOptions {
   readonly namespace?: string;
@@ -21,6 +25,11 @@ interface AuditOptions {
   readonly limit: string;
   readonly json?: boolean;
   readonly csv?: boolean;
+}
+
+interface VerifyOptions {
+  readonly checkpoints?: string;
+  readonly publicKey?: string;
 }
 
 interface StatsOptions {
@@ -71,16 +80,39 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   audit
     .command('verify')
     .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
-    .action(async () => {
-      const result = await withStore(ctx, 'read-only', (store) => store.audit.verify());
-      if (result.ok) {
-        ctx.out(`audit chain ok: ${result.rows} decisions`);
-        return;
+    .option('--checkpoints <file>', 'JSON log lines holding signed checkpoints: fail when a chain is shorter or differs')
+    .option('--public-key <file>', 'the checkpoint public key (checkpoint keygen); default: the key each checkpoint embeds')
+    .action(async (options: VerifyOptions) => {
+      if (options.publicKey !== undefined && options.checkpoints === undefined) {
+        throw new UsageError('--public-key needs --checkpoints');
       }
-      const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-      ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
-      ctx.setExitCode(EXIT_FAILED);
+      const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
+      const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
+      const { result, checkpoints } = await withStore(ctx, 'read-only', async (store) => {
+        const chain = await store.audit.verify();
+        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
+        return { result: chain, checkpoints: anchored };
+      });
+      report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
     });
+}
+
+/** One line: on stdout when the chain (and every checkpoint) holds, else on stderr with exit 1. */
+function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVerdict | null, file: string, keyGiven: boolean): void {
+  if (!result.ok) {
+    const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+    ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else if (checkpoints === null) {
+    ctx.out(`audit chain ok: ${result.rows} decisions`);
+  } else if (!checkpoints.ok) {
+    ctx.err(`audit chain does not match ${file}: ${checkpoints.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else {
+    const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
+    const newest = checkpoints.newest.signed.checkpoint.time;
+    ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
+  }
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {

@@ -4,6 +4,7 @@ import { StoreError } from '../../errors';
 import { queryDecisions } from '../audit-query';
 import { auditStats } from '../audit-stats';
 import { verifyAuditChain } from '../audit-verify';
+import { storedChains } from '../chain-states';
 import { applyMigrations, planMigrations, refusePendingMigrations } from '../migrate';
 import { openDatabase, openStore } from '../open-database';
 import type { Store, StoreMode } from '../store';
@@ -61,6 +62,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       decisions: async (filter) => queryDecisions(db, filter),
       stats: async (since) => auditStats(db, since),
       verify: async () => verifyAuditChain(db),
+      chains: async () => storedChains(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),
       admittedImages: async (since) => admittedImagesSince(db, since),
     },

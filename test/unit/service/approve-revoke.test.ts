@@ -4,7 +4,7 @@ import type { RegistryLookup, ResolvedImage } from '../../../src/registry/types'
 import { approveImage, resolveApprovalTarget } from '../../../src/service/approve-image';
 import { requireRef } from '../../../src/service/require-ref';
 import { RECENT_ADMISSIONS_MS, revocationDigest, revokeImage } from '../../../src/service/revoke-image';
-import { createAuditWriter } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { type SqliteStore, openSqliteStore } from '../../../src/store/sqlite/open-sqlite-store';
 import { DIGEST_A, DIGEST_B, decisionRecord } from '../../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
@@ -77,7 +77,7 @@ describe('requireRef', () => {
 describe('revokeImage', () => {
   it('revokes and names the namespaces where the digest was admitted in the last 24 h', async () => {
     await approveImage(store.approvals, { repository: NGINX, digest: DIGEST_A, tag: null, resolved: null }, SETTINGS, T0);
-    const writer = createAuditWriter(store.db);
+    const writer = createInlineAuditWriter(store.db);
     const admitted = (time: number, namespace: string) =>
       writer.append(decisionRecord({ time, namespace, images: [{ image: `nginx@${DIGEST_A}`, repository: NGINX, digest: DIGEST_A, allowed: true, reasons: [] }] }));
     const now = T0 + 2 * RECENT_ADMISSIONS_MS;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, chainHash } from '../../../src/store/audit-hash';
-import { createAuditWriter } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { explainDecisionQuery, queryDecisions } from '../../../src/store/audit-query';
 import { verifyAuditChain } from '../../../src/store/audit-verify';
 import { DEFAULT_MIGRATIONS_DIR } from '../../../src/store/migration-files';
@@ -44,7 +44,7 @@ describe('the audit trail across migration 0003', () => {
     writePre0003Decision(before);
     before.close();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     await writer.append(decisionRecord({
       time: 2000,
       user: 'alice@corp.example',

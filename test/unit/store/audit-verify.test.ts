@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { canonicalDecision } from '../../../src/store/audit-hash';
-import { createAuditWriter } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { verifyAuditChain } from '../../../src/store/audit-verify';
 import { openStore } from '../../../src/store/open-database';
 import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
@@ -13,7 +13,7 @@ describe('verifyAuditChain', () => {
   beforeEach(async () => {
     tmp = makeTempDir();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     for (let i = 0; i < 20; i++) {
       await writer.append(i % 3 === 0 ? deniedRecord({ time: 1000 + i }) : decisionRecord({ time: 1000 + i }));
     }
@@ -83,9 +83,9 @@ describe('verifyAuditChain', () => {
     });
   });
 
-  it('detects a deleted last row even after new decisions were appended', async () => {
+  it('detects a deleted last row, which the writer refuses to continue', async () => {
     db.exec('DELETE FROM decisions WHERE id = 20');
-    await createAuditWriter(db).append(decisionRecord());
+    await expect(createInlineAuditWriter(db).append(decisionRecord())).rejects.toThrow('audit_head names decision 20');
     expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20 });
   });
 
