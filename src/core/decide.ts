@@ -40,7 +40,7 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
       ...base,
       allowed: true,
       images: request.images.map(exemptImage),
-      breakGlass: { ...breakGlassRequest, applied: false, refusal: null },
+      breakGlass: outcome(breakGlassRequest, false, null),
       reason: reasonText({ kind: 'exempt', namespace: request.namespace }),
       overridden: null,
     };
@@ -73,7 +73,7 @@ interface Where {
 /** Enforce mode: allowed when every image passes; otherwise break-glass, when asked for and permitted, may override. */
 function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, where: Where): Enforced {
   const denied = images.filter((image) => !image.allowed);
-  const notApplied = { ...request, applied: false, refusal: null };
+  const notApplied = outcome(request, false, null);
   const allowed: ReasonSummary =
     images.length === 0 ? { kind: 'no-images', unchanged: where.unchanged } : { kind: 'approved', count: images.length };
   if (!request.requested) {
@@ -82,7 +82,7 @@ function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, wh
   }
   const permission = breakGlassPermission(request, where.namespace, where.policy, where.facts.grants, where.now);
   if (!permission.permitted) {
-    const breakGlass = { ...notApplied, refusal: permission.refusal };
+    const breakGlass = outcome(request, false, permission.refusal);
     if (denied.length === 0) return { allowed: true, images, breakGlass, summary: allowed };
     const refusal = fail('break-glass', 'break-glass-refused', permission.refusal);
     const marked = images.map((image) => (image.allowed ? image : withCheck(image, refusal)));
@@ -92,11 +92,15 @@ function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, wh
   const blocking = NEVER_OVERRIDDEN.filter((code) => denied.some((image) => hasCode(image, code)));
   if (blocking.length > 0) {
     const note = `break-glass never overrides ${blocking.join(' or ')}`;
-    const breakGlass = { ...notApplied, refusal: note };
+    const breakGlass = outcome(request, false, note);
     return { allowed: false, images, breakGlass, summary: { kind: 'denied', images, note } };
   }
-  const breakGlass = { ...request, applied: true, refusal: null };
+  const breakGlass = outcome(request, true, null);
   return { allowed: true, images, breakGlass, summary: { kind: 'break-glass', images, ticket: request.ticket } };
+}
+
+function outcome(request: BreakGlassRequest, applied: boolean, refusal: string | null): BreakGlassOutcome {
+  return { requested: request.requested, ticket: request.ticket, applied, refusal };
 }
 
 function hasCode(image: ImageVerdict, code: ReasonCode): boolean {

@@ -248,7 +248,7 @@ export interface CompiledVersionFloor {
 }
 
 export interface PolicyMatchers {
-  /** Whether a registry host (`host[:port]`) is in `registries`. */
+  /** Whether a registry host (`host[:port]`, lowercase as parseImageRef gives it) is in `registries`. */
   readonly registryAllowed: (host: string) => boolean;
   /** The mode of a namespace: first matching `namespaces` entry, else `defaultMode`. */
   readonly namespaceMode: (namespace: string) => Mode;

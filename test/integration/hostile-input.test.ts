@@ -15,6 +15,8 @@ import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 const POLICY = path.resolve(__dirname, '../../policy/sample-policy.yaml');
 const APPROVED = `registry.corp.example/hostile/app@sha256:${'a'.repeat(64)}`;
 const UNAPPROVED = `registry.corp.example/hostile/app@sha256:${'b'.repeat(64)}`;
+// The approved image itself: registry hosts are case-insensitive and normalised to lower case (SPEC §3).
+const APPROVED_UPPER_HOST = APPROVED.replace('registry', 'REGISTRY');
 const API_VERSION = 'imagepolicy.k8s.io/v1alpha1';
 /** The server's default limits (serve --max-body-bytes, --max-containers). */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -188,15 +190,16 @@ const ODD_STRINGS: readonly string[] = [
   `registry.corp.example/hostile/app@sha256:${'A'.repeat(64)}`, `registry.corp.example/hostile/app@sha256:${'a'.repeat(63)}`,
   `registry.corp.example/hostile/app@sha256:${'a'.repeat(65)}`, `registry.corp.example/hostile/app@sha512:${'a'.repeat(64)}`,
   `registry.corp.example/hostile/app:latest@sha256:${'b'.repeat(64)}`, `registry.corp.example:443/hostile/app@sha256:${'a'.repeat(64)}`,
-  `REGISTRY.corp.example/hostile/app@sha256:${'a'.repeat(64)}`, `evil.example/hostile/app@sha256:${'a'.repeat(64)}`,
+  APPROVED_UPPER_HOST, `evil.example/hostile/app@sha256:${'a'.repeat(64)}`,
   `registry.corp.example/hostile/../hostile/app@sha256:${'a'.repeat(64)}`, `registry.corp.example//hostile/app@sha256:${'a'.repeat(64)}`,
 ];
 
 function oddCharacters(): Case[] {
   const cases: Case[] = [];
   ODD_STRINGS.forEach((s, i) => {
-    cases.push({ name: `odd image #${i}`, body: valid([s]) });
-    cases.push({ name: `odd image with approved #${i}`, body: valid([APPROVED, s]) });
+    const mayAllow = s === APPROVED_UPPER_HOST ? true : undefined;
+    cases.push({ name: `odd image #${i}`, body: valid([s]), mayAllow });
+    cases.push({ name: `odd image with approved #${i}`, body: valid([APPROVED, s]), mayAllow });
     cases.push({ name: `odd namespace #${i}`, body: valid([UNAPPROVED], s) });
     cases.push({ name: `odd annotation key #${i}`, body: valid([UNAPPROVED], 'prod', { [s]: 'v', [`x.image-policy.k8s.io/${s}`]: s }) });
     cases.push({ name: `odd annotation value #${i}`, body: valid([UNAPPROVED], 'prod', { 'x.image-policy.k8s.io/ticket': s }) });
