@@ -5,6 +5,7 @@ import type { ReasonSummary } from './reason-text';
 import { activeExceptions } from './rules/active-exceptions';
 import { fail } from './rules/check-result';
 import { exemptImage, judgeImage, withCheck } from './rules/judge-image';
+import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from './review-size';
 import type {
   BreakGlassOutcome,
   CompiledPolicy,
@@ -12,11 +13,13 @@ import type {
   Facts,
   ImageVerdict,
   ReasonCode,
+  ReviewLimits,
   ReviewRequest,
 } from './types';
 
 /** Emergency images still come from the private registries and must still parse (SPEC §4). */
 const NEVER_OVERRIDDEN: readonly ReasonCode[] = ['invalid-reference', 'registry-not-allowed'];
+type Base = Pick<Decision, 'mode' | 'namespace' | 'policyHash'>;
 
 /** What enforce mode answers, before dry-run has its say. */
 interface Enforced {
@@ -29,9 +32,16 @@ interface Enforced {
 /**
  * The decision for one review (SPEC §4): pure, no clock, no I/O (STYLE 1). The namespace's mode is chosen first;
  * exempt runs no checks; otherwise every image is judged, break-glass is weighed as enforce would, and dry-run then
- * turns a would-be deny into an allow that records what it would have denied.
+ * turns a would-be deny into an allow that records what it would have denied. A review past the limits is not judged
+ * image by image: it is denied `too-many-images` (SPEC §2, §4).
  */
-export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPolicy, now: number): Decision {
+export function decide(
+  request: ReviewRequest,
+  facts: Facts,
+  policy: CompiledPolicy,
+  now: number,
+  limits: ReviewLimits = DEFAULT_REVIEW_LIMITS,
+): Decision {
   const mode = policy.matchers.namespaceMode(request.namespace);
   const breakGlassRequest = readBreakGlassRequest(request.annotations);
   const base = { mode, namespace: request.namespace, policyHash: policy.hash };
@@ -45,6 +55,8 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
       overridden: null,
     };
   }
+  const tooBig = reviewSizeProblem(request.images, limits);
+  if (tooBig !== null) return tooManyImages(request, base, breakGlassRequest, tooBig, limits);
   const env = { facts, policy, now, exceptions: activeExceptions(facts.exceptions, now) };
   const judged = request.images.map((image) => judgeImage(image, env));
   const where = { namespace: request.namespace, policy, facts, now, unchanged: request.unchanged?.length ?? 0 };
@@ -59,6 +71,28 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
     return { ...decided, allowed: true, reason, overridden: denialText(images, '', '') };
   }
   return { ...decided, allowed: enforced.allowed, reason: reasonText(enforced.summary), overridden: null };
+}
+
+/**
+ * The deny for a review past the limits. Only the first `maxImages` images are recorded, unjudged, each with the
+ * reason (so `audit --reason too-many-images` finds it): the record is no bigger than a review within the limits.
+ * Break-glass never overrides it (nothing was checked); dry-run answers allowed, as for any would-be deny.
+ */
+function tooManyImages(
+  request: ReviewRequest,
+  base: Base,
+  breakGlassRequest: BreakGlassRequest,
+  problem: string,
+  limits: ReviewLimits,
+): Decision {
+  const check = fail('review-size', 'too-many-images', problem);
+  const images = request.images.slice(0, limits.maxImages).map((image) => withCheck(exemptImage(image), check));
+  const refusal = breakGlassRequest.requested ? 'break-glass never overrides too-many-images' : null;
+  const breakGlass = { ...breakGlassRequest, applied: false, refusal };
+  const dryRun = base.mode === 'dry-run';
+  const reason = reasonText({ kind: 'too-many-images', problem, note: refusal, dryRun });
+  const overridden = dryRun ? reasonText({ kind: 'too-many-images', problem, note: null, dryRun: false }) : null;
+  return { ...base, allowed: dryRun, images, breakGlass, reason, overridden };
 }
 
 interface Where {
