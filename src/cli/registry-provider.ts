@@ -1,4 +1,4 @@
-import { type RegistryClient, type RegistryClientOptions, createRegistryClient } from '../registry/registry-client';
+import type { RegistryClient, RegistryClientOptions } from '../registry/registry-client';
 import type { RegistryLookup, SignatureLookup } from '../registry/types';
 
 /** What commands ask a registry: references and, for `signatures` entries, the signatures of a digest. */
@@ -23,7 +23,7 @@ export interface RegistryProvider {
 
 export function createRegistryProvider(
   options: () => Promise<RegistryClientOptions>,
-  create: (options: RegistryClientOptions) => RegistryClient = createRegistryClient,
+  create: (options: RegistryClientOptions) => Promise<RegistryClient> = loadRegistryClient,
 ): RegistryProvider {
   let client: Promise<RegistryClient> | null = null;
   return {
@@ -38,4 +38,9 @@ export function createRegistryProvider(
       await created?.close();
     },
   };
+}
+
+/** Loaded on first use: a command that never asks a registry does not load undici at all. */
+async function loadRegistryClient(options: RegistryClientOptions): Promise<RegistryClient> {
+  return (await import('../registry/registry-client')).createRegistryClient(options);
 }

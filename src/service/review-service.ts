@@ -4,10 +4,10 @@ import { recordedImage } from '../core/recorded-image';
 import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from '../core/review-size';
 import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewLimits, ReviewRequest, TagResolution } from '../core/types';
 import type { AuditWriter, DecisionImage, DecisionRecord } from '../store/audit-log';
-import { reviewSignatures } from '../signatures/review-signatures';
-import type { SignatureChecker } from '../signatures/signature-checker';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
+import { reviewSignatures } from '../signatures/review-signatures';
+import type { SignatureChecker } from '../signatures/signature-checker';
 
 /** The audit trail refused the decision: the answer must be a 500, never the decision (SPEC §2, §6). */
 export class AuditWriteError extends StoreError {}
@@ -24,10 +24,10 @@ export interface ReviewDeps {
   readonly clock: () => number;
   /** Present when the policy may use `tags: resolve`; without it tag-only references stay unresolved. */
   readonly tagResolver?: TagResolverLike;
-  /** Verifies signatures for `approves: true` entries; without it they are never verified at review (SPEC §5). */
-  readonly signatureChecker?: SignatureChecker;
   /** How much of a review is judged (serve flags); DEFAULT_REVIEW_LIMITS when absent, as for `explain`. */
   readonly limits?: ReviewLimits;
+  /** Verifies signatures for `approves: true` entries; without it they are never verified at review (SPEC §5). */
+  readonly signatureChecker?: SignatureChecker;
 }
 
 export interface RecordingDeps extends ReviewDeps {
@@ -65,7 +65,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
     keys.push({ repository: ref.repository, digest });
     digested.push({ ref, digest });
   }
-  const stored = deps.reader.facts(keys);
+  const stored = await deps.reader.facts(keys);
   const signatures = await reviewSignatures(deps.signatureChecker, policy, request.namespace, digested, stored.images, deps.clock());
   const facts: Facts = { ...stored, tagResolutions, signatures };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.

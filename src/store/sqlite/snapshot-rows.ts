@@ -1,6 +1,6 @@
-import type { Approval, ApprovalSignature, BreakGlassGrant, CveException, Finding, ScanResult } from '../core/types';
-import { SEVERITIES } from '../core/types';
-import { StoreError } from '../errors';
+import type { Approval, ApprovalSignature, BreakGlassGrant, CveException, Finding, ScanResult } from '../../core/types';
+import { SEVERITIES } from '../../core/types';
+import { StoreError } from '../../errors';
 import type { JsonValue } from './change-log';
 
 // Row types of the review path's reads and their mapping into the core's types. better-sqlite3 returns
