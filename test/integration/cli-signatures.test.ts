@@ -155,6 +155,8 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
   });
 
   it('approves: true lets a signature approve an image nobody approved; a revoked one stays revoked', async () => {
+    // explain reads a store and never creates one.
+    expect((await runCli(store.dbPath, ['migrate'])).status).toBe(0);
     const digest = await image('trusted/app', [alice]);
     const ref = `${registry.host}/trusted/app@${digest}`;
     const text = await runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
@@ -190,6 +192,7 @@ describe('signed images: a registry that does not answer in time', () => {
         `signatures: [{repository: "${server.host}/*", keys: [release.pub], approves: true}]`,
       ].join('\n'));
       const digest = `sha256:${'e'.repeat(64)}`;
+      expect((await runCli(store.dbPath, ['migrate'])).status).toBe(0);
       const result = await runCli(store.dbPath, ['explain', `${server.host}/app@${digest}`, '--policy', policy, '--json', '--resolve-deadline-ms', '300']);
       expect(result.status).toBe(1);
       expect((JSON.parse(result.stdout) as ExplainJson).images[0]!.reasons).toEqual([
