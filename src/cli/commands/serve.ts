@@ -102,10 +102,15 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
   }
 
+  const signals = ctx.io.signals ?? process;
   await new Promise<void>((resolve) => {
     const onHup = (): void => void policy.reload();
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
     const stop = (signal: string): void => {
-      process.off('SIGHUP', onHup);
+      signals.off('SIGHUP', onHup);
+      signals.off('SIGTERM', onTerm);
+      signals.off('SIGINT', onInt);
       logger.info('shutting down', { signal });
       void (async () => {
         await server.close(settings.graceMs);
@@ -116,9 +121,9 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
         resolve();
       })();
     };
-    process.on('SIGHUP', onHup);
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    signals.on('SIGHUP', onHup);
+    signals.once('SIGTERM', onTerm);
+    signals.once('SIGINT', onInt);
   });
 }
 
