@@ -21,6 +21,15 @@ app.post('/imagereview', express.json({ limit: 1024 * 1024 }), (req, res) => {
   }
   res.json(ANSWER);
 });
+// The same bare route for `/validate` (SPEC §11: "the same for /validate"): parse the AdmissionReview, echo the uid.
+app.post('/validate', express.json({ limit: 8 * 1024 * 1024 }), (req, res) => {
+  const request = typeof req.body === 'object' && req.body !== null ? req.body.request : undefined;
+  if (req.body?.kind !== 'AdmissionReview' || typeof request?.uid !== 'string') {
+    res.status(400).json({ message: 'not an AdmissionReview' });
+    return;
+  }
+  res.json({ apiVersion: req.body.apiVersion, kind: 'AdmissionReview', response: { uid: request.uid, allowed: true, auditAnnotations: { 'decision-id': '1' } } });
+});
 app.get('/readyz', (_req, res) => res.send('ok'));
 const server = app.listen(Number(port), host, () => {
   const a = server.address();

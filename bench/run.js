@@ -63,9 +63,10 @@ function freshStore(name) {
 }
 
 async function check(url, scenario) {
-  const res = await fetch(`${url}/imagereview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scenario.body });
+  const res = await fetch(`${url}${scenario.path ?? '/imagereview'}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: scenario.body });
   const json = await res.json();
-  if (res.status !== 200 || json.status?.allowed !== scenario.allowed) {
+  const allowed = scenario.path === '/validate' ? json.response?.allowed : json.status?.allowed;
+  if (res.status !== 200 || allowed !== scenario.allowed) {
     throw new Error(`unexpected answer from ${url}: ${res.status} ${JSON.stringify(json)}`);
   }
 }
@@ -79,8 +80,9 @@ async function measureCells(targets, connections, args) {
     for (const c of connections) {
       for (const t of targets) {
         // A short warm-up on the same connections count: JIT, SQLite cache, keep-alive sockets.
-        count(t.url, await loadGenerator(args).run({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: 1 }));
-        const r = await loadGenerator(args).run({ url: `${t.url}/imagereview`, body: t.body, connections: c, seconds: args.seconds });
+        const url = `${t.url}${t.path ?? '/imagereview'}`;
+        count(t.url, await loadGenerator(args).run({ url, body: t.body, connections: c, seconds: 1 }));
+        const r = await loadGenerator(args).run({ url, body: t.body, connections: c, seconds: args.seconds });
         count(t.url, r);
         log(`${t.name} c=${c} round ${round + 1}: ${r.rps.toFixed(0)}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms non2xx ${r.non2xx} errors ${r.errors}`);
         const key = `${t.name}|${c}`;
@@ -122,6 +124,7 @@ async function httpSection(args) {
   const reviewer = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer.log') });
   try {
     await check(baseline.url, { body: SCENARIOS.single.body, allowed: true });
+    await check(baseline.url, SCENARIOS.validate);
     for (const s of Object.values(SCENARIOS)) await check(reviewer.url, s);
     const before = countDecisions(emptyDb);
     const targets = [
@@ -129,6 +132,8 @@ async function httpSection(args) {
       { name: 'b', url: reviewer.url, body: SCENARIOS.single.body },
       { name: 'c', url: reviewer.url, body: SCENARIOS.pod10.body },
       { name: 'd', url: reviewer.url, body: SCENARIOS.denied.body },
+      { name: 'av', url: baseline.url, body: SCENARIOS.validate.body, path: '/validate' },
+      { name: 'e', url: reviewer.url, body: SCENARIOS.validate.body, path: '/validate' },
     ];
     const { cells, answered } = await measureCells(targets, CONNECTIONS, args);
     // Every 200 the reviewer sent must be a committed decision (SPEC §6): the store must hold at least as many.

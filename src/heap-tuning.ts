@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 // - Old generation: it grows by 20 % between full collections instead of V8's adaptive factor (up to ×4).
 // Both must be set before the modules load (loading them alone grows an untuned young generation), so this
 // module imports only Node built-ins and cli.ts calls it first. V8 resets a growth factor below 2 to 2 whenever
-// it sets up a new isolate, as a worker thread's: whoever starts one calls `reassertHeapTuning` once it runs.
+// it sets up a new isolate, as a worker thread's; the audit writer thread caps its own young generation instead.
 // Flags the operator gave (on the command line or in NODE_OPTIONS) win: a setting is left alone when any flag
 // that governs the same thing was given.
 
@@ -69,12 +69,6 @@ function steerYoungGeneration(): void {
   if (wanted === factor) return;
   v8.setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
   factor = wanted;
-}
-
-/** Sets the growth factor again after a worker thread has started (see above); nothing when untuned. */
-export function reassertHeapTuning(): void {
-  factor = 0;
-  steerYoungGeneration();
 }
 
 /** What `tuneHeapForServe` set in this process, for serve's start-up log line. */

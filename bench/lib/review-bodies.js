@@ -32,11 +32,71 @@ function imageReview(images, namespace) {
   });
 }
 
-/** The three request bodies of SPEC §11 plus what each must answer. */
+/**
+ * A Pod CREATE as kube-apiserver sends it to `/validate` (test/fixtures/admissionreview/README.md): a controller-made
+ * pod (no name yet), one container, the defaulted fields the API server serializes, oldObject null.
+ */
+function admissionReview(images, namespace) {
+  const container = (image, i) => ({
+    name: `c${i}`,
+    image,
+    resources: {},
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    imagePullPolicy: 'IfNotPresent',
+  });
+  return JSON.stringify({
+    kind: 'AdmissionReview',
+    apiVersion: 'admission.k8s.io/v1',
+    request: {
+      uid: '705ab4f5-6393-11e8-b7cc-42010a800002',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      requestKind: { group: '', version: 'v1', kind: 'Pod' },
+      requestResource: { group: '', version: 'v1', resource: 'pods' },
+      name: '',
+      namespace,
+      operation: 'CREATE',
+      userInfo: {
+        username: 'system:serviceaccount:kube-system:replicaset-controller',
+        uid: '5e7c0f43-6d5a-4a4e-9f3b-0c1d2e3f4a5b',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+      },
+      object: {
+        kind: 'Pod',
+        apiVersion: 'v1',
+        metadata: {
+          generateName: 'bench-7d9c5b8f4-',
+          namespace,
+          creationTimestamp: null,
+          labels: { app: 'bench', 'pod-template-hash': '7d9c5b8f4' },
+          annotations: { 'team.image-policy.k8s.io/owner': 'bench' },
+        },
+        spec: {
+          volumes: [{ name: 'kube-api-access-x7k2p', projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }], defaultMode: 420 } }],
+          containers: images.map(container),
+          restartPolicy: 'Always',
+          terminationGracePeriodSeconds: 30,
+          dnsPolicy: 'ClusterFirst',
+          serviceAccountName: 'default',
+          securityContext: {},
+          schedulerName: 'default-scheduler',
+        },
+        status: {},
+      },
+      oldObject: null,
+      dryRun: false,
+      options: { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+    },
+  });
+}
+
+/** The request bodies of SPEC §11 plus what each must answer, and where (default /imagereview). */
 const SCENARIOS = {
   single: { body: imageReview(APPROVED_IMAGES.slice(0, 1), 'prod-bench'), allowed: true },
   pod10: { body: imageReview(APPROVED_IMAGES, 'prod-bench'), allowed: true },
   denied: { body: imageReview([DENIED_IMAGE], 'prod-bench'), allowed: false },
+  validate: { body: admissionReview(APPROVED_IMAGES.slice(0, 1), 'prod-bench'), allowed: true, path: '/validate' },
 };
 
 /** A clean Trivy report (schema 2) dated now, naming every approved bench image. */
@@ -51,4 +111,4 @@ function cleanTrivyReport(now = Date.now()) {
   });
 }
 
-module.exports = { REGISTRY, APPROVED_IMAGES, DENIED_IMAGE, SCENARIOS, digestOf, imageReview, cleanTrivyReport };
+module.exports = { REGISTRY, APPROVED_IMAGES, DENIED_IMAGE, SCENARIOS, digestOf, imageReview, admissionReview, cleanTrivyReport };

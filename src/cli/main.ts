@@ -5,10 +5,13 @@ import { registerApiserverConfig } from './commands/apiserver-config';
 import { registerApprovals } from './commands/approvals';
 import { registerAudit } from './commands/audit';
 import { registerBreakGlass } from './commands/break-glass';
+import { registerCheckpoint } from './commands/checkpoint';
 import { registerException } from './commands/exception';
 import { registerMigrate } from './commands/migrate';
+import { createRecheckCommand } from './commands/recheck';
 import { createRevokeCommand } from './commands/revoke';
 import { registerScan } from './commands/scan';
+import { registerWebhookConfig } from './commands/webhook-config';
 import { createServeCommand } from './commands/serve';
 import { createExplainCommand } from './commands/explain';
 import { type CliContext, type CliIo, createCliContext } from './context';
@@ -38,13 +41,16 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; re
     createExplainCommand(registry.get),
     createApproveCommand(registry.get),
     createRevokeCommand(registry.get),
+    createRecheckCommand(registry.get),
     registerApprovals,
     registerScan,
     registerException,
     registerBreakGlass,
     registerAudit,
+    registerCheckpoint,
     registerMigrate,
     registerApiserverConfig,
+    registerWebhookConfig,
   ];
   for (const register of commands) register(program, ctx);
   // Every subcommand, however deep, reports usage errors through the same exit path (exit 2).

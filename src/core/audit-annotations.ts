@@ -6,8 +6,9 @@ import type { Decision } from './types';
  * adds its own `imagepolicywebhook.image-policy.k8s.io/` prefix. `overridden-verification-result` is GKE Binary
  * Authorization's name for the would-deny reasons.
  */
-export function auditAnnotations(decision: Decision, decisionId: string): Record<string, string> {
-  const annotations: Record<string, string> = { 'decision-id': decisionId };
+export function auditAnnotations(decision: Decision, decisionId: string | null): Record<string, string> {
+  // No id for a dry-run AdmissionReview: it is answered but not recorded (SPEC §2, `sideEffects: NoneOnDryRun`).
+  const annotations: Record<string, string> = decisionId === null ? {} : { 'decision-id': decisionId };
   const { breakGlass } = decision;
   if (breakGlass.applied) annotations['break-glass'] = 'true';
   if (breakGlass.requested && breakGlass.ticket !== null) annotations.ticket = displayText(breakGlass.ticket, 100);

@@ -47,7 +47,8 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
   }
   const env = { facts, policy, now, exceptions: activeExceptions(facts.exceptions, now) };
   const judged = request.images.map((image) => judgeImage(image, env));
-  const enforced = enforce(judged, breakGlassRequest, { namespace: request.namespace, policy, facts, now });
+  const where = { namespace: request.namespace, policy, facts, now, unchanged: request.unchanged?.length ?? 0 };
+  const enforced = enforce(judged, breakGlassRequest, where);
   const { images, breakGlass } = enforced;
   const decided = { ...base, images, breakGlass };
   if (breakGlass.applied) {
@@ -65,13 +66,16 @@ interface Where {
   readonly policy: CompiledPolicy;
   readonly facts: Facts;
   readonly now: number;
+  /** Images an UPDATE left as they were (`/validate`): not judged, only named in the reason. */
+  readonly unchanged: number;
 }
 
 /** Enforce mode: allowed when every image passes; otherwise break-glass, when asked for and permitted, may override. */
 function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, where: Where): Enforced {
   const denied = images.filter((image) => !image.allowed);
   const notApplied = { ...request, applied: false, refusal: null };
-  const allowed: ReasonSummary = images.length === 0 ? { kind: 'no-images' } : { kind: 'approved', count: images.length };
+  const allowed: ReasonSummary =
+    images.length === 0 ? { kind: 'no-images', unchanged: where.unchanged } : { kind: 'approved', count: images.length };
   if (!request.requested) {
     const summary: ReasonSummary = denied.length === 0 ? allowed : { kind: 'denied', images, note: null };
     return { allowed: denied.length === 0, images, breakGlass: notApplied, summary };

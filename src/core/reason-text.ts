@@ -2,6 +2,7 @@
 // images: <reason>" (SPEC §2), so it names each denied image and why, briefly. Image strings and annotation values
 // come from pods and are hostile: control and bidi characters are escaped, lengths are capped.
 import type { ImageVerdict } from './types';
+import { plural } from './rules/format-time';
 
 /** Whole-reason cap: the reason is logged, stored and shown by kubectl, which all want a line, not a page. */
 export const MAX_REASON_LENGTH = 4096;
@@ -11,7 +12,8 @@ const MAX_TICKET_LENGTH = 100;
 const TAIL_RESERVE = '; … and 99999 more images'.length;
 
 export type ReasonSummary =
-  | { readonly kind: 'no-images' }
+  /** `unchanged`: images of an UPDATE that the old object already ran (`/validate`), not judged again. */
+  | { readonly kind: 'no-images'; readonly unchanged: number }
   | { readonly kind: 'exempt'; readonly namespace: string }
   | { readonly kind: 'approved'; readonly count: number }
   | { readonly kind: 'denied'; readonly images: readonly ImageVerdict[]; readonly note: string | null }
@@ -21,6 +23,7 @@ export type ReasonSummary =
 export function reasonText(summary: ReasonSummary): string {
   switch (summary.kind) {
     case 'no-images':
+      if (summary.unchanged > 0) return `no new images to review (${plural(summary.unchanged, 'image')} unchanged by this update)`;
       return 'no containers to review';
     case 'exempt':
       return `namespace ${summary.namespace === '' ? '<none>' : displayText(summary.namespace, 253)} is exempt`;

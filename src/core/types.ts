@@ -126,6 +126,13 @@ export interface ReviewRequest {
   readonly annotations: Readonly<Record<string, string>>;
   /** The requesting user, when the wire format says (AdmissionReview); null for ImageReview. */
   readonly user: string | null;
+  /** The requesting user's groups (AdmissionReview); absent for ImageReview. */
+  readonly groups?: readonly string[];
+  /**
+   * Images of an UPDATE that the old object already ran (AdmissionReview): recorded as unchanged, never judged.
+   * `images` then holds only the new ones. Absent for ImageReview, which does not say what changed.
+   */
+  readonly unchanged?: readonly string[];
 }
 
 export interface Reason {

@@ -7,6 +7,7 @@ import { createErrorHandler, sendError } from './http-errors';
 import type { Metrics } from './metrics';
 import { createFastReview } from './fast-review';
 import { createReviewHandler, createReviewRoute } from './review-route';
+import { createValidateRoute } from './validate-route';
 
 export interface HttpLimits {
   /** Largest accepted request body in bytes (SPEC §9). */
@@ -14,6 +15,9 @@ export interface HttpLimits {
   /** Most containers accepted in one review (SPEC §2: more is a 400). */
   readonly maxContainers: number;
 }
+
+/** Above anything the API server sends to `/validate`: object and oldObject of at most 3 MiB each, and the envelope. */
+const MIN_ADMISSION_BODY_BYTES = 8 * 1024 * 1024;
 
 export const DEFAULT_LIMITS: HttpLimits = { maxBodyBytes: 1024 * 1024, maxContainers: 256 };
 
@@ -54,6 +58,13 @@ export function createApp(deps: AppDeps): RequestListener {
   app.all('/imagereview', (_req, res) => {
     res.set('Allow', 'POST');
     sendError(res, 405, 'use POST with an imagepolicy.k8s.io/v1alpha1 ImageReview');
+  });
+  // An AdmissionReview carries the object and, on UPDATE, its oldObject: up to 3 MiB each (SPEC §2).
+  const admissionJson = express.json({ limit: Math.max(deps.limits.maxBodyBytes, MIN_ADMISSION_BODY_BYTES), strict: true, type: 'application/json' });
+  app.post('/validate', admissionJson, createValidateRoute(deps));
+  app.all('/validate', (_req, res) => {
+    res.set('Allow', 'POST');
+    sendError(res, 405, 'use POST with an admission.k8s.io/v1 AdmissionReview');
   });
   app.use(createHealthRoutes(deps));
   app.use((req, res) => sendError(res, 404, `no route for ${req.method} ${req.path}`));

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
-import type { Decision } from '../core/types';
 import type { Logger } from '../logger';
 import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../review/review-service';
 import { sendError } from './http-errors';
+import { logDecision } from './log-decision';
 import { sendJson } from './send-json';
 import type { Metrics } from './metrics';
 import { IMAGE_REVIEW_API_VERSION, IMAGE_REVIEW_KIND, parseImageReview } from './parse-image-review';
@@ -75,22 +75,4 @@ function rejectInvalid(deps: ReviewRouteDeps, res: ServerResponse, reason: strin
   deps.metrics.invalidRequests.inc({ reason });
   deps.logger.warn('invalid ImageReview', { reason, problem });
   sendError(res, 400, problem);
-}
-
-/** One JSON line per decision (SPEC §9): what was decided, for whom, and why; never the request body. */
-function logDecision(logger: Logger, decision: Decision, decisionId: number, seconds: number): void {
-  const fields = {
-    decisionId,
-    namespace: decision.namespace,
-    allowed: decision.allowed,
-    mode: decision.mode,
-    breakGlass: decision.breakGlass.applied,
-    ticket: decision.breakGlass.ticket,
-    images: decision.images.map((v) => ({ image: v.image, digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
-    latencyMs: Math.round(seconds * 1e6) / 1e3,
-  };
-  logger.info('decision', fields);
-  if (decision.breakGlass.applied) {
-    logger.warn('break-glass override', { decisionId, namespace: decision.namespace, ticket: decision.breakGlass.ticket, overridden: decision.overridden });
-  }
 }

@@ -2,14 +2,16 @@ import type Database from 'better-sqlite3';
 import { errorMessage } from '../errors';
 import { planMigrations } from '../store/migrate';
 import type { SnapshotReader } from '../store/snapshot-reader';
-import type { WorkerAuditWriter } from '../store/worker-audit-writer';
+import type { AuditWriter } from '../store/audit-log';
 import type { Readiness } from './health-routes';
 
 export interface StoreReadinessDeps {
   readonly db: Database.Database;
   readonly reader: SnapshotReader;
-  readonly audit: Pick<WorkerAuditWriter, 'health' | 'probe'>;
+  readonly audit: Pick<AuditWriter, 'health' | 'probe'>;
   readonly clock: () => number;
+  /** Why the store path no longer names the file opened (deleted or replaced), or null (store-identity.ts). */
+  readonly identityProblem?: () => string | null;
   /** A store not committed to for this long is probed with a real (empty) commit. */
   readonly probeAfterMs?: number;
   /** How long `/readyz` waits for that commit (kubelet's probe timeout defaults to 1 s). */
@@ -33,6 +35,8 @@ export function createStoreReadiness(deps: StoreReadinessDeps): () => Promise<Re
   const failureHoldMs = deps.failureHoldMs ?? 5_000;
   return async () => {
     const problems: string[] = [];
+    const replaced = deps.identityProblem?.() ?? null;
+    if (replaced !== null) problems.push(replaced);
     try {
       deps.reader.check();
       const plan = planMigrations(deps.db);

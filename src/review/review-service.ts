@@ -1,7 +1,7 @@
 import { decide } from '../core/decide';
 import { parseImageRef } from '../core/image-ref';
 import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewRequest, TagResolution } from '../core/types';
-import type { AuditWriter, DecisionRecord } from '../store/audit-log';
+import type { AuditWriter, DecisionImage, DecisionRecord } from '../store/audit-log';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
 
@@ -36,6 +36,8 @@ export interface Evaluation {
   readonly decision: Decision;
   readonly policy: CompiledPolicy;
   readonly now: number;
+  /** What the decision was made from (approvals' expiry feeds `/validate`'s warnings). */
+  readonly facts: Facts;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
   const facts: Facts = { ...stored, tagResolutions };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
-  return { decision: decide(request, facts, policy, now), policy, now };
+  return { decision: decide(request, facts, policy, now), policy, now, facts };
 }
 
 /** Decides and records: the decision id is returned only once the row is committed durably (SPEC §6). */
@@ -115,14 +117,35 @@ function toRecord(evaluation: Evaluation, request: ReviewRequest, latencyUs: num
     policyHash: policy.hash,
     policySource: policy.source,
     user: request.user,
+    groups: request.groups ?? null,
     latencyUs,
-    images: decision.images.map((verdict) => ({
-      image: verdict.image.length > MAX_RECORDED_IMAGE_LENGTH ? `${verdict.image.slice(0, MAX_RECORDED_IMAGE_LENGTH)}…` : verdict.image,
-      repository: verdict.repository,
-      digest: verdict.digest,
-      allowed: verdict.allowed,
-      reasons: verdict.reasons.map((reason) => reason.code),
-    })),
+    images: [
+      ...decision.images.map((verdict) => ({
+        image: recordedImage(verdict.image),
+        repository: verdict.repository,
+        digest: verdict.digest,
+        allowed: verdict.allowed,
+        reasons: verdict.reasons.map((reason) => reason.code),
+      })),
+      ...(request.unchanged ?? []).map(unchangedImage),
+    ],
+  };
+}
+
+function recordedImage(image: string): string {
+  return image.length > MAX_RECORDED_IMAGE_LENGTH ? `${image.slice(0, MAX_RECORDED_IMAGE_LENGTH)}…` : image;
+}
+
+/** An image an UPDATE did not change: recorded after the judged ones, as unchanged, with no verdict of its own. */
+function unchangedImage(image: string): DecisionImage {
+  const parsed = parseImageRef(image);
+  return {
+    image: recordedImage(image),
+    repository: parsed.ok ? parsed.ref.repository : null,
+    digest: parsed.ok ? parsed.ref.digest : null,
+    allowed: true,
+    reasons: [],
+    unchanged: true,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Approval } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
 import { type ApprovalRow, toApproval } from './snapshot-rows';
+import { writeTransaction } from './write-transaction';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
@@ -51,7 +52,7 @@ const COLUMNS =
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
 export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
-  return db.transaction((): ApprovalRecord => {
+  return writeTransaction(db, (): ApprovalRecord => {
     const { lastInsertRowid } = db
       .prepare(
         `INSERT INTO approvals (repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at)
@@ -73,12 +74,12 @@ export function approve(db: Database.Database, input: ApproveInput): ApprovalRec
       },
     });
     return requireRow(db, id, input.now);
-  })();
+  });
 }
 
 /** Revokes the current approval of repository+digest; NotFoundError when there is none unrevoked. */
 export function revoke(db: Database.Database, input: RevokeInput): ApprovalRecord {
-  return db.transaction((): ApprovalRecord => {
+  return writeTransaction(db, (): ApprovalRecord => {
     const current = currentRow(db, input.repository, input.digest);
     if (current === undefined || current.revoked_at !== null) {
       const what = current === undefined ? 'no approval' : 'no unrevoked approval';
@@ -98,7 +99,7 @@ export function revoke(db: Database.Database, input: RevokeInput): ApprovalRecor
       details: { approvalId: current.id, reason: input.reason },
     });
     return requireRow(db, current.id, input.now);
-  })();
+  });
 }
 
 /** The current approval of repository+digest (its newest row), or null. */

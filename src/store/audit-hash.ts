@@ -12,6 +12,8 @@ export interface ChainImage {
   readonly digest: string | null;
   readonly allowed: number;
   readonly reasons: string;
+  /** 1 for an image an UPDATE did not change (recorded, not judged), else 0. */
+  readonly unchanged: number;
 }
 
 /** A decision row as stored, with its policy hash (not the interned policy id) and its images in order. */
@@ -27,6 +29,8 @@ export interface ChainRow {
   readonly overridden: string | null;
   readonly policyHash: string | null;
   readonly user: string | null;
+  /** JSON array text of the requesting user's groups, or null (ImageReview). */
+  readonly groups: string | null;
   readonly latencyUs: number;
   readonly images: readonly ChainImage[];
 }
@@ -37,11 +41,30 @@ export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 /**
  * A JSON array in a fixed field order: deterministic, unambiguous (strings are quoted and escaped) and
  * type-sensitive, so changing `allowed` from 0 to 1, or to the text '0', changes it. Version-tagged so
- * the form can evolve in a later migration without ambiguity.
+ * the form can evolve without ambiguity: a row with nothing that migration 0003 added (no groups, no unchanged
+ * image: every ImageReview decision, and every row written before it) keeps the `decision/v1` form, so old rows
+ * verify exactly as they were hashed; any other row is hashed as `decision/v2`, which covers those fields too.
+ * Which form applies is read from the row itself, so editing a v2 field still breaks the hash.
  */
 export function canonicalDecision(row: ChainRow): string {
+  const v2 = row.groups !== null || row.images.some((i) => i.unchanged !== 0);
+  if (v2) {
+    return JSON.stringify([
+      'decision/v2',
+      ...decisionV1Fields(row),
+      row.groups,
+      row.images.map((i) => [i.image, i.repository, i.digest, i.allowed, i.reasons, i.unchanged]),
+    ]);
+  }
   return JSON.stringify([
     'decision/v1',
+    ...decisionV1Fields(row),
+    row.images.map((i) => [i.image, i.repository, i.digest, i.allowed, i.reasons]),
+  ]);
+}
+
+function decisionV1Fields(row: ChainRow): readonly unknown[] {
+  return [
     row.id,
     row.time,
     row.namespace,
@@ -54,8 +77,7 @@ export function canonicalDecision(row: ChainRow): string {
     row.policyHash,
     row.user,
     row.latencyUs,
-    row.images.map((i) => [i.image, i.repository, i.digest, i.allowed, i.reasons]),
-  ]);
+  ];
 }
 
 export function chainHash(previous: Buffer, row: ChainRow): Buffer {

@@ -18,6 +18,8 @@ export interface DecisionFilter {
   readonly decision?: 'allowed' | 'denied';
   readonly reason?: ReasonCode;
   readonly breakGlass?: boolean;
+  /** The requesting user (AdmissionReview decisions only: ImageReview never says). */
+  readonly user?: string;
   /** Epoch ms, inclusive. */
   readonly since?: number;
   /** Epoch ms, inclusive. */
@@ -37,6 +39,8 @@ export interface AuditDecision {
   readonly overridden: string | null;
   readonly policyHash: string | null;
   readonly user: string | null;
+  /** The requesting user's groups, null for ImageReview decisions. */
+  readonly groups: readonly string[] | null;
   readonly latencyUs: number;
   readonly images: readonly AuditImage[];
 }
@@ -69,7 +73,7 @@ interface Query {
 }
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.latency_us`;
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us`;
 const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id';
 const IMAGE_IN = 'SELECT value FROM json_each(?)';
 
@@ -84,6 +88,7 @@ function decisionQuery(db: Database.Database, filter: DecisionFilter): Query | n
   if (imageIds === '[]') return null;
   const where = new Conditions();
   if (filter.namespace !== undefined) where.add('d.namespace = ?', filter.namespace);
+  if (filter.user !== undefined) where.add('d.user = ?', filter.user);
   if (filter.decision !== undefined) where.add(filter.decision === 'allowed' ? 'd.allowed = 1' : 'd.allowed = 0');
   if (filter.breakGlass !== undefined) where.add(filter.breakGlass ? 'd.break_glass = 1' : 'd.break_glass = 0');
   if (filter.reason !== undefined) return byReason(where, filter.reason, imageIds, filter);
@@ -207,5 +212,16 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
 }
 
 function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
-  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, images };
+  const groups = row.groups === null ? null : parseGroups(row.groups);
+  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, images };
+}
+
+/** `decisions.groups` as written (a JSON array of strings); anything else, edited by hand, reads as no groups. */
+function parseGroups(text: string): readonly string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : [];
+  } catch {
+    return [];
+  }
 }

@@ -9,6 +9,8 @@ export interface AuditImage {
   readonly digest: string | null;
   readonly allowed: boolean;
   readonly reasons: readonly string[];
+  /** An image an UPDATE did not change: recorded, not judged. */
+  readonly unchanged: boolean;
 }
 
 /** A `decisions` row joined with its policy hash, as both the audit query and the chain walk read it. */
@@ -24,6 +26,7 @@ export interface DecisionRow {
   readonly overridden: string | null;
   readonly policy_hash: string | null;
   readonly user: string | null;
+  readonly groups: string | null;
   readonly latency_us: number;
 }
 
@@ -41,6 +44,7 @@ export function decisionFields(row: DecisionRow): Omit<ChainRow, 'images'> {
     overridden: row.overridden,
     policyHash: row.policy_hash,
     user: row.user,
+    groups: row.groups,
     latencyUs: row.latency_us,
   };
 }
@@ -52,6 +56,7 @@ interface ImageRow {
   readonly digest: string | null;
   readonly allowed: number;
   readonly reasons: string;
+  readonly unchanged: number;
 }
 
 export function imagesOf(db: Database.Database, decisionIds: readonly number[]): ReadonlyMap<number, AuditImage[]> {
@@ -59,7 +64,7 @@ export function imagesOf(db: Database.Database, decisionIds: readonly number[]):
   if (decisionIds.length === 0) return byDecision;
   const rows = db
     .prepare<[string], ImageRow>(
-      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons
+      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged
        FROM decision_images di JOIN image_refs r ON r.id = di.image_id
        WHERE di.decision_id IN (SELECT value FROM json_each(?))
        ORDER BY di.decision_id, di.idx`,
@@ -73,6 +78,7 @@ export function imagesOf(db: Database.Database, decisionIds: readonly number[]):
       digest: row.digest,
       allowed: row.allowed === 1,
       reasons: splitReasons(row.reasons),
+      unchanged: row.unchanged === 1,
     });
     byDecision.set(row.decision_id, list);
   }

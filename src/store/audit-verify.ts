@@ -32,6 +32,7 @@ interface WalkRow extends DecisionRow {
   readonly digest: string | null;
   readonly image_allowed: number | null;
   readonly reasons: string | null;
+  readonly unchanged: number | null;
 }
 
 interface Stored {
@@ -47,8 +48,8 @@ interface HeadRow {
 // One statement, rows ordered by the primary keys of decisions and decision_images (no sort), read as a
 // stream: memory stays flat however many decisions there are.
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.latency_us, d.hash,
-       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash,
+       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
 LEFT JOIN decision_images di ON di.decision_id = d.id
@@ -235,6 +236,7 @@ function toChainImage(row: WalkRow): ChainImage {
     digest: row.digest,
     allowed: row.image_allowed ?? -1,
     reasons: row.reasons ?? '',
+    unchanged: row.unchanged ?? 0,
   };
 }
 

@@ -20,6 +20,8 @@ export interface DecisionRecord {
   readonly policySource: string;
   /** The requesting user when the wire format says (AdmissionReview), else null. */
   readonly user: string | null;
+  /** The requesting user's groups (AdmissionReview); absent or null for ImageReview. */
+  readonly groups?: readonly string[] | null;
   /** Time spent reviewing, in microseconds. */
   readonly latencyUs: number;
   readonly images: readonly DecisionImage[];
@@ -34,6 +36,8 @@ export interface DecisionImage {
   /** This image's own verdict (before dry-run / break-glass). */
   readonly allowed: boolean;
   readonly reasons: readonly ReasonCode[];
+  /** An image an UPDATE did not change: recorded, not judged (`allowed` true, no reasons). */
+  readonly unchanged?: boolean;
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(REASON_CODES);

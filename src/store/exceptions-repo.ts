@@ -3,6 +3,7 @@ import type { CveException } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
 import { type ExceptionRow, toException } from './snapshot-rows';
+import { writeTransaction } from './write-transaction';
 
 // CVE exceptions (SPEC §7 `exception`): findings with the ID are not counted while the exception is
 // active. Removal is recorded on the row, never deleted, so the audit trail can say why a digest passed.
@@ -43,7 +44,7 @@ interface ExceptionRecordRow extends ExceptionRow {
 const COLUMNS = 'id, vuln_id, repository, expires_at, reason, created_by, created_at, removed_at, removed_by';
 
 export function addException(db: Database.Database, input: AddExceptionInput): ExceptionRecord {
-  return db.transaction((): ExceptionRecord => {
+  return writeTransaction(db, (): ExceptionRecord => {
     const { lastInsertRowid } = db
       .prepare(
         `INSERT INTO cve_exceptions (vuln_id, repository, expires_at, reason, created_by, created_at)
@@ -64,12 +65,12 @@ export function addException(db: Database.Database, input: AddExceptionInput): E
       },
     });
     return requireException(db, id, input.now);
-  })();
+  });
 }
 
 /** Marks an exception removed; NotFoundError when there is no such exception or it is already removed. */
 export function removeException(db: Database.Database, input: RemoveExceptionInput): ExceptionRecord {
-  return db.transaction((): ExceptionRecord => {
+  return writeTransaction(db, (): ExceptionRecord => {
     const row = findRow(db, input.id);
     if (row === undefined) throw new NotFoundError(`no exception ${input.id}`);
     if (row.removed_at !== null) {
@@ -84,7 +85,7 @@ export function removeException(db: Database.Database, input: RemoveExceptionInp
       details: { vulnerabilityId: row.vuln_id, repository: row.repository },
     });
     return requireException(db, input.id, input.now);
-  })();
+  });
 }
 
 /** Exceptions by id; only active ones unless `all`. */

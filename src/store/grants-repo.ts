@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { BreakGlassGrant } from '../core/types';
 import { NotFoundError, StoreError } from '../errors';
 import { recordChange } from './change-log';
+import { writeTransaction } from './write-transaction';
 
 // Break-glass grants (SPEC §4, §7): with `breakGlass.requireGrant`, an annotation alone does not
 // override a deny; an unexpired, unrevoked grant for the namespace and ticket must exist, so that
@@ -48,7 +49,7 @@ interface GrantRow {
 const COLUMNS = 'id, namespace, ticket, expires_at, granted_by, granted_at, reason, revoked_at, revoked_by';
 
 export function grantBreakGlass(db: Database.Database, input: GrantInput): GrantRecord {
-  return db.transaction((): GrantRecord => {
+  return writeTransaction(db, (): GrantRecord => {
     const { lastInsertRowid } = db
       .prepare(
         `INSERT INTO break_glass_grants (namespace, ticket, expires_at, granted_by, granted_at, reason)
@@ -64,12 +65,12 @@ export function grantBreakGlass(db: Database.Database, input: GrantInput): Grant
       details: { namespace: input.namespace, ticket: input.ticket, expiresAt: input.expiresAt, reason: input.reason },
     });
     return requireGrant(db, id, input.now);
-  })();
+  });
 }
 
 /** Revokes a grant; NotFoundError when there is no such grant or it is already revoked. */
 export function revokeGrant(db: Database.Database, input: RevokeGrantInput): GrantRecord {
-  return db.transaction((): GrantRecord => {
+  return writeTransaction(db, (): GrantRecord => {
     const row = findRow(db, input.id);
     if (row === undefined) throw new NotFoundError(`no break-glass grant ${input.id}`);
     if (row.revoked_at !== null) {
@@ -88,7 +89,7 @@ export function revokeGrant(db: Database.Database, input: RevokeGrantInput): Gra
       details: { namespace: row.namespace, ticket: row.ticket },
     });
     return requireGrant(db, input.id, input.now);
-  })();
+  });
 }
 
 /** Grants by id; only active ones unless `all`. */

@@ -9,7 +9,7 @@ export interface PendingAppend {
 }
 
 /**
- * How both audit writers (inline and worker thread) take a record: refused at once when the writer is closed or the
+ * How the audit writer takes a record: refused at once when the writer is closed or the
  * record is malformed (so one bad record never fails a whole batch), else queued for the next commit.
  */
 export function queueAppend(

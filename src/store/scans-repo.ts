@@ -4,6 +4,7 @@ import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '..
 import { StoreError } from '../errors';
 import { recordChange } from './change-log';
 import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
+import { writeTransaction } from './write-transaction';
 
 // One `scans` row per imported report, the registry digests it applies to in `scan_targets` and its
 // findings in `findings`, all written in one transaction with the change-log row (SPEC §6, §7).
@@ -62,7 +63,7 @@ const SCAN_COLUMNS = `s.id, s.scanner, s.scanner_version, s.artifact, s.scanned_
 export function importScan(db: Database.Database, input: ImportScanInput): StoredScan {
   const counts = countSeverities(input.findings);
   const scannedAt = input.scannedAt ?? input.now;
-  return db.transaction((): StoredScan => {
+  return writeTransaction(db, (): StoredScan => {
     const { lastInsertRowid } = db
       .prepare(
         `INSERT INTO scans (scanner, scanner_version, artifact, scanned_at, scanned_at_source, imported_at, imported_by,
@@ -97,7 +98,7 @@ export function importScan(db: Database.Database, input: ImportScanInput): Store
       },
     });
     return requireScan(db, id);
-  })();
+  });
 }
 
 /** The newest scan (by EFFECTIVE_SCAN_DATE, then by import order) that applies to a digest, or null. */

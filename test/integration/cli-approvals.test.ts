@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createAuditWriter } from '../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { decisionRecord } from '../helpers/decision-record';
 import { changeLogRows } from '../helpers/store-query';
@@ -269,7 +269,7 @@ describe('approvals', () => {
 async function recordAdmissions(admissions: readonly [number, string, string][]): Promise<void> {
   const db = openStore(store.dbPath, { migrate: 'apply' });
   try {
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     for (const [time, namespace, image] of admissions) {
       await writer.append(decisionRecord({ time, namespace, images: [{ image, repository: NGINX, digest: DA, allowed: true, reasons: [] }] }));
     }

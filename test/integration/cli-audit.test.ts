@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { createAuditWriter } from '../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
 import { runCli } from '../helpers/run-cli';
@@ -27,7 +27,7 @@ describe('image-reviewer audit', () => {
     dbFile = tmp.file('store.db');
     const db = openStore(dbFile, { migrate: 'apply' });
     try {
-      const writer = createAuditWriter(db);
+      const writer = createInlineAuditWriter(db);
       await writer.append(decisionRecord({ time: now - 3 * HOUR }));
       await writer.append(deniedRecord({ time: now - 2 * HOUR, namespace: 'dev' }));
       await writer.append(
@@ -43,11 +43,12 @@ describe('image-reviewer audit', () => {
     const r = await cli('audit');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 6))).toEqual([
-      ['3', new Date(now - 30 * 60_000).toISOString(), 'prod', 'allowed', 'enforce', 'INC-7'],
-      ['2', new Date(now - 2 * HOUR).toISOString(), 'dev', 'denied', 'enforce', '-'],
-      ['1', new Date(now - 3 * HOUR).toISOString(), 'prod', 'allowed', 'enforce', '-'],
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+USER\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES$/);
+    // USER is `-` for ImageReview decisions, which never say who asked.
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 7))).toEqual([
+      ['3', new Date(now - 30 * 60_000).toISOString(), 'prod', '-', 'allowed', 'enforce', 'INC-7'],
+      ['2', new Date(now - 2 * HOUR).toISOString(), 'dev', '-', 'denied', 'enforce', '-'],
+      ['1', new Date(now - 3 * HOUR).toISOString(), 'prod', '-', 'allowed', 'enforce', '-'],
     ]);
   });
 
@@ -68,6 +69,7 @@ describe('image-reviewer audit', () => {
       overridden: null,
       policyHash: 'f'.repeat(64),
       user: null,
+      groups: null,
       latencyUs: 250,
       images: [
         {
@@ -76,6 +78,7 @@ describe('image-reviewer audit', () => {
           digest: DIGEST_B,
           allowed: false,
           reasons: ['not-approved', 'scan-missing'],
+          unchanged: false,
         },
       ],
     });
@@ -85,10 +88,10 @@ describe('image-reviewer audit', () => {
     const r = await cli('audit', '--csv', '--break-glass');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout.trimEnd().split('\r\n')).toEqual([
-      'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs',
+      'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs,groups',
       `3,${new Date(now - 30 * 60_000).toISOString()},prod,true,enforce,true,INC-7,not-approved scan-missing,` +
         `registry.corp.example/web/app@${DIGEST_B},registry.corp.example/web/app@${DIGEST_B}: not approved; no scan,` +
-        `${'f'.repeat(64)},,250`,
+        `${'f'.repeat(64)},,250,`,
     ]);
   });
 

@@ -21,15 +21,16 @@ describe('image-reviewer migrate', () => {
   it('creates and migrates a new store, then finds it up to date', async () => {
     expect(await cli('migrate')).toEqual({
       code: 0,
-      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\nstore is now at schema version 2\n',
+      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\napplied 0003_admission_users.sql\nstore is now at schema version 3\n',
       stderr: '',
     });
-    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 2)\n', stderr: '' });
+    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 3)\n', stderr: '' });
     const db = new Database(dbFile, { readonly: true });
     try {
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
         { version: 1, name: '0001_initial.sql' },
         { version: 2, name: '0002_audit_rollups.sql' },
+        { version: 3, name: '0003_admission_users.sql' },
       ]);
     } finally {
       db.close();
@@ -39,14 +40,14 @@ describe('image-reviewer migrate', () => {
   it('refuses a store newer than this image-reviewer with exit 1 and one line', async () => {
     expect((await cli('migrate')).code).toBe(0);
     const db = new Database(dbFile);
-    db.prepare("INSERT INTO schema_migrations VALUES (3, '0003_future.sql', 'x', 0)").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (4, '0004_future.sql', 'x', 0)").run();
     db.close();
     expect(await cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'error: store schema version 3 is newer than this image-reviewer (knows 2): upgrade image-reviewer ' +
-        '(unknown migrations: 0003_future.sql)\n',
+        'error: store schema version 4 is newer than this image-reviewer (knows 3): upgrade image-reviewer ' +
+        '(unknown migrations: 0004_future.sql)\n',
     });
     // Every command that opens the store refuses it the same way.
     expect(await cli('audit')).toMatchObject({ code: 1, stdout: '' });

@@ -77,9 +77,9 @@ it('approves an image, sees one review allowed and one denied with reasons, and 
   const audit = await runCli(db, ['audit']);
   expect(audit.status).toBe(0);
   const lines = audit.stdout.trim().split('\n');
-  expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+DECISION/);
-  expect(lines[1]).toMatch(/^2\s+\S+\s+payments\s+denied\s+enforce/);
-  expect(lines[2]).toMatch(/^1\s+\S+\s+payments\s+allowed\s+enforce/);
+  expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+USER\s+DECISION/);
+  expect(lines[1]).toMatch(/^2\s+\S+\s+payments\s+-\s+denied\s+enforce/);
+  expect(lines[2]).toMatch(/^1\s+\S+\s+payments\s+-\s+allowed\s+enforce/);
 
   const explain = await runCli(db, ['explain', 'nginx:1.27', '--namespace', 'payments', '--policy', path.join(ROOT, 'policy/sample-policy.yaml')]);
   expect(explain.status).toBe(1);

@@ -13,6 +13,7 @@ import {
 } from '../../deploy/admission-configuration';
 import { type ClientCredentials, buildWebhookKubeconfig } from '../../deploy/webhook-kubeconfig';
 import type { CliContext } from '../context';
+import { httpsWebhookUrl } from './https-webhook-url';
 
 // `apiserver-config` (SPEC §7): writes the two files kube-apiserver needs to call image-reviewer.
 
@@ -54,7 +55,7 @@ export function registerApiserverConfig(program: Command, ctx: CliContext): void
 }
 
 function apiserverConfig(ctx: CliContext, options: ApiserverConfigOptions): void {
-  const server = webhookUrl(options.url);
+  const server = httpsWebhookUrl(options.url, DEFAULT_WEBHOOK_PATH).toString();
   const kubeConfigFile = path.resolve(options.kubeconfigPath ?? path.join(options.out ?? '.', KUBECONFIG_FILE));
   const settings: ImagePolicySettings = {
     kubeConfigFile,
@@ -82,20 +83,6 @@ function apiserverConfig(ctx: CliContext, options: ApiserverConfigOptions): void
   }
 }
 
-function webhookUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url ${JSON.stringify(text)} is not a URL`);
-  }
-  // The API server only calls image policy backends over TLS (Kubernetes docs, ImagePolicyWebhook).
-  if (url.protocol !== 'https:') throw new UsageError(`--url must use https (got ${url.protocol.replace(/:$/, '')})`);
-  if (url.username !== '' || url.password !== '') throw new UsageError('--url must not carry credentials');
-  if (url.hash !== '') throw new UsageError('--url must not have a #fragment');
-  if (url.pathname === '/') url.pathname = DEFAULT_WEBHOOK_PATH;
-  return url.toString();
-}
 
 function ttl(flag: string, text: string): number {
   if (text.trim() === String(DISABLE_CACHE)) return DISABLE_CACHE;
@@ -139,7 +126,7 @@ function readText(file: string, flag: string): string {
   }
 }
 
-function readCertificate(file: string, flag: string): string {
+export function readCertificate(file: string, flag: string): string {
   const text = readText(file, flag);
   if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new InvalidInputError(`${flag} ${file} is not a PEM certificate`);
   try {

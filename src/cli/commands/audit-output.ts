@@ -18,6 +18,7 @@ export function decisionJson(d: AuditDecision) {
     overridden: d.overridden,
     policyHash: d.policyHash,
     user: d.user,
+    groups: d.groups,
     latencyUs: d.latencyUs,
     images: d.images.map((i) => ({
       image: i.image,
@@ -25,34 +26,38 @@ export function decisionJson(d: AuditDecision) {
       digest: i.digest,
       allowed: i.allowed,
       reasons: i.reasons,
+      // An image an UPDATE did not change (`/validate`): recorded, not judged.
+      unchanged: i.unchanged,
     })),
   };
 }
 
 const CSV_HEADERS = ['id', 'time', 'namespace', 'allowed', 'mode', 'breakGlass', 'ticket', 'reasons', 'images',
-  'reason', 'policyHash', 'user', 'latencyUs'];
+  'reason', 'policyHash', 'user', 'latencyUs', 'groups'];
 
 /** One line per decision; its images space-separated, and the reason codes of all its images. */
 export function decisionsCsv(decisions: readonly AuditDecision[]): string {
   return formatCsv(
     CSV_HEADERS,
     decisions.map((d) => [d.id, isoTime(d.time), d.namespace, d.allowed, d.mode, d.breakGlass, d.ticket,
-      reasonCodes(d).join(' '), d.images.map((i) => i.image).join(' '), d.reason, d.policyHash, d.user, d.latencyUs]),
+      reasonCodes(d).join(' '), d.images.map((i) => i.image).join(' '), d.reason, d.policyHash, d.user, d.latencyUs,
+      d.groups?.join(' ') ?? null]),
   );
 }
 
 export function decisionsTable(decisions: readonly AuditDecision[]): string {
   return formatTable(
-    ['ID', 'TIME', 'NAMESPACE', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES'],
+    ['ID', 'TIME', 'NAMESPACE', 'USER', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES'],
     decisions.map((d) => [
       d.id,
       isoTime(d.time),
       d.namespace === '' ? '-' : d.namespace,
+      d.user ?? '-',
       d.allowed ? 'allowed' : 'denied',
       d.mode,
       d.breakGlass ? (d.ticket ?? 'yes') : '-',
       reasonCodes(d).join(',') || '-',
-      d.images.map((i) => i.image).join(' ') || '-',
+      d.images.map((i) => (i.unchanged ? `${i.image} (unchanged)` : i.image)).join(' ') || '-',
     ]),
   );
 }

@@ -5,12 +5,16 @@ import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
 import { auditStats } from '../../store/audit-stats';
-import { verifyAuditChain } from '../../store/audit-verify';
+import { type VerifyResult, verifyAuditChain } from '../../store/audit-verify';
+import { storedChains } from '../../store/chain-states';
+import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
+import { readCheckpoints } from '../../checkpoint/read-checkpoints';
+import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import { openStore } from '../../store/open-database';
 import type { CliContext } from '../context';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
-// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify` (SPEC §7).
+// `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
 
 interface AuditOptions {
   readonly namespace?: string;
@@ -18,11 +22,17 @@ interface AuditOptions {
   readonly decision?: string;
   readonly reason?: string;
   readonly breakGlass?: boolean;
+  readonly user?: string;
   readonly since?: string;
   readonly until?: string;
   readonly limit: string;
   readonly json?: boolean;
   readonly csv?: boolean;
+}
+
+interface VerifyOptions {
+  readonly checkpoints?: string;
+  readonly publicKey?: string;
 }
 
 interface StatsOptions {
@@ -41,6 +51,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--decision <allowed|denied>', 'only allowed or only denied decisions')
     .option('--reason <code>', 'only decisions with an image denied for this reason code')
     .option('--break-glass', 'only decisions where break-glass was applied')
+    .option('--user <name>', 'only decisions requested by this user (/validate records who asked; ImageReview never says)')
     .option('--since <time>', 'not before TIME (ISO-8601 or 1h, 7d ago)')
     .option('--until <time>', 'not after TIME (ISO-8601 or 1h, 7d ago)')
     .option('--limit <n>', 'at most N decisions', String(DEFAULT_AUDIT_LIMIT))
@@ -72,16 +83,39 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   audit
     .command('verify')
     .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
-    .action(() => {
-      const result = withStore(ctx, verifyAuditChain);
-      if (result.ok) {
-        ctx.out(`audit chain ok: ${result.rows} decisions`);
-        return;
+    .option('--checkpoints <file>', 'JSON log lines holding signed checkpoints: fail when a chain is shorter or differs')
+    .option('--public-key <file>', 'the checkpoint public key (checkpoint keygen); default: the key each checkpoint embeds')
+    .action(async (options: VerifyOptions) => {
+      if (options.publicKey !== undefined && options.checkpoints === undefined) {
+        throw new UsageError('--public-key needs --checkpoints');
       }
-      const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-      ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
-      ctx.setExitCode(EXIT_FAILED);
+      const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
+      const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
+      const { result, checkpoints } = withStore(ctx, (db) => {
+        const chain = verifyAuditChain(db);
+        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, storedChains(db), publicKey) : null;
+        return { result: chain, checkpoints: anchored };
+      });
+      report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
     });
+}
+
+/** One line: on stdout when the chain (and every checkpoint) holds, else on stderr with exit 1. */
+function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVerdict | null, file: string, keyGiven: boolean): void {
+  if (!result.ok) {
+    const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+    ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else if (checkpoints === null) {
+    ctx.out(`audit chain ok: ${result.rows} decisions`);
+  } else if (!checkpoints.ok) {
+    ctx.err(`audit chain does not match ${file}: ${checkpoints.problem}`);
+    ctx.setExitCode(EXIT_FAILED);
+  } else {
+    const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
+    const newest = checkpoints.newest.signed.checkpoint.time;
+    ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
+  }
 }
 
 function withStore<T>(ctx: CliContext, use: (db: Database.Database) => T): T {
@@ -100,6 +134,7 @@ function toFilter(options: AuditOptions, now: number): DecisionFilter {
     decision: options.decision === undefined ? undefined : decisionValue(options.decision),
     reason: options.reason === undefined ? undefined : reasonCode(options.reason),
     breakGlass: options.breakGlass === true ? true : undefined,
+    user: options.user,
     since: options.since === undefined ? undefined : pastTime('--since', options.since, now),
     until: options.until === undefined ? undefined : pastTime('--until', options.until, now),
     limit: limitValue(options.limit),

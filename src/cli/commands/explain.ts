@@ -58,7 +58,7 @@ function registerExplain(program: Command, ctx: CliContext, registry: RegistrySo
 }
 
 /** The same resolver `serve` uses, under the same deadline; none (and no registry client) under require-digest. */
-async function tagResolverFor(policy: CompiledPolicy, registry: RegistrySource, deadlineMs: number): Promise<TagResolverLike | undefined> {
+export async function tagResolverFor(policy: CompiledPolicy, registry: RegistrySource, deadlineMs: number): Promise<TagResolverLike | undefined> {
   if (policy.policy.tags !== 'resolve') return undefined;
   const lookup = await openRegistry(registry);
   return createTagResolver({ lookup, cacheSeconds: policy.policy.tagCacheSeconds, deadlineMs });

@@ -1,16 +1,23 @@
 import fs from 'node:fs';
+import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
 import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
-import { appliedHeapTuning, reassertHeapTuning } from '../../heap-tuning';
-import { createLogger, parseLogLevel } from '../../logger';
+import { appliedHeapTuning } from '../../heap-tuning';
+import { type Logger, createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
 import { openStore } from '../../store/open-database';
+import { readChainStates } from '../../store/chain-states';
+import { storeIdentity, storeIdentityProblem } from '../../store/store-identity';
+import { readCheckpointKey } from '../../checkpoint/checkpoint-key';
+import { startCheckpointTimer } from '../../checkpoint/checkpoint-timer';
+import { parseDuration } from '../../core/time-spec';
+import { monitorReadiness } from '../../http/readiness-monitor';
 import { createSnapshotReader } from '../../store/snapshot-reader';
-import { createWorkerAuditWriter } from '../../store/worker-audit-writer';
+import { createThreadAuditWriter } from '../../store/audit-thread-committer';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../main';
@@ -31,7 +38,12 @@ interface ServeOptions {
   readonly maxBodyBytes: string;
   readonly shutdownGraceSeconds: string;
   readonly resolveDeadlineMs: string;
+  readonly checkpointKey?: string;
+  readonly checkpointInterval: string;
 }
+
+/** How often readiness is evaluated on its own, so a damaged store is logged even when nothing probes. */
+const READINESS_CHECK_MS = 5_000;
 
 /** `serve`; in `tags: resolve` mode tag-only images are resolved through `registry` before deciding. */
 export function createServeCommand(registry: RegistrySource): RegisterCommand {
@@ -53,37 +65,83 @@ function registerServe(program: Command, ctx: CliContext, registry: RegistrySour
     .option('--max-body-bytes <n>', 'largest accepted request body', String(DEFAULT_LIMITS.maxBodyBytes))
     .option('--shutdown-grace-seconds <n>', 'how long in-flight reviews may take to finish on SIGTERM', '10')
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
+    .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
+    .option('--checkpoint-interval <duration>', 'how often a signed checkpoint is logged', '60s')
     .action(async (options: ServeOptions) => serve(ctx, options, registry));
 }
 
 async function serve(ctx: CliContext, options: ServeOptions, registry: RegistrySource): Promise<void> {
   const settings = parseServeOptions(options);
+  const checkpointKey = options.checkpointKey === undefined ? null : readCheckpointKey(options.checkpointKey);
   // The client is made at start even under require-digest, because a reloaded policy may turn resolve on:
   // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
   const lookup = await openRegistry(registry);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
-  const db = openStore(ctx.dbPath(), { migrate: options.migrate ? 'apply' : 'refuse' });
   const dbPath = ctx.dbPath();
+  const db = openStore(dbPath, { migrate: options.migrate ? 'apply' : 'refuse' });
+  // Whatever was started is stopped again if start-up fails (a port in use), so the process exits.
+  const cleanup: (() => unknown)[] = [() => db.close()];
+  const release = async (): Promise<void> => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  };
+  try {
+    const started = await start(settings, { db, dbPath, lookup, logger, cleanup }, options.policy);
+    if (checkpointKey === null) {
+      logger.info('no --checkpoint-key: the audit chain is not anchored outside the store (README "Checkpoints")');
+    }
+    const checkpoints =
+      checkpointKey === null
+        ? null
+        : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
+    await untilStopped(logger, started.policy, ctx.io.signals ?? process);
+    await started.server.close(settings.graceMs);
+    checkpoints?.stop();
+    await started.audit.close();
+    // The last checkpoint covers every decision answered before shutdown.
+    checkpoints?.write('shutdown');
+    await release();
+    logger.info('stopped');
+  } finally {
+    await release();
+  }
+}
+
+interface Opened {
+  readonly db: Database.Database;
+  readonly dbPath: string;
+  readonly lookup: Awaited<ReturnType<typeof openRegistry>>;
+  readonly logger: Logger;
+  readonly cleanup: (() => unknown)[];
+}
+
+async function start(settings: ServeSettings, opened: Opened, policyFile: string | undefined) {
+  const { db, dbPath, lookup, logger, cleanup } = opened;
   const metrics = createMetrics({ storeSizeBytes: () => storeSize(dbPath) });
   const policy = createPolicySource({
-    file: options.policy ?? null,
+    file: policyFile ?? null,
     logger,
     onReload: (outcome) => metrics.policyReloads.inc({ result: outcome.result === 'invalid' ? 'failure' : 'success' }),
   });
+  cleanup.push(() => policy.close());
   const reader = createSnapshotReader(db);
   // One resolver for the life of the process (its cache and in-flight sharing span reviews), renewed only when a
   // reload shortens tagCacheSeconds.
   const tagResolver = createPolicyTagResolver(() =>
     createTagResolver({ lookup, cacheSeconds: policy.current().policy.tagCacheSeconds, deadlineMs: settings.resolveDeadlineMs }),
   );
+  const identity = dbPath === ':memory:' ? null : storeIdentity(dbPath);
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createWorkerAuditWriter(dbPath, { onThreadStart: reassertHeapTuning });
+  const audit = createThreadAuditWriter(dbPath, identity);
+  cleanup.push(() => audit.close());
   const clock = (): number => Date.now();
+  const identityProblem = (): string | null => (identity === null ? null : storeIdentityProblem(dbPath, identity));
+  const monitor = monitorReadiness(createStoreReadiness({ db, reader, audit, clock, identityProblem }), READINESS_CHECK_MS, logger);
+  cleanup.push(() => monitor.stop());
   const app = createApp({
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
     metrics,
     logger,
-    readiness: createStoreReadiness({ db, reader, audit, clock }),
+    readiness: monitor.readiness,
     limits: settings.limits,
   });
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
@@ -98,12 +156,15 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
     tags: active.policy.tags,
     heapTuning: appliedHeapTuning(),
   });
-  if (options.policy === undefined) {
+  if (policyFile === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
   }
+  return { server, audit, policy };
+}
 
-  const signals = ctx.io.signals ?? process;
-  await new Promise<void>((resolve) => {
+/** Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`; SIGHUP reloads the policy meanwhile. */
+function untilStopped(logger: Logger, policy: { reload(): unknown }, signals: NodeJS.EventEmitter): Promise<void> {
+  return new Promise<void>((resolve) => {
     const onHup = (): void => void policy.reload();
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
@@ -112,14 +173,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
       signals.off('SIGTERM', onTerm);
       signals.off('SIGINT', onInt);
       logger.info('shutting down', { signal });
-      void (async () => {
-        await server.close(settings.graceMs);
-        await audit.close();
-        policy.close();
-        db.close();
-        logger.info('stopped');
-        resolve();
-      })();
+      resolve();
     };
     signals.on('SIGHUP', onHup);
     signals.once('SIGTERM', onTerm);
@@ -168,5 +222,14 @@ function parseServeOptions(options: ServeOptions) {
     },
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
+    checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
   };
+}
+
+type ServeSettings = ReturnType<typeof parseServeOptions>;
+
+function checkpointInterval(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null || ms < 1000) throw new UsageError(`--checkpoint-interval must be a duration of at least 1s (30s, 5m), not ${JSON.stringify(text)}`);
+  return ms;
 }

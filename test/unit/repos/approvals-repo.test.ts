@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../../src/errors';
 import { approve, currentApproval, listApprovals, recentNamespacesFor, revoke } from '../../../src/store/approvals-repo';
-import { type DecisionRecord, createAuditWriter } from '../../../src/store/audit-log';
+import type { DecisionRecord } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { listChanges } from '../../../src/store/change-log';
 import { openStore } from '../../../src/store/open-database';
 import { decisionRecord } from '../../helpers/decision-record';
@@ -180,7 +181,7 @@ describe('recentNamespacesFor', () => {
 
   /** Records decisions through the server's own audit writer, so the test reads what the webhook writes. */
   async function record(...records: DecisionRecord[]): Promise<void> {
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     for (const r of records) await writer.append(r);
     await writer.close();
   }

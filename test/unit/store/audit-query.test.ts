@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createAuditWriter } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { type DecisionFilter, explainDecisionQuery, prefixRange, queryDecisions } from '../../../src/store/audit-query';
 import { auditStats } from '../../../src/store/audit-stats';
 import { openStore } from '../../../src/store/open-database';
@@ -17,7 +17,7 @@ describe('audit queries', () => {
   beforeAll(async () => {
     tmp = makeTempDir();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     await writer.append(decisionRecord({ time: 1000 }));
     await writer.append(deniedRecord({ time: 2000, namespace: 'dev' }));
     await writer.append(
@@ -55,8 +55,9 @@ describe('audit queries', () => {
         overridden: null,
         policyHash: 'f'.repeat(64),
         user: 'alice',
+        groups: null,
         latencyUs: 250,
-        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'] }],
+        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false }],
       },
     ]);
   });
@@ -91,7 +92,7 @@ describe('audit queries', () => {
     const store = openStore(other.file('store.db'), { migrate: 'apply' });
     try {
       const image = { ...NGINX, allowed: true, reasons: [] };
-      await createAuditWriter(store).append(decisionRecord({ images: [image, image] }));
+      await createInlineAuditWriter(store).append(decisionRecord({ images: [image, image] }));
       expect(queryDecisions(store, { image: 'nginx*', limit: 10 }).map((d) => [d.id, d.images.length])).toEqual([[1, 2]]);
     } finally {
       store.close();
@@ -128,7 +129,7 @@ describe('audit queries', () => {
     const other = makeTempDir();
     const store = openStore(other.file('store.db'), { migrate: 'apply' });
     try {
-      const writer = createAuditWriter(store);
+      const writer = createInlineAuditWriter(store);
       const hour = 3600 * 1000;
       const times = [hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour, 5 * hour + 7];
       for (const [i, time] of times.entries()) {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { canonicalDecision } from '../../../src/store/audit-hash';
-import { createAuditWriter } from '../../../src/store/audit-log';
+import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { verifyAuditChain } from '../../../src/store/audit-verify';
 import { openStore } from '../../../src/store/open-database';
 import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
@@ -13,7 +13,7 @@ describe('verifyAuditChain', () => {
   beforeEach(async () => {
     tmp = makeTempDir();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
-    const writer = createAuditWriter(db);
+    const writer = createInlineAuditWriter(db);
     for (let i = 0; i < 20; i++) {
       await writer.append(i % 3 === 0 ? deniedRecord({ time: 1000 + i }) : decisionRecord({ time: 1000 + i }));
     }
@@ -83,9 +83,9 @@ describe('verifyAuditChain', () => {
     });
   });
 
-  it('detects a deleted last row even after new decisions were appended', async () => {
+  it('detects a deleted last row, which the writer refuses to continue', async () => {
     db.exec('DELETE FROM decisions WHERE id = 20');
-    await createAuditWriter(db).append(decisionRecord());
+    await expect(createInlineAuditWriter(db).append(decisionRecord())).rejects.toThrow('audit_head names decision 20');
     expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20 });
   });
 
@@ -167,11 +167,17 @@ describe('verifyAuditChain', () => {
   it('hashes a fixed, type-sensitive canonical form', () => {
     const row = {
       id: 1, time: 2, namespace: 'ns', allowed: 0, mode: 'enforce', breakGlass: 0, ticket: null, reason: 'r',
-      overridden: null, policyHash: 'p', user: null, latencyUs: 3,
-      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved' }],
+      overridden: null, policyHash: 'p', user: null, groups: null, latencyUs: 3,
+      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0 }],
     };
+    // Rows without groups or unchanged images (every ImageReview decision, every row older than migration 0003)
+    // keep the v1 form, so a store written before it still verifies.
     expect(canonicalDecision(row)).toBe(
       '["decision/v1",1,2,"ns",0,"enforce",0,null,"r",null,"p",null,3,[["i",null,null,0,"not-approved"]]]',
+    );
+    const admission = { ...row, user: 'alice', groups: '["dev"]', images: [{ ...row.images[0]!, allowed: 1, reasons: '', unchanged: 1 }] };
+    expect(canonicalDecision(admission)).toBe(
+      '["decision/v2",1,2,"ns",0,"enforce",0,null,"r",null,"p","alice",3,"[\\"dev\\"]",[["i",null,null,1,"",1]]]',
     );
   });
 });

@@ -1,13 +1,30 @@
 import type Database from 'better-sqlite3';
-import { createAuditWriter } from '../../../src/store/audit-log';
-import { verifyAuditChain } from '../../../src/store/audit-verify';
-import { openDatabase, openStore } from '../../../src/store/open-database';
-import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
-import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
+import { inlineAuditCommitter } from '../../src/store/audit-inline-committer';
+import { type AuditWriter, type AuditWriterOptions, createAuditWriter } from '../../src/store/audit-log';
+import { threadAuditCommitter } from '../../src/store/audit-thread-committer';
+import { verifyAuditChain } from '../../src/store/audit-verify';
+import { openDatabase, openStore } from '../../src/store/open-database';
+import { decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-describe('createAuditWriter', () => {
+// The one audit writer, with its commit step run both ways: in the worker thread `serve` uses (the compiled
+// thread script in dist/, hence an integration test: its project builds dist/ first) and inline. Every behaviour
+// below must hold for both.
+const committers = [
+  ['in the worker thread', (_db: Database.Database, file: string) => threadAuditCommitter(file)],
+  ['inline', (db: Database.Database) => inlineAuditCommitter(db)],
+] as const;
+
+describe.each(committers)('createAuditWriter, committing %s', (_name, committerFor) => {
   let tmp: TempDir;
   let db: Database.Database;
+  const writers: AuditWriter[] = [];
+
+  const newWriter = (handle: Database.Database, options: AuditWriterOptions = {}): AuditWriter => {
+    const writer = createAuditWriter(committerFor(handle, handle.name), options);
+    writers.push(writer);
+    return writer;
+  };
 
   const count = (table: string, handle: Database.Database = db): number =>
     handle.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()?.n ?? -1;
@@ -16,13 +33,14 @@ describe('createAuditWriter', () => {
     tmp = makeTempDir();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await Promise.all(writers.splice(0).map((w) => w.close()));
     db.close();
     tmp.cleanup();
   });
 
   it('commits concurrent appends in shared transactions, with distinct sequential ids', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     const ids = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => writer.append(i % 2 === 0 ? decisionRecord() : deniedRecord())),
     );
@@ -34,7 +52,7 @@ describe('createAuditWriter', () => {
   });
 
   it('resolves only once the rows are visible to another connection (committed)', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     const id = await writer.append(deniedRecord({ namespace: 'dev', ticket: 'T-1', user: 'alice' }));
     const other = openDatabase(tmp.file('store.db'), { readonly: true });
     try {
@@ -54,7 +72,7 @@ describe('createAuditWriter', () => {
   });
 
   it('interns policies and image strings once', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     await Promise.all([writer.append(decisionRecord()), writer.append(decisionRecord())]);
     await writer.append(decisionRecord());
     expect(count('policies')).toBe(1);
@@ -68,7 +86,7 @@ describe('createAuditWriter', () => {
   });
 
   it('rejects the whole batch when the transaction fails, writes nothing of it, and recovers', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     await writer.append(decisionRecord());
     db.exec("CREATE TRIGGER fail BEFORE INSERT ON decisions WHEN NEW.namespace = 'boom' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
     const batch = [writer.append(decisionRecord()), writer.append(decisionRecord({ namespace: 'boom' }))];
@@ -82,8 +100,55 @@ describe('createAuditWriter', () => {
     expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 2 });
   });
 
+  it('reports a failed commit in its health until a later commit succeeds', async () => {
+    const writer = newWriter(db);
+    db.exec("CREATE TRIGGER fail BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    await expect(writer.append(decisionRecord())).rejects.toThrow('disk on fire');
+    expect(writer.health()).toMatchObject({ writable: false, problem: 'disk on fire', busySince: null });
+    db.exec('DROP TRIGGER fail');
+    expect(await writer.probe(10_000)).toMatchObject({ writable: true, problem: null });
+  });
+
+  it('never rebuilds a deleted audit_head: it refuses to record, and ids are not reused', async () => {
+    const writer = newWriter(db);
+    await Promise.all([writer.append(decisionRecord()), writer.append(decisionRecord())]);
+    db.exec('DELETE FROM audit_head');
+    await expect(writer.append(decisionRecord())).rejects.toThrow(
+      'audit write failed: audit_head is missing while the store holds decisions up to 2: decisions were deleted or the head was edited',
+    );
+    const probed = await writer.probe(10_000);
+    expect(probed.writable).toBe(false);
+    expect(probed.problem).toContain('audit_head is missing');
+    // Deleting every decision as well looks like a new store, but this writer already recorded id 2.
+    db.exec('DELETE FROM decision_reasons; DELETE FROM decision_images; DELETE FROM decisions');
+    await expect(writer.append(decisionRecord())).rejects.toThrow(
+      'the store holds no decisions, but this server recorded decisions up to 2',
+    );
+    expect(count('decisions')).toBe(0);
+  });
+
+  it('refuses to continue a chain whose newest decisions were deleted and whose head was rewound', async () => {
+    const writer = newWriter(db);
+    await Promise.all([1, 2, 3].map(() => writer.append(decisionRecord())));
+    db.exec(`DELETE FROM decision_reasons WHERE decision_id = 3; DELETE FROM decision_images WHERE decision_id = 3;
+             DELETE FROM decisions WHERE id = 3;
+             UPDATE audit_head SET decision_id = 2, hash = (SELECT hash FROM decisions WHERE id = 2)`);
+    await expect(writer.append(decisionRecord())).rejects.toThrow(
+      'audit_head names decision 2, but this server recorded decisions up to 3',
+    );
+    expect(count('decisions')).toBe(2);
+  });
+
+  it('refuses a head that does not name the newest decision', async () => {
+    await newWriter(db).append(decisionRecord());
+    db.exec('UPDATE audit_head SET hash = zeroblob(32)');
+    await expect(newWriter(db).append(decisionRecord())).rejects.toThrow(
+      'audit_head names decision 1 but the newest row is decision 1 (or its hash differs)',
+    );
+  });
+
   it('refuses a malformed record alone, without failing the others', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     const good = writer.append(decisionRecord());
     const bad = writer.append(decisionRecord({ time: Number.NaN }));
     await expect(bad).rejects.toThrow('audit record refused: invalid time NaN');
@@ -91,7 +156,7 @@ describe('createAuditWriter', () => {
   });
 
   it('stores text that SQLite cannot hold as UTF-8 so that the chain still verifies', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     await writer.append(decisionRecord({ namespace: 'ns\ud800', reason: 'nul\u0000byte' }));
     expect(db.prepare('SELECT namespace, reason FROM decisions').get()).toEqual({
       namespace: 'ns\ufffd',
@@ -101,7 +166,7 @@ describe('createAuditWriter', () => {
   });
 
   it('flush waits for pending appends; close refuses new ones', async () => {
-    const writer = createAuditWriter(db);
+    const writer = newWriter(db);
     void writer.append(decisionRecord());
     void writer.append(decisionRecord());
     await writer.flush();
@@ -112,10 +177,14 @@ describe('createAuditWriter', () => {
   });
 
   it('continues the chain across writers and connections (a restart)', async () => {
-    await createAuditWriter(db).append(decisionRecord());
+    const first = newWriter(db);
+    await first.append(decisionRecord());
+    await first.close();
     const second = openStore(tmp.file('store.db'), { migrate: 'apply' });
     try {
-      expect(await createAuditWriter(second).append(deniedRecord())).toBe(2);
+      const writer = newWriter(second);
+      expect(await writer.append(deniedRecord())).toBe(2);
+      await writer.close();
       expect(verifyAuditChain(second)).toEqual({ ok: true, rows: 2 });
     } finally {
       second.close();
