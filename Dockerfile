@@ -18,7 +18,13 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-ENV NODE_ENV=production \
+# The heap ceiling is sized for the 256 MiB memory limit of deploy/kubernetes (README "Operations: Memory"): V8
+# collects harder as the old generation nears 128 MiB instead of growing towards its own default (a share of the
+# host's memory, not the container's), leaving room for the young generation, the audit writer thread and
+# SQLite's page cache. Set at start, never changed at run time (test/integration/serve-memory.test.ts runs serve
+# with this same value under load).
+ENV NODE_OPTIONS=--max-old-space-size=128 \
+    NODE_ENV=production \
     IMAGE_REVIEWER_DB=/data/image-reviewer.db \
     TMPDIR=/tmp \
     SQLITE_TMPDIR=/tmp
@@ -43,8 +49,6 @@ EXPOSE 8443
 # without probe paths open): use the Kubernetes probes there.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "const u=new URL(process.env.IMAGE_REVIEWER_HEALTHCHECK_URL||'https://127.0.0.1:8443/healthz');require(u.protocol==='https:'?'node:https':'node:http').get(u,{rejectUnauthorized:false,timeout:4000},(r)=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"]
-# No V8 flags here: `serve` tunes its own heap growth (src/heap-tuning.ts, README "Operations: Memory"); flags
-# given here would replace that tuning.
 ENTRYPOINT ["node", "/app/dist/cli.js"]
 # The production default: HTTPS with a certificate mounted at /tls (cert-manager's tls.crt/tls.key names).
 # docker-compose.yml overrides it with plain HTTP for a local trial.

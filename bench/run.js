@@ -13,6 +13,7 @@ const { prepareBenchImages } = require('./lib/prepare-bench-images');
 const { SCENARIOS } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
 const { spawnServer } = require('./lib/spawn-server');
+const { cpuMs } = require('./lib/process-stats');
 const { ensureSeededStore, copySeededStore } = require('./lib/seeded-store');
 const { measureQueries, median } = require('./lib/measure-queries');
 const { storeBytes } = require('./lib/store-bytes');
@@ -23,35 +24,22 @@ const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
 const POLICY = path.join(ROOT, 'policy/sample-policy.yaml');
 const CONNECTIONS = [1, 16, 64];
-/**
- * Node flags that switch serve's own heap tuning off (src/heap-tuning.ts: the operator's flags win) while keeping
- * V8's defaults: the memory figure serve would have without the tuning.
- */
-const UNTUNED_FLAGS = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
+/** RSS is read after these shares of the long run's reviews (1 M by default: 100k … 1M, SPEC §11: flat). */
+const RSS_CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 
 function log(msg) {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-function serveArgs(db, nodeFlags = []) {
-  return (port) => [...nodeFlags, CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`];
+/** The Node flags the container image sets (its `ENV NODE_OPTIONS=…`), so serve is measured as it is deployed. */
+function imageNodeFlags() {
+  const m = /^ENV NODE_OPTIONS=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  return m ? m[1].split(' ') : [];
 }
 
-/** Peak RSS and rates of (b), (c) and (d) at 16 and 64 connections, from a server started with `nodeFlags`. */
-async function memoryVariant(db, args, nodeFlags) {
-  const s = await spawnServer({ args: serveArgs(db, nodeFlags), logFile: path.join(WORK, 'reviewer-untuned.log') });
-  try {
-    const rps = {};
-    for (const [name, scenario] of [['b', SCENARIOS.single], ['c', SCENARIOS.pod10], ['d', SCENARIOS.denied]]) {
-      for (const c of [16, 64]) {
-        const r = await loadGenerator(args).run({ url: `${s.url}/imagereview`, body: scenario.body, connections: c, seconds: args.seconds });
-        rps[`${name}|${c}`] = r.rps;
-      }
-    }
-    return { peakRssMb: s.peakRssMb(), rps };
-  } finally {
-    await s.stop();
-  }
+function serveArgs(db) {
+  const flags = imageNodeFlags();
+  return (port) => [...flags, CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`];
 }
 
 function freshStore(name) {
@@ -82,9 +70,12 @@ async function measureCells(targets, connections, args) {
         // A short warm-up on the same connections count: JIT, SQLite cache, keep-alive sockets.
         const url = `${t.url}${t.path ?? '/imagereview'}`;
         count(t.url, await loadGenerator(args).run({ url, body: t.body, connections: c, seconds: 1 }));
-        const r = await loadGenerator(args).run({ url, body: t.body, connections: c, seconds: args.seconds });
+        // CPU time of the whole server process (every thread), around the measured run only.
+        const cpuBefore = cpuMs(t.pid);
+        const load = await loadGenerator(args).run({ url, body: t.body, connections: c, seconds: args.seconds });
+        const r = { ...load, cpuMsPerReq: (cpuMs(t.pid) - cpuBefore) / Math.max(1, load.requests + load.non2xx) };
         count(t.url, r);
-        log(`${t.name} c=${c} round ${round + 1}: ${r.rps.toFixed(0)}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms non2xx ${r.non2xx} errors ${r.errors}`);
+        log(`${t.name} c=${c} round ${round + 1}: ${r.rps.toFixed(0)}/s p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms cpu ${(r.cpuMsPerReq * 1000).toFixed(0)} µs/req non2xx ${r.non2xx} errors ${r.errors}`);
         const key = `${t.name}|${c}`;
         runs.set(key, [...(runs.get(key) ?? []), r]);
       }
@@ -128,12 +119,12 @@ async function httpSection(args) {
     for (const s of Object.values(SCENARIOS)) await check(reviewer.url, s);
     const before = countDecisions(emptyDb);
     const targets = [
-      { name: 'a', url: baseline.url, body: SCENARIOS.single.body },
-      { name: 'b', url: reviewer.url, body: SCENARIOS.single.body },
-      { name: 'c', url: reviewer.url, body: SCENARIOS.pod10.body },
-      { name: 'd', url: reviewer.url, body: SCENARIOS.denied.body },
-      { name: 'av', url: baseline.url, body: SCENARIOS.validate.body, path: '/validate' },
-      { name: 'e', url: reviewer.url, body: SCENARIOS.validate.body, path: '/validate' },
+      { name: 'a', url: baseline.url, pid: baseline.pid, body: SCENARIOS.single.body },
+      { name: 'b', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.single.body },
+      { name: 'c', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.pod10.body },
+      { name: 'd', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.denied.body },
+      { name: 'av', url: baseline.url, pid: baseline.pid, body: SCENARIOS.validate.body, path: '/validate' },
+      { name: 'e', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.validate.body, path: '/validate' },
     ];
     const { cells, answered } = await measureCells(targets, CONNECTIONS, args);
     // Every 200 the reviewer sent must be a committed decision (SPEC §6): the store must hold at least as many.
@@ -141,6 +132,36 @@ async function httpSection(args) {
     return { cells, reviewerRssMb: reviewer.peakRssMb(), baselineRssMb: baseline.peakRssMb(), recorded, answered: answered.get(reviewer.url) ?? 0, emptyDb };
   } finally {
     await baseline.stop();
+    await reviewer.stop();
+  }
+}
+
+/**
+ * A long run on a fresh store: (b) at 16 connections in 10 s slices until `args.reviews` reviews are answered, with
+ * the reviewer's current RSS (VmRSS) read at each checkpoint. Flat means no growth beyond noise from the first
+ * checkpoint to the last.
+ */
+async function longRunSection(args) {
+  const db = freshStore('run-long.db');
+  const reviewer = await spawnServer({ args: serveArgs(db), logFile: path.join(WORK, 'reviewer-long.log') });
+  try {
+    await check(reviewer.url, SCENARIOS.single);
+    const checkpoints = RSS_CHECKPOINTS.map((share) => Math.round(share * args.reviews));
+    const points = [];
+    let reviews = 0;
+    const started = Date.now();
+    for (const target of checkpoints) {
+      // RSS is read at the end of the slice that crosses the checkpoint: the count shown is the one reached.
+      while (reviews < target) {
+        const r = await loadGenerator(args).run({ url: `${reviewer.url}/imagereview`, body: SCENARIOS.single.body, connections: 16, seconds: 10 });
+        if (r.non2xx + r.errors > 0) throw new Error(`long run: ${r.non2xx} non-2xx and ${r.errors} errors`);
+        reviews += r.requests;
+      }
+      points.push({ reviews, rssMb: reviewer.rssMb(), peakRssMb: reviewer.peakRssMb() });
+      log(`long run: ${reviews} reviews, RSS ${points.at(-1).rssMb.toFixed(1)} MB (peak ${points.at(-1).peakRssMb.toFixed(1)} MB)`);
+    }
+    return { points, minutes: (Date.now() - started) / 60_000 };
+  } finally {
     await reviewer.stop();
   }
 }
@@ -173,8 +194,8 @@ async function scaleSection(args, emptyDb) {
     await check(seeded.url, SCENARIOS.single);
     ({ cells } = await measureCells(
       [
-        { name: 'empty', url: empty.url, body: SCENARIOS.single.body },
-        { name: 'seeded', url: seeded.url, body: SCENARIOS.single.body },
+        { name: 'empty', url: empty.url, pid: empty.pid, body: SCENARIOS.single.body },
+        { name: 'seeded', url: seeded.url, pid: seeded.pid, body: SCENARIOS.single.body },
       ],
       [16],
       { ...args, rounds: Math.max(args.rounds, 3) },
@@ -199,18 +220,19 @@ async function main() {
     memGb: (os.totalmem() / 1024 ** 3).toFixed(1),
     node: process.version,
     kernel: os.release(),
+    loadavg: os.loadavg().map((l) => l.toFixed(2)).join(' / '),
     args,
   };
   log(`http: ${args.rounds} round(s) of ${args.seconds} s per cell`);
   const http = await httpSection(args);
-  log(`peak RSS without serve's heap tuning (${UNTUNED_FLAGS.join(' ')})`);
-  http.untuned = await memoryVariant(http.emptyDb, args, UNTUNED_FLAGS);
+  log(`long run: RSS after ${args.reviews.toLocaleString('en')} reviews`);
+  const longRun = args.reviews > 0 ? await longRunSection(args) : null;
   log('serve ready time on the empty store');
   const ready = await readyTimes(http.emptyDb, 5);
   const scale = args.scale ? await scaleSection(args, http.emptyDb) : null;
   log('approve --file against a real registry');
   const approve = args.registry ? await runApproveFileBench({ refs: 500, rounds: args.quick ? 1 : 2, latencyMs: 20, timeoutS: 300 }) : null;
-  const { table, markdown } = formatResults({ machine, http, ready, scale, load: loadGenerator(args) });
+  const { table, markdown } = formatResults({ machine, http, ready, scale, longRun, nodeFlags: imageNodeFlags(), load: loadGenerator(args) });
   const approveTable = approve === null ? 'approve --file: skipped (--no-registry, or no docker-registry installed)' : formatApproveFileResults(approve);
   process.stdout.write(`${table}\n\n${approveTable}\n`);
   const approveSection =

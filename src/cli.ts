@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-import { tuneHeapForServe } from './heap-tuning';
+import { runCli } from './cli/main';
 
-const argv = process.argv.slice(2);
-// First, before the CLI's modules load and allocate (src/heap-tuning.ts).
-tuneHeapForServe(argv, process.env);
-
-// Required, not imported, so that it loads after the tuning above (imports are hoisted).
-const { runCli } = require('./cli/main') as typeof import('./cli/main');
-
-runCli(argv, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+runCli(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -45,6 +45,31 @@ export class StoreError extends AppError {
   }
 }
 
+/**
+ * An HTTP request that the API server never sends (SPEC §2): not JSON, not a review, a wrong method, content type or
+ * encoding, a body past the limit. Answered with its status (400 unless said otherwise) and a Status body, logged and
+ * counted by `label` (`image_reviewer_invalid_requests_total{reason}`); never a decision.
+ */
+export class InvalidRequestError extends AppError {
+  constructor(
+    message: string,
+    readonly label: string,
+    httpStatus = 400,
+  ) {
+    super(message, EXIT_FAILED, httpStatus);
+  }
+}
+
+/** A method the path does not answer: 405 with the `Allow` header (RFC 9110 §15.5.6). */
+export class MethodNotAllowedError extends InvalidRequestError {
+  constructor(
+    message: string,
+    readonly allow: string,
+  ) {
+    super(message, 'method', 405);
+  }
+}
+
 /** A registry could not answer as needed (unreachable, 401/403/404, bad digest): exit 1, HTTP 502. */
 export class RegistryError extends AppError {
   constructor(message: string) {

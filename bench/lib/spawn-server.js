@@ -5,6 +5,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
+const { rssMb } = require('./process-stats');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -29,7 +30,7 @@ async function readyOnce(url) {
 
 /**
  * @param {{args: (port: number) => string[], logFile: string, timeoutMs?: number}} o
- * @returns {Promise<{pid: number, url: string, readyMs: number, stop: () => Promise<void>, peakRssMb: () => number}>}
+ * @returns {Promise<{pid: number, url: string, readyMs: number, stop: () => Promise<void>, peakRssMb: () => number, rssMb: () => number}>}
  */
 async function spawnServer(o) {
   const port = await freePort();
@@ -54,7 +55,8 @@ async function spawnServer(o) {
     pid: child.pid,
     url,
     readyMs,
-    peakRssMb: () => peakRssMb(child.pid),
+    peakRssMb: () => rssMb(child.pid, 'VmHWM'),
+    rssMb: () => rssMb(child.pid, 'VmRSS'),
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -64,11 +66,4 @@ async function spawnServer(o) {
   };
 }
 
-/** VmHWM: the process's peak resident set size, in MB (Linux /proc). */
-function peakRssMb(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-module.exports = { spawnServer, freePort, peakRssMb };
+module.exports = { spawnServer, freePort };

@@ -5,6 +5,7 @@ import type { ReasonSummary } from './reason-text';
 import { activeExceptions } from './rules/active-exceptions';
 import { fail } from './rules/check-result';
 import { exemptImage, judgeImage, withCheck } from './rules/judge-image';
+import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from './review-size';
 import type {
   BreakGlassOutcome,
   CompiledPolicy,
@@ -12,11 +13,13 @@ import type {
   Facts,
   ImageVerdict,
   ReasonCode,
+  ReviewLimits,
   ReviewRequest,
 } from './types';
 
 /** Emergency images still come from the private registries and must still parse (SPEC §4). */
 const NEVER_OVERRIDDEN: readonly ReasonCode[] = ['invalid-reference', 'registry-not-allowed'];
+type Base = Pick<Decision, 'mode' | 'namespace' | 'policyHash'>;
 
 /** What enforce mode answers, before dry-run has its say. */
 interface Enforced {
@@ -29,9 +32,16 @@ interface Enforced {
 /**
  * The decision for one review (SPEC §4): pure, no clock, no I/O (STYLE 1). The namespace's mode is chosen first;
  * exempt runs no checks; otherwise every image is judged, break-glass is weighed as enforce would, and dry-run then
- * turns a would-be deny into an allow that records what it would have denied.
+ * turns a would-be deny into an allow that records what it would have denied. A review past the limits is not judged
+ * image by image: it is denied `too-many-images` (SPEC §2, §4).
  */
-export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPolicy, now: number): Decision {
+export function decide(
+  request: ReviewRequest,
+  facts: Facts,
+  policy: CompiledPolicy,
+  now: number,
+  limits: ReviewLimits = DEFAULT_REVIEW_LIMITS,
+): Decision {
   const mode = policy.matchers.namespaceMode(request.namespace);
   const breakGlassRequest = readBreakGlassRequest(request.annotations);
   const base = { mode, namespace: request.namespace, policyHash: policy.hash };
@@ -40,11 +50,13 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
       ...base,
       allowed: true,
       images: request.images.map(exemptImage),
-      breakGlass: { ...breakGlassRequest, applied: false, refusal: null },
+      breakGlass: outcome(breakGlassRequest, false, null),
       reason: reasonText({ kind: 'exempt', namespace: request.namespace }),
       overridden: null,
     };
   }
+  const tooBig = reviewSizeProblem(request.images, limits);
+  if (tooBig !== null) return tooManyImages(request, base, breakGlassRequest, tooBig, limits);
   const env = { facts, policy, now, exceptions: activeExceptions(facts.exceptions, now) };
   const judged = request.images.map((image) => judgeImage(image, env));
   const where = { namespace: request.namespace, policy, facts, now, unchanged: request.unchanged?.length ?? 0 };
@@ -61,6 +73,28 @@ export function decide(request: ReviewRequest, facts: Facts, policy: CompiledPol
   return { ...decided, allowed: enforced.allowed, reason: reasonText(enforced.summary), overridden: null };
 }
 
+/**
+ * The deny for a review past the limits. Only the first `maxImages` images are recorded, unjudged, each with the
+ * reason (so `audit --reason too-many-images` finds it): the record is no bigger than a review within the limits.
+ * Break-glass never overrides it (nothing was checked); dry-run answers allowed, as for any would-be deny.
+ */
+function tooManyImages(
+  request: ReviewRequest,
+  base: Base,
+  breakGlassRequest: BreakGlassRequest,
+  problem: string,
+  limits: ReviewLimits,
+): Decision {
+  const check = fail('review-size', 'too-many-images', problem);
+  const images = request.images.slice(0, limits.maxImages).map((image) => withCheck(exemptImage(image), check));
+  const refusal = breakGlassRequest.requested ? 'break-glass never overrides too-many-images' : null;
+  const breakGlass = { ...breakGlassRequest, applied: false, refusal };
+  const dryRun = base.mode === 'dry-run';
+  const reason = reasonText({ kind: 'too-many-images', problem, note: refusal, dryRun });
+  const overridden = dryRun ? reasonText({ kind: 'too-many-images', problem, note: null, dryRun: false }) : null;
+  return { ...base, allowed: dryRun, images, breakGlass, reason, overridden };
+}
+
 interface Where {
   readonly namespace: string;
   readonly policy: CompiledPolicy;
@@ -73,7 +107,7 @@ interface Where {
 /** Enforce mode: allowed when every image passes; otherwise break-glass, when asked for and permitted, may override. */
 function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, where: Where): Enforced {
   const denied = images.filter((image) => !image.allowed);
-  const notApplied = { ...request, applied: false, refusal: null };
+  const notApplied = outcome(request, false, null);
   const allowed: ReasonSummary =
     images.length === 0 ? { kind: 'no-images', unchanged: where.unchanged } : { kind: 'approved', count: images.length };
   if (!request.requested) {
@@ -82,7 +116,7 @@ function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, wh
   }
   const permission = breakGlassPermission(request, where.namespace, where.policy, where.facts.grants, where.now);
   if (!permission.permitted) {
-    const breakGlass = { ...notApplied, refusal: permission.refusal };
+    const breakGlass = outcome(request, false, permission.refusal);
     if (denied.length === 0) return { allowed: true, images, breakGlass, summary: allowed };
     const refusal = fail('break-glass', 'break-glass-refused', permission.refusal);
     const marked = images.map((image) => (image.allowed ? image : withCheck(image, refusal)));
@@ -92,11 +126,15 @@ function enforce(images: readonly ImageVerdict[], request: BreakGlassRequest, wh
   const blocking = NEVER_OVERRIDDEN.filter((code) => denied.some((image) => hasCode(image, code)));
   if (blocking.length > 0) {
     const note = `break-glass never overrides ${blocking.join(' or ')}`;
-    const breakGlass = { ...notApplied, refusal: note };
+    const breakGlass = outcome(request, false, note);
     return { allowed: false, images, breakGlass, summary: { kind: 'denied', images, note } };
   }
-  const breakGlass = { ...request, applied: true, refusal: null };
+  const breakGlass = outcome(request, true, null);
   return { allowed: true, images, breakGlass, summary: { kind: 'break-glass', images, ticket: request.ticket } };
+}
+
+function outcome(request: BreakGlassRequest, applied: boolean, refusal: string | null): BreakGlassOutcome {
+  return { requested: request.requested, ticket: request.ticket, applied, refusal };
 }
 
 function hasCode(image: ImageVerdict, code: ReasonCode): boolean {

@@ -82,7 +82,11 @@ export function parseImageRef(input: string): ParsedRef {
   if (pathError !== null) return fail(pathError);
   if (tag !== null && !TAG.test(tag)) return fail(tag.length === 0 ? 'empty tag' : `invalid tag ${show(tag)}`);
 
-  const registry = host === null || host === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : host;
+  // Host names are case-insensitive (RFC 4343) and docker accepts `REGISTRY.CORP.EXAMPLE/x`, so the host is
+  // lowercased here, once: approvals, scans and decisions all key on the same `registry/path` (SPEC §3). The path
+  // stays case-sensitive, and must be lowercase.
+  const lowerHost = host === null ? null : host.toLowerCase();
+  const registry = lowerHost === null || lowerHost === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : lowerHost;
   // Docker Hub "official" images live under library/ (normalize.go splitDockerDomain); other registries keep the path.
   const path = registry === DEFAULT_DOMAIN && !rawPath.includes('/') ? OFFICIAL_REPO_PREFIX + rawPath : rawPath;
   if (path.length > MAX_PATH_LENGTH) return fail(`repository name must not be more than ${MAX_PATH_LENGTH} characters`);
@@ -118,7 +122,7 @@ function splitHost(name: string): { readonly host: string | null; readonly remai
   return { host: null, remainder: name };
 }
 
-/** regexp.go domainAndPort: (domain-name | [IPv6]) [":" port]; hosts may be upper case. */
+/** regexp.go domainAndPort: (domain-name | [IPv6]) [":" port]; hosts may be written in upper case. */
 function checkHost(host: string): string | null {
   let hostPart = host;
   let port: string | null = null;

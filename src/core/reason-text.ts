@@ -18,6 +18,7 @@ export type ReasonSummary =
   | { readonly kind: 'approved'; readonly count: number }
   | { readonly kind: 'denied'; readonly images: readonly ImageVerdict[]; readonly note: string | null }
   | { readonly kind: 'dry-run'; readonly images: readonly ImageVerdict[] }
+  | { readonly kind: 'too-many-images'; readonly problem: string; readonly note: string | null; readonly dryRun: boolean }
   | { readonly kind: 'break-glass'; readonly images: readonly ImageVerdict[]; readonly ticket: string | null };
 
 export function reasonText(summary: ReasonSummary): string {
@@ -33,6 +34,11 @@ export function reasonText(summary: ReasonSummary): string {
       return denialText(summary.images, '', summary.note === null ? '' : `; ${displayText(summary.note, 300)}`);
     case 'dry-run':
       return denialText(summary.images, 'dry-run: would deny: ', '');
+    case 'too-many-images': {
+      const text = `too-many-images (${displayText(summary.problem, MAX_MESSAGE_LENGTH)})`;
+      if (summary.dryRun) return `dry-run: would deny: ${text}`;
+      return summary.note === null ? text : `${text}; ${summary.note}`;
+    }
     case 'break-glass': {
       const ticket = summary.ticket === null ? 'no ticket' : `ticket ${displayText(summary.ticket, MAX_TICKET_LENGTH)}`;
       return denialText(summary.images, `break-glass (${ticket}): allowed despite: `, '');

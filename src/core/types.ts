@@ -23,6 +23,7 @@ export const REASON_CODES = [
   'image-too-old',
   'version-below-floor',
   'version-unknown',
+  'too-many-images',
   'break-glass-refused',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
@@ -135,6 +136,16 @@ export interface ReviewRequest {
   readonly unchanged?: readonly string[];
 }
 
+/**
+ * How much of a review is judged at all (serve `--max-containers`, `--max-image-chars`). A pod author controls both
+ * numbers, so a review past them is a 200 deny, `too-many-images`, never a 400 (SPEC §2).
+ */
+export interface ReviewLimits {
+  readonly maxImages: number;
+  /** Total length of the image strings, in UTF-16 code units (characters, for the references a registry accepts). */
+  readonly maxImageChars: number;
+}
+
 export interface Reason {
   readonly code: ReasonCode;
   /** Short human text naming the failing value ("2 CRITICAL > 0: CVE-2019-14697, …"). */
@@ -143,6 +154,7 @@ export interface Reason {
 
 /** Names of the checks an image goes through, in the order they run (SPEC §4). */
 export const CHECK_NAMES = [
+  'review-size',
   'reference',
   'registry',
   'digest',
@@ -248,7 +260,7 @@ export interface CompiledVersionFloor {
 }
 
 export interface PolicyMatchers {
-  /** Whether a registry host (`host[:port]`) is in `registries`. */
+  /** Whether a registry host (`host[:port]`, lowercase as parseImageRef gives it) is in `registries`. */
   readonly registryAllowed: (host: string) => boolean;
   /** The mode of a namespace: first matching `namespaces` entry, else `defaultMode`. */
   readonly namespaceMode: (namespace: string) => Mode;

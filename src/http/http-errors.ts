@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
-import { AppError, errorMessage } from '../errors';
+import { AppError, InvalidRequestError, MethodNotAllowedError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { sendJson } from './send-json';
 
@@ -10,6 +10,8 @@ const STATUS_REASONS: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
   500: 'InternalError',
   502: 'BadGateway',
   503: 'ServiceUnavailable',
@@ -31,49 +33,37 @@ export function sendError(res: ServerResponse, code: number, message: string): v
   });
 }
 
-/** Body-parser failures carry a `status` and a `type` (body-parser README, "Errors"). */
-interface BodyParserError {
-  readonly status: number;
-  readonly type: string;
-}
-
-function isBodyParserError(err: unknown): err is BodyParserError & Error {
-  return (
-    err instanceof Error &&
-    typeof (err as Partial<BodyParserError>).status === 'number' &&
-    typeof (err as Partial<BodyParserError>).type === 'string'
-  );
-}
-
 /**
- * The one place errors become HTTP answers (STYLE 5). Malformed or oversized bodies are the client's fault: 400,
- * which the API server does not retry (SPEC §2 asks for 400 even for "too large", not 413). Anything else is a 500,
- * which the API server retries and then resolves with its own defaultAllow: never an `allowed: true` from here.
+ * The one place errors become HTTP answers (STYLE 5), each with a Status body: a typed error answers with its own
+ * status (InvalidRequestError: what the API server never sends, counted by label and logged as a warning); anything
+ * else is a 500, which the API server retries and then resolves with its own defaultAllow, never an
+ * `allowed: true` from here (SPEC §2).
  */
 export function createErrorHandler(deps: {
   readonly logger: Logger;
-  readonly onInvalid: (reason: string) => void;
+  readonly onInvalid: (label: string) => void;
 }): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
-    if (isBodyParserError(err) && err.status < 500) {
-      const reason = err.type === 'entity.too.large' ? 'too-large' : err.type === 'entity.parse.failed' ? 'bad-json' : 'bad-body';
-      const message =
-        reason === 'too-large' ? 'request body is too large' : reason === 'bad-json' ? `body is not valid JSON: ${err.message}` : err.message;
-      deps.onInvalid(reason);
-      deps.logger.warn('invalid request', { path: req.path, reason, problem: message });
-      sendError(res, 400, message);
-      return;
-    }
-    if (err instanceof AppError) {
-      if (err.httpStatus >= 500) deps.logger.error('request failed', { path: req.path, error: err.message });
+    if (err instanceof InvalidRequestError) {
+      deps.onInvalid(err.label);
+      deps.logger.warn('invalid request', { method: req.method, path: req.path, reason: err.label, problem: err.message });
+      if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow);
       sendError(res, err.httpStatus, err.message);
       return;
     }
-    deps.logger.error('request failed', { path: req.path, error: errorMessage(err) });
+    if (err instanceof AppError && err.httpStatus < 500) {
+      sendError(res, err.httpStatus, err.message);
+      return;
+    }
+    deps.logger.error('request failed; answering 500 so the API server applies its own failure policy', {
+      method: req.method,
+      path: req.path,
+      error: errorMessage(err),
+    });
     sendError(res, 500, 'internal error: the decision could not be made or recorded');
   };
 }

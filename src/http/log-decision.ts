@@ -1,3 +1,4 @@
+import { recordedImage } from '../core/recorded-image';
 import type { Decision } from '../core/types';
 import type { Logger } from '../logger';
 
@@ -29,7 +30,7 @@ export function logDecision(
     mode: decision.mode,
     breakGlass: decision.breakGlass.applied,
     ticket: decision.breakGlass.ticket,
-    images: decision.images.map((v) => ({ image: v.image, digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
+    images: decision.images.map((v) => ({ image: recordedImage(v.image), digest: v.digest, reasons: v.reasons.map((r) => r.code) })),
     latencyMs: Math.round(seconds * 1e6) / 1e3,
   };
   logger.info('decision', fields);

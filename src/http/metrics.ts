@@ -18,7 +18,7 @@ export interface Metrics {
   /** From request parsed to response sent, decision committed included (SPEC §11: p99 ≤ 10 ms). */
   readonly reviewDuration: Histogram<string>;
   readonly breakGlass: Counter<string>;
-  /** 400 answers by cause (bad-json, wrong-kind, too-large, too-many-containers, …). */
+  /** 4xx answers to what the API server never sends, by cause (bad-json, content-type, too-large, kind, …). */
   readonly invalidRequests: Counter<'reason'>;
   readonly auditWriteFailures: Counter<string>;
   readonly policyReloads: Counter<'result'>;
@@ -59,7 +59,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     }),
     invalidRequests: new Counter({
       name: 'image_reviewer_invalid_requests_total',
-      help: 'Requests answered 400 because the body was not a valid review, by reason.',
+      help: 'Requests answered 4xx because they were not a valid review request, by reason.',
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -8,16 +8,18 @@ export type ParsedImageReview =
   | { readonly ok: false; readonly problem: string; readonly reason: InvalidReviewReason };
 
 /** Label values for `image_reviewer_invalid_requests_total{reason}`. */
-export type InvalidReviewReason = 'not-object' | 'api-version' | 'kind' | 'wrong-type' | 'too-many-containers';
+export type InvalidReviewReason = 'not-object' | 'api-version' | 'kind' | 'wrong-type';
 
 /**
  * Validates a parsed JSON body as the API server's ImageReview (SPEC §2). What the API server really sends is accepted:
  * `metadata` `{}` or `{"creationTimestamp":null}`, `status: {allowed:false}` (ignored: it means nothing), absent
  * `containers`, `annotations` or `namespace`. Anything structurally wrong is a problem for a 400, never a decision.
- * Content that is only odd (an empty or unparseable image string) is left to the decision, which denies it.
+ * Content that is only odd (an empty or unparseable image string) and sizes a pod author controls (many containers,
+ * long image strings) are left to the decision, which denies them (SPEC §2: a 200 deny, never a 400).
  */
-export function parseImageReview(body: unknown, maxContainers: number): ParsedImageReview {
-  if (!isObject(body)) return bad('body must be a JSON object (an ImageReview)', 'not-object');
+export function parseImageReview(body: unknown): ParsedImageReview {
+  // `null` is valid JSON, just not an ImageReview.
+  if (!isObject(body)) return bad(`body is not an ImageReview: a JSON object is expected, got ${describe(body)}`, 'not-object');
   if (body.apiVersion !== IMAGE_REVIEW_API_VERSION) {
     return bad(`apiVersion must be "${IMAGE_REVIEW_API_VERSION}", got ${describe(body.apiVersion)}`, 'api-version');
   }
@@ -28,7 +30,7 @@ export function parseImageReview(body: unknown, maxContainers: number): ParsedIm
   const spec = body.spec;
   if (!isObject(spec)) return bad('spec must be an object', 'wrong-type');
 
-  const images = parseContainers(spec.containers, maxContainers);
+  const images = parseContainers(spec.containers);
   if (!images.ok) return images;
   const annotations = parseAnnotations(spec.annotations);
   if (!annotations.ok) return annotations;
@@ -44,12 +46,9 @@ export function parseImageReview(body: unknown, maxContainers: number): ParsedIm
 
 type Part<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string; readonly reason: InvalidReviewReason };
 
-function parseContainers(raw: unknown, maxContainers: number): Part<readonly string[]> {
+function parseContainers(raw: unknown): Part<readonly string[]> {
   if (raw === undefined || raw === null) return { ok: true, value: [] };
   if (!Array.isArray(raw)) return bad('spec.containers must be an array', 'wrong-type');
-  if (raw.length > maxContainers) {
-    return bad(`spec.containers has ${raw.length} entries; at most ${maxContainers} are accepted`, 'too-many-containers');
-  }
   const images: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const container: unknown = raw[i];
@@ -78,8 +77,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Names a wrong value without walking it: a 5,000-deep array must not overflow the stack on its way to a 400. */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

@@ -5,7 +5,7 @@ import { admissionWarnings } from '../core/admission/admission-warnings';
 import { auditAnnotations } from '../core/audit-annotations';
 import type { Logger } from '../logger';
 import { AuditWriteError, type Evaluation, type RecordingDeps, evaluateReview, reviewAndRecord } from '../review/review-service';
-import { sendError } from './http-errors';
+import { InvalidRequestError } from '../errors';
 import { logDecision } from './log-decision';
 import type { Metrics } from './metrics';
 import { ADMISSION_REVIEW_KIND, type AdmissionEnvelope, parseAdmissionReview } from './parse-admission-review';
@@ -35,15 +35,12 @@ interface AdmissionResponse {
  */
 export function createValidateRoute(deps: ValidateRouteDeps): RequestHandler {
   const { metrics, logger } = deps;
-  return async (req, res) => {
+  return async (req, res, next) => {
     const startedAt = process.hrtime.bigint();
-    if (!req.is('application/json')) {
-      rejectInvalid(deps, res, 'content-type', 'Content-Type must be application/json');
-      return;
-    }
-    const parsed = parseAdmissionReview(req.body);
+    const body: unknown = req.body;
+    const parsed = parseAdmissionReview(body);
     if (!parsed.ok) {
-      rejectInvalid(deps, res, parsed.reason, parsed.problem);
+      next(new InvalidRequestError(parsed.problem, parsed.reason));
       return;
     }
     const { review } = parsed;
@@ -67,11 +64,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): RequestHandler {
       else ({ evaluation, decisionId } = await reviewAndRecord(deps.review, reading.request, startedAt));
     } catch (err) {
       if (err instanceof AuditWriteError) metrics.auditWriteFailures.inc();
-      logger.error('review failed; answering 500 so the API server applies its own failure policy', {
-        error: err instanceof Error ? err.message : String(err),
-        namespace: reading.request.namespace,
-      });
-      sendError(res, 500, 'internal error: the decision could not be made or recorded');
+      next(err);
       return;
     }
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
@@ -106,10 +99,4 @@ function recordMetrics(deps: ValidateRouteDeps, evaluation: Evaluation, seconds:
   deps.metrics.reviews.inc({ decision: decision.allowed ? 'allowed' : 'denied', mode: decision.mode, endpoint: 'validate' });
   deps.metrics.reviewDuration.observe(seconds);
   if (decision.breakGlass.applied) deps.metrics.breakGlass.inc();
-}
-
-function rejectInvalid(deps: ValidateRouteDeps, res: ServerResponse, reason: string, problem: string): void {
-  deps.metrics.invalidRequests.inc({ reason });
-  deps.logger.warn('invalid AdmissionReview', { reason, problem });
-  sendError(res, 400, problem);
 }

@@ -1,15 +1,11 @@
 import { decide } from '../core/decide';
 import { parseImageRef } from '../core/image-ref';
-import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewRequest, TagResolution } from '../core/types';
+import { recordedImage } from '../core/recorded-image';
+import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from '../core/review-size';
+import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewLimits, ReviewRequest, TagResolution } from '../core/types';
 import type { AuditWriter, DecisionImage, DecisionRecord } from '../store/audit-log';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import { StoreError, errorMessage } from '../errors';
-
-/**
- * Longest image string recorded as sent. A longer one is still judged (and denied as an invalid reference), but the
- * audit trail keeps only its head: the body limit bounds it anyway, and a megabyte "image" is an attack, not a name.
- */
-const MAX_RECORDED_IMAGE_LENGTH = 4096;
 
 /** The audit trail refused the decision: the answer must be a 500, never the decision (SPEC §2, §6). */
 export class AuditWriteError extends StoreError {}
@@ -26,6 +22,8 @@ export interface ReviewDeps {
   readonly clock: () => number;
   /** Present when the policy may use `tags: resolve`; without it tag-only references stay unresolved. */
   readonly tagResolver?: TagResolverLike;
+  /** How much of a review is judged (serve flags); DEFAULT_REVIEW_LIMITS when absent, as for `explain`. */
+  readonly limits?: ReviewLimits;
 }
 
 export interface RecordingDeps extends ReviewDeps {
@@ -46,8 +44,11 @@ export interface Evaluation {
  */
 export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): Promise<Evaluation> {
   const policy = deps.policy();
+  const limits = deps.limits ?? DEFAULT_REVIEW_LIMITS;
+  // A review past the limits is denied without looking anything up: its size must not become the server's work.
+  const judged = reviewSizeProblem(request.images, limits) === null ? request.images : [];
   const refs: ImageRef[] = [];
-  for (const image of request.images) {
+  for (const image of judged) {
     const parsed = parseImageRef(image);
     if (parsed.ok) refs.push(parsed.ref);
   }
@@ -61,7 +62,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
   const facts: Facts = { ...stored, tagResolutions };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
-  return { decision: decide(request, facts, policy, now), policy, now, facts };
+  return { decision: decide(request, facts, policy, now, limits), policy, now, facts };
 }
 
 /** Decides and records: the decision id is returned only once the row is committed durably (SPEC §6). */
@@ -130,10 +131,6 @@ function toRecord(evaluation: Evaluation, request: ReviewRequest, latencyUs: num
       ...(request.unchanged ?? []).map(unchangedImage),
     ],
   };
-}
-
-function recordedImage(image: string): string {
-  return image.length > MAX_RECORDED_IMAGE_LENGTH ? `${image.slice(0, MAX_RECORDED_IMAGE_LENGTH)}…` : image;
 }
 
 /** An image an UPDATE did not change: recorded after the judged ones, as unchanged, with no verdict of its own. */

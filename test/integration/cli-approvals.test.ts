@@ -54,6 +54,15 @@ describe('approve REF', () => {
     ]);
   });
 
+  it('stores the host in lower case, as every reference is normalised', async () => {
+    expect(await cli('approve', `REGISTRY.CORP.EXAMPLE/x:1.0@${DA}`, '--offline')).toEqual({
+      status: 0,
+      stdout: `approved registry.corp.example/x@${DA} (tag 1.0, no expiry)\n`,
+      stderr: '',
+    });
+    expect((approvals() as { repository: string }[]).map((row) => row.repository)).toEqual(['registry.corp.example/x']);
+  });
+
   it('accepts a relative expiry', async () => {
     const before = Date.now();
     expect((await cli('approve', `nginx@${DA}`, '--offline', '--expires', '7d')).status).toBe(0);

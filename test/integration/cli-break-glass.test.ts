@@ -40,6 +40,10 @@ describe('break-glass grant', () => {
     ['a missing --ticket', ['--namespace', 'prod', '--expires', '1h'], /^error: required option '--ticket <ticket>' not specified/],
     ['a missing --expires', ['--namespace', 'prod', '--ticket', 'T'], /^error: required option '--expires <when>' not specified/],
     ['an empty --ticket', ['--namespace', 'prod', '--ticket', '', '--expires', '1h'], /^error: --ticket must not be empty\n$/],
+    ['a --ticket with a space', ['--namespace', 'prod', '--ticket', 'bad ticket', '--expires', '1h'],
+      /^error: --ticket "bad ticket" is not a valid ticket \(at most 128 printable characters without spaces\), as a pod could never name it\n$/],
+    ['a --ticket over 128 characters', ['--namespace', 'prod', '--ticket', 'T'.repeat(129), '--expires', '1h'],
+      /^error: --ticket "T{40}" is not a valid ticket \(at most 128 printable characters without spaces\)/],
     ['an empty --namespace', ['--namespace', '', '--ticket', 'T', '--expires', '1h'], /^error: --namespace must not be empty\n$/],
     ['an invalid --expires', ['--namespace', 'prod', '--ticket', 'T', '--expires', '4 hours'], /^error: --expires: invalid time "4 hours"/],
   ])('exits 2 on %s, storing nothing', async (_name, args, stderr) => {

@@ -15,10 +15,13 @@ import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 const POLICY = path.resolve(__dirname, '../../policy/sample-policy.yaml');
 const APPROVED = `registry.corp.example/hostile/app@sha256:${'a'.repeat(64)}`;
 const UNAPPROVED = `registry.corp.example/hostile/app@sha256:${'b'.repeat(64)}`;
+// The approved image itself: registry hosts are case-insensitive and normalised to lower case (SPEC §3).
+const APPROVED_UPPER_HOST = APPROVED.replace('registry', 'REGISTRY');
 const API_VERSION = 'imagepolicy.k8s.io/v1alpha1';
-/** The server's default limits (serve --max-body-bytes, --max-containers). */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** The server's default limits (serve --max-body-bytes, --max-containers, --max-image-chars). */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_CONTAINERS = 256;
+const MAX_IMAGE_CHARS = 1024 * 1024;
 /** Generous: the server idles near 70 MB; unbounded buffering of this corpus would take far more. */
 const MAX_RSS_MB = 300;
 
@@ -97,24 +100,50 @@ function wrongTypes(): Case[] {
  * never uses exempt or dry-run namespaces, nor break-glass annotations, so nothing else may be allowed.
  */
 function isPlainlyApproved(body: unknown): boolean {
-  if (!isObject(body) || body.apiVersion !== API_VERSION || body.kind !== 'ImageReview') return false;
-  if (body.metadata !== undefined && body.metadata !== null && !isObject(body.metadata)) return false;
+  const images = reviewImages(body);
+  if (images === null || images.length > MAX_CONTAINERS) return false;
+  return images.join('').length <= MAX_IMAGE_CHARS && images.every((image) => image === APPROVED);
+}
+
+/** The images of a body that is a well-formed ImageReview, or null when it is not one (the server's 400s). */
+function reviewImages(body: unknown): string[] | null {
+  if (!isObject(body) || body.apiVersion !== API_VERSION || body.kind !== 'ImageReview') return null;
+  if (body.metadata !== undefined && body.metadata !== null && !isObject(body.metadata)) return null;
   const spec = body.spec;
-  if (!isObject(spec)) return false;
-  if (spec.namespace !== undefined && spec.namespace !== null && typeof spec.namespace !== 'string') return false;
+  if (!isObject(spec)) return null;
+  if (spec.namespace !== undefined && spec.namespace !== null && typeof spec.namespace !== 'string') return null;
   if (spec.annotations !== undefined && spec.annotations !== null) {
-    if (!isObject(spec.annotations) || Object.values(spec.annotations).some((v) => typeof v !== 'string')) return false;
+    if (!isObject(spec.annotations) || Object.values(spec.annotations).some((v) => typeof v !== 'string')) return null;
   }
-  const containers = spec.containers ?? [];
-  if (!Array.isArray(containers)) return false;
-  return containers.length <= MAX_CONTAINERS && containers.every((c: unknown) => isObject(c) && c.image === APPROVED);
+  const containers: unknown = spec.containers ?? [];
+  if (!Array.isArray(containers)) return null;
+  const images: string[] = [];
+  for (const c of containers) {
+    if (!isObject(c) || (c.image !== undefined && c.image !== null && typeof c.image !== 'string')) return null;
+    images.push(typeof c.image === 'string' ? c.image : '');
+  }
+  return images;
+}
+
+/**
+ * SPEC §2: whatever a pod author can put in a well-formed review (many containers, long or odd strings) is answered
+ * 200, so an API server that fails open on errors never sees one.
+ */
+function mustAnswer200(c: Case): boolean {
+  if (c.method !== undefined || c.headers !== undefined || typeof c.body !== 'string') return false;
+  if (Buffer.byteLength(c.body) > MAX_BODY_BYTES) return false;
+  try {
+    return reviewImages(JSON.parse(c.body)) !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** A case's own verdict when it sets one, else the oracle's on the body as JSON.parse (and the server) reads it. */
 function mustAllow(c: Case): boolean {
   if (c.mayAllow !== undefined) return c.mayAllow;
   if (c.method !== undefined || c.headers !== undefined || typeof c.body !== 'string') return false;
-  // Over the server's limits (SPEC §9: body size, containers per review) is a 400, whatever the content.
+  // Past the body limit (above anything the API server sends) nothing can be parsed: 413, whatever the content.
   if (Buffer.byteLength(c.body) > MAX_BODY_BYTES) return false;
   try {
     return isPlainlyApproved(JSON.parse(c.body));
@@ -159,6 +188,8 @@ function hugeInputs(): Case[] {
     { name: 'annotation key 500 KB', body: valid([UNAPPROVED], 'prod', { [big(500_000)]: 'v' }) },
     { name: 'annotation value 500 KB', body: valid([UNAPPROVED], 'prod', { 'a.image-policy.k8s.io/ticket': big(500_000) }) },
     { name: 'body over 1 MB', body: valid([APPROVED], 'prod', { pad: big(1_100_000) }) },
+    { name: 'body over the 8 MiB limit', body: valid([APPROVED], 'prod', { pad: big(9 * 1024 * 1024) }) },
+    { name: '200 approved images padded to over 1 MiB in total', body: valid(Array.from({ length: 200 }, () => `${APPROVED}${' '.repeat(6000)}`)) },
     { name: '10,000 containers', body: valid(Array.from({ length: 10_000 }, () => APPROVED)) },
     { name: '10,000 unapproved containers', body: valid(Array.from({ length: 10_000 }, () => UNAPPROVED)) },
     { name: '256 approved containers', body: valid(Array.from({ length: 256 }, () => APPROVED)), mayAllow: true },
@@ -188,15 +219,16 @@ const ODD_STRINGS: readonly string[] = [
   `registry.corp.example/hostile/app@sha256:${'A'.repeat(64)}`, `registry.corp.example/hostile/app@sha256:${'a'.repeat(63)}`,
   `registry.corp.example/hostile/app@sha256:${'a'.repeat(65)}`, `registry.corp.example/hostile/app@sha512:${'a'.repeat(64)}`,
   `registry.corp.example/hostile/app:latest@sha256:${'b'.repeat(64)}`, `registry.corp.example:443/hostile/app@sha256:${'a'.repeat(64)}`,
-  `REGISTRY.corp.example/hostile/app@sha256:${'a'.repeat(64)}`, `evil.example/hostile/app@sha256:${'a'.repeat(64)}`,
+  APPROVED_UPPER_HOST, `evil.example/hostile/app@sha256:${'a'.repeat(64)}`,
   `registry.corp.example/hostile/../hostile/app@sha256:${'a'.repeat(64)}`, `registry.corp.example//hostile/app@sha256:${'a'.repeat(64)}`,
 ];
 
 function oddCharacters(): Case[] {
   const cases: Case[] = [];
   ODD_STRINGS.forEach((s, i) => {
-    cases.push({ name: `odd image #${i}`, body: valid([s]) });
-    cases.push({ name: `odd image with approved #${i}`, body: valid([APPROVED, s]) });
+    const mayAllow = s === APPROVED_UPPER_HOST ? true : undefined;
+    cases.push({ name: `odd image #${i}`, body: valid([s]), mayAllow });
+    cases.push({ name: `odd image with approved #${i}`, body: valid([APPROVED, s]), mayAllow });
     cases.push({ name: `odd namespace #${i}`, body: valid([UNAPPROVED], s) });
     cases.push({ name: `odd annotation key #${i}`, body: valid([UNAPPROVED], 'prod', { [s]: 'v', [`x.image-policy.k8s.io/${s}`]: s }) });
     cases.push({ name: `odd annotation value #${i}`, body: valid([UNAPPROVED], 'prod', { 'x.image-policy.k8s.io/ticket': s }) });
@@ -324,6 +356,7 @@ it('survives over 10,000 hostile requests without an unwarranted allow, and stil
       }
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       if (res.statusCode !== 200 && (res.statusCode < 400 || res.statusCode >= 500)) wrong.push(`${c.name}: status ${res.statusCode} ${text.slice(0, 200)}`);
+      if (res.statusCode !== 200 && mustAnswer200(c)) wrong.push(`${c.name}: status ${res.statusCode} for a well-formed review: ${text.slice(0, 200)}`);
       const allow = mustAllow(c);
       if (res.statusCode === 200) {
         const allowed = (JSON.parse(text) as { status?: { allowed?: unknown } }).status?.allowed;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { auditJsonRow } from '../helpers/audit-json-row';
 import { runCli, seedCli } from '../helpers/run-cli';
 import { startServeInProcess } from '../helpers/serve-in-process';
@@ -59,17 +60,40 @@ function imageReview(spec: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-async function post(body: unknown, options: { path?: string; contentType?: string } = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+interface PostOptions {
+  readonly path?: string;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+}
+
+async function post(body: unknown, options: PostOptions = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  const headers: Record<string, string> = { 'Content-Type': options.contentType ?? 'application/json' };
+  if (options.contentEncoding !== undefined) headers['Content-Encoding'] = options.contentEncoding;
   const response = await fetch(`${server.baseUrl}${options.path ?? '/imagereview?timeout=30s'}`, {
     method: 'POST',
-    headers: { 'Content-Type': options.contentType ?? 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers,
+    body: typeof body === 'string' || body instanceof Buffer ? body : JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+const metric = async (line: RegExp): Promise<number> => {
+  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  return Number(line.exec(text)?.[1] ?? 0);
+};
+
 const decisionCount = (): number => countRows(dbPath, 'decisions');
 const auditRecord = (id: string): Promise<Record<string, unknown>> => auditJsonRow(dbPath, id);
+
+/** The `decision` log line of a decision id; lines reach this process a little after the answer. */
+async function decisionLogLine(id: string): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 100; i++) {
+    const line = server.logs.find((l) => l.msg === 'decision' && String(l.decisionId) === id);
+    if (line !== undefined) return line;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no decision log line for ${id}`);
+}
 
 function decisionIdOf(json: Record<string, unknown>): string {
   const status = json.status as { auditAnnotations: Record<string, string> };
@@ -128,6 +152,72 @@ describe('POST /imagereview', () => {
         { repository: 'localhost:5000/team/new', digest: UNSCANNED, reasons: ['not-approved', 'scan-missing'] },
       ],
     });
+  });
+
+  it('denies (200, never 400) a pod with more containers than --max-containers, recording the first 256 unjudged', async () => {
+    const containers = Array.from({ length: 257 }, () => ({ image: `localhost:5000/team/api@${APPROVED}` }));
+    const { status, json } = await post(imageReview({ containers, namespace: 'payments' }));
+    expect(status).toBe(200);
+    const id = decisionIdOf(json);
+    expect(json).toEqual({
+      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+      kind: 'ImageReview',
+      status: {
+        allowed: false,
+        reason: 'too-many-images (the pod names 257 images; at most 256 are reviewed)',
+        auditAnnotations: { 'decision-id': id },
+      },
+    });
+    const record = (await auditRecord(id)) as { allowed: boolean; images: Record<string, unknown>[] };
+    expect(record).toMatchObject({ namespace: 'payments', allowed: false, mode: 'enforce', breakGlass: false });
+    expect(record.images).toHaveLength(256);
+    expect(record.images[255]).toEqual({
+      image: `localhost:5000/team/api@${APPROVED}`,
+      repository: 'localhost:5000/team/api',
+      digest: APPROVED,
+      allowed: false,
+      reasons: ['too-many-images'],
+      unchanged: false,
+    });
+    const found = await runCli(dbPath, ['audit', '--reason', 'too-many-images', '--json']);
+    expect(found.stdout).toContain(`"id":${id},`);
+  });
+
+  it('denies (200, never 400) a pod whose image strings exceed 1 MiB, recording each image cut at 4096 characters', async () => {
+    const long = `localhost:5000/team/${'a'.repeat(600_000)}@${APPROVED}`;
+    const { status, json } = await post(imageReview({ containers: [{ image: long }, { image: long }], namespace: 'payments' }));
+    expect(status).toBe(200);
+    const id = decisionIdOf(json);
+    const chars = 2 * long.length;
+    expect(json).toEqual({
+      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+      kind: 'ImageReview',
+      status: {
+        allowed: false,
+        reason: `too-many-images (the pod's image references total ${chars} characters; at most 1048576 are reviewed)`,
+        auditAnnotations: { 'decision-id': id },
+      },
+    });
+    expect(await auditRecord(id)).toMatchObject({
+      allowed: false,
+      images: [
+        { image: `${long.slice(0, 4096)}…`, repository: null, digest: null, allowed: false, reasons: ['too-many-images'] },
+        { image: `${long.slice(0, 4096)}…`, repository: null, digest: null, allowed: false, reasons: ['too-many-images'] },
+      ],
+    });
+    // The decision log line is cut the same way: a megabyte image string must not become a megabyte of log per review.
+    const line = await decisionLogLine(id);
+    expect(line.images).toEqual([
+      { image: `${long.slice(0, 4096)}…`, digest: null, reasons: ['too-many-images'] },
+      { image: `${long.slice(0, 4096)}…`, digest: null, reasons: ['too-many-images'] },
+    ]);
+  });
+
+  it('decodes a gzip body (Content-Encoding) and decides it like the plain one', async () => {
+    const body = zlib.gzipSync(JSON.stringify(imageReview({ containers: [{ image: `localhost:5000/team/api@${APPROVED}` }], namespace: 'payments' })));
+    const { status, json } = await post(body, { contentEncoding: 'gzip' });
+    expect(status).toBe(200);
+    expect(json.status).toEqual({ allowed: true, reason: '1 image approved', auditAnnotations: { 'decision-id': decisionIdOf(json) } });
   });
 
   it('allows a pod without containers and still records it', async () => {
@@ -213,34 +303,70 @@ describe('POST /imagereview', () => {
 });
 
 describe('POST /imagereview with bad input', () => {
-  const cases: readonly [string, string | Record<string, unknown>, string, string | undefined][] = [
-    ['malformed JSON', '{"kind":"ImageReview",', 'body is not valid JSON', undefined],
-    ['a JSON array', '[]', 'body must be a JSON object (an ImageReview)', undefined],
-    ['a wrong apiVersion', { ...imageReview({}), apiVersion: 'imagepolicy.k8s.io/v1' }, 'apiVersion must be "imagepolicy.k8s.io/v1alpha1", got "imagepolicy.k8s.io/v1"', undefined],
-    ['a wrong kind', { ...imageReview({}), kind: 'AdmissionReview' }, 'kind must be "ImageReview", got "AdmissionReview"', undefined],
-    ['no spec', { kind: 'ImageReview', apiVersion: 'imagepolicy.k8s.io/v1alpha1' }, 'spec must be an object', undefined],
-    ['containers that are not an array', imageReview({ containers: { image: 'x' } }), 'spec.containers must be an array', undefined],
-    ['an image that is not a string', imageReview({ containers: [{ image: 42 }] }), 'spec.containers[0].image must be a string', undefined],
-    ['an annotation value that is not a string', imageReview({ annotations: { 'a.image-policy.k8s.io/x': true } }), 'spec.annotations["a.image-policy.k8s.io/x"] must be a string', undefined],
-    ['a namespace that is not a string', imageReview({ namespace: ['default'] }), 'spec.namespace must be a string', undefined],
-    [
-      'thousands of containers',
-      imageReview({ containers: Array.from({ length: 3000 }, () => ({ image: `localhost:5000/team/api@${APPROVED}` })) }),
-      'spec.containers has 3000 entries; at most 256 are accepted',
-      undefined,
-    ],
-    ['a body over the size limit', imageReview({ containers: [{ image: 'x'.repeat(2 * 1024 * 1024) }] }), 'request body is too large', undefined],
-    ['a non-JSON content type', JSON.stringify(imageReview({})), 'Content-Type must be application/json', 'text/plain'],
+  const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+  const head = '"apiVersion":"imagepolicy.k8s.io/v1alpha1","kind":"ImageReview"';
+  const cases: readonly [string, string | Buffer | Record<string, unknown>, string, PostOptions][] = [
+    ['malformed JSON', '{"kind":"ImageReview",', 'body is not valid JSON: ', {}],
+    ['an empty body', '', 'body is not valid JSON: ', {}],
+    ['JSON null', 'null', 'body is not an ImageReview: a JSON object is expected, got null', {}],
+    ['a JSON array', '[]', 'body is not an ImageReview: a JSON object is expected, got an array', {}],
+    ['a JSON string', '"hello"', 'body is not an ImageReview: a JSON object is expected, got "hello"', {}],
+    ['a 5,000-deep array', deep(5000), 'body is not an ImageReview: a JSON object is expected, got an array', {}],
+    ['a 5,000-deep apiVersion', `{"apiVersion":${deep(5000)}}`, 'apiVersion must be "imagepolicy.k8s.io/v1alpha1", got an array', {}],
+    ['a 5,000-deep spec', `{${head},"spec":{"containers":${deep(5000)}}}`, 'spec.containers[0] must be an object', {}],
+    ['a 5,000-deep unclosed body', '{"a":'.repeat(5000), 'body is not valid JSON: ', {}],
+    ['a wrong apiVersion', { ...imageReview({}), apiVersion: 'imagepolicy.k8s.io/v1' }, 'apiVersion must be "imagepolicy.k8s.io/v1alpha1", got "imagepolicy.k8s.io/v1"', {}],
+    ['a wrong kind', { ...imageReview({}), kind: 'AdmissionReview' }, 'kind must be "ImageReview", got "AdmissionReview"', {}],
+    ['no spec', { kind: 'ImageReview', apiVersion: 'imagepolicy.k8s.io/v1alpha1' }, 'spec must be an object', {}],
+    ['containers that are not an array', imageReview({ containers: { image: 'x' } }), 'spec.containers must be an array', {}],
+    ['an image that is not a string', imageReview({ containers: [{ image: 42 }] }), 'spec.containers[0].image must be a string', {}],
+    ['an annotation value that is not a string', imageReview({ annotations: { 'a.image-policy.k8s.io/x': true } }), 'spec.annotations["a.image-policy.k8s.io/x"] must be a string', {}],
+    ['a namespace that is not a string', imageReview({ namespace: ['default'] }), 'spec.namespace must be a string', {}],
+    ['a non-JSON content type', JSON.stringify(imageReview({})), 'Content-Type must be application/json', { contentType: 'text/plain' }],
+    ['a charset other than UTF-8', JSON.stringify(imageReview({})), 'unsupported charset "utf-16": JSON is UTF-8', { contentType: 'application/json; charset=utf-16' }],
+    ['a corrupt gzip body', Buffer.concat([zlib.gzipSync(JSON.stringify(imageReview({}))).subarray(0, 20), Buffer.from('garbage')]), 'body is not valid for its Content-Encoding: ', { contentEncoding: 'gzip' }],
+    ['a gzip body that is not gzip', JSON.stringify(imageReview({})), 'body is not valid for its Content-Encoding: incorrect header check', { contentEncoding: 'gzip' }],
   ];
 
-  it.each(cases)('answers %s with 400, a Kubernetes Status body, and records nothing', async (_name, body, message, contentType) => {
+  it.each(cases)('answers %s with 400, a Kubernetes Status body, and records nothing', async (_name, body, message, options) => {
     const before = decisionCount();
-    const { status, json } = await post(body, { contentType });
+    const { status, json } = await post(body, options);
     expect(status).toBe(400);
-    expect(json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'BadRequest', code: 400 });
+    expect(json).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: expect.any(String), reason: 'BadRequest', code: 400 });
     expect(String(json.message)).toContain(message);
-    expect(json).not.toHaveProperty('allowed');
     expect(decisionCount()).toBe(before);
+  });
+
+  it('answers a body past --max-body-bytes (8 MiB, above anything the API server sends) with 413', async () => {
+    const before = decisionCount();
+    const response = await fetch(`${server.baseUrl}/imagereview`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(imageReview({ containers: [{ image: 'x'.repeat(9 * 1024 * 1024) }] })),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'request body is larger than 8388608 bytes',
+      reason: 'RequestEntityTooLarge',
+      code: 413,
+    });
+    expect(decisionCount()).toBe(before);
+  });
+
+  it('answers a gzip bomb with 413 once the decoded body passes the limit', async () => {
+    const { status, json } = await post(zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), { contentEncoding: 'gzip' });
+    expect(status).toBe(413);
+    expect(json).toMatchObject({ kind: 'Status', code: 413, message: 'request body is larger than 8388608 bytes' });
+  });
+
+  it('answers an unknown Content-Encoding with 415', async () => {
+    const { status, json } = await post(imageReview({}), { contentEncoding: 'compress' });
+    expect(status).toBe(415);
+    expect(json).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415, message: 'unsupported Content-Encoding "compress"' });
   });
 
   it('denies (never 400s) an image string that does not parse, so a fail-open API server cannot let it through', async () => {
@@ -254,15 +380,21 @@ describe('POST /imagereview with bad input', () => {
     const get = await fetch(`${server.baseUrl}/imagereview`);
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+    expect(await get.json()).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
     const unknown = await fetch(`${server.baseUrl}/nope`, { method: 'POST' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ kind: 'Status', code: 404 });
   });
 
-  it('counts invalid requests in /metrics and keeps the audit chain intact', async () => {
-    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/image_reviewer_invalid_requests_total\{reason="bad-json"\} 1/);
-    expect(metrics).toMatch(/image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} \d+/);
+  it('counts invalid requests in /metrics by reason and keeps the audit chain intact', async () => {
+    const badJson = /image_reviewer_invalid_requests_total\{reason="bad-json"\} (\d+)/;
+    const before = await metric(badJson);
+    expect((await post('{"kind":')).status).toBe(400);
+    expect(await metric(badJson)).toBe(before + 1);
+    const denied = /image_reviewer_reviews_total\{decision="denied",mode="enforce",endpoint="imagereview"\} (\d+)/;
+    const deniedBefore = await metric(denied);
+    expect((await post(imageReview({ containers: [{ image: 'nginx' }], namespace: 'payments' }))).json.status).toMatchObject({ allowed: false });
+    expect(await metric(denied)).toBe(deniedBefore + 1);
     const verify = await runCli(dbPath, ['audit', 'verify']);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions/);

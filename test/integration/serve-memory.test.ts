@@ -1,18 +1,24 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { Pool } from 'undici';
 import { seedCli } from '../helpers/run-cli';
 import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-// SPEC §11's memory target rests on `serve` tuning V8's heap growth itself (src/cli/heap-tuning.ts), so that a
-// plain `node dist/cli.js serve` stays small under load. Sizes are read where an operator reads them: the
-// Node heap gauges of /metrics. The same load against a server whose operator chose the young generation's size
-// shows that the load is enough to grow an untuned young generation. The tuned server also starts the audit
-// writer's thread, whose isolate set-up resets V8's growth factor: this fails unless serve re-sets it.
+// SPEC §11: under saturating load `serve` stays well inside the 256 MiB memory limit of deploy/kubernetes. Judged as
+// a user judges it: the process's peak resident memory (VmHWM, what the cgroup limit counts), with the Node flags
+// the container image sets (its NODE_OPTIONS, read from the Dockerfile) and no others. The load mixes what the API
+// server sends (10-container pods, allowed) with the largest reviews a pod author can cause (too-many-images denies
+// of 1.5 MiB bodies), on 64 connections: more than a 2-core machine can answer at once, so requests queue.
 
 const DIGEST = `sha256:${'7e'.repeat(32)}`;
 const IMAGE = `localhost:5000/team/api@${DIGEST}`;
 const POLICY = 'registries: [localhost:5000]\ntags: require-digest\nscan: {required: false}\n';
 const MIB = 1024 * 1024;
+/** "Well inside" 256 MiB: a fifth of the limit left for what a test on a shared machine cannot load. */
+const PEAK_RSS_LIMIT = 205 * MIB;
+const CONNECTIONS = 64;
+const REVIEWS = 6000;
 
 let dir: TempDir;
 let dbPath: string;
@@ -25,51 +31,67 @@ beforeAll(async () => {
   await seedCli(dbPath, ['approve', '--offline', IMAGE]);
 });
 
-afterEach(async () => {
+afterAll(async () => {
   await server?.stop();
-  server = undefined;
+  dir?.cleanup();
 });
 
-afterAll(() => dir?.cleanup());
-
-function start(nodeArgs: readonly string[] = []): Promise<ServeProcess> {
-  return startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')], {}, { nodeArgs });
+/** The image's `ENV NODE_OPTIONS=…`, so the test runs serve as the container does. */
+function imageNodeOptions(): string {
+  const dockerfile = fs.readFileSync(path.resolve(__dirname, '../../Dockerfile'), 'utf8');
+  const match = /^ENV NODE_OPTIONS=(\S+)/m.exec(dockerfile);
+  if (match?.[1] === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return match[1];
 }
 
-/** 16 keep-alive clients, each sending reviews of a 10-container pod back to back; every answer must be an allow. */
-async function load(baseUrl: string, reviews: number): Promise<void> {
-  const body = JSON.stringify({
+function review(images: readonly string[]): string {
+  return JSON.stringify({
     apiVersion: 'imagepolicy.k8s.io/v1alpha1',
     kind: 'ImageReview',
-    spec: { namespace: 'prod', containers: Array.from({ length: 10 }, () => ({ image: IMAGE })), annotations: {} },
+    spec: { namespace: 'prod', containers: images.map((image) => ({ image })), annotations: {} },
   });
+}
+
+function vm(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (match?.[1] === undefined) throw new Error(`no ${field} for ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+it('keeps its peak resident memory well inside 256 MiB under saturating load, with the image\u2019s Node flags', async () => {
+  server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')], {
+    NODE_OPTIONS: imageNodeOptions(),
+  });
+  const pid = server.child.pid ?? 0;
+  const pod = review(Array.from({ length: 10 }, () => IMAGE));
+  const huge = review(Array.from({ length: 3 }, () => `${IMAGE}${'x'.repeat(500_000)}`));
+  const pool = new Pool(server.baseUrl, { connections: CONNECTIONS, pipelining: 1 });
+  const wrong: string[] = [];
+  let next = 0;
   const client = async (): Promise<void> => {
-    for (let i = 0; i < reviews / 16; i++) {
-      const res = await fetch(`${baseUrl}/imagereview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const json = (await res.json()) as { status?: { allowed?: boolean } };
-      expect(json.status?.allowed).toBe(true);
+    while (next < REVIEWS) {
+      const hostile = next++ % 50 === 0;
+      const res = await pool.request({
+        path: '/imagereview',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: hostile ? huge : pod,
+      });
+      const answer = (await res.body.json()) as { status?: { allowed?: boolean; reason?: string } };
+      if (res.statusCode !== 200 || answer.status?.allowed !== !hostile) wrong.push(`${res.statusCode} ${JSON.stringify(answer).slice(0, 200)}`);
     }
   };
-  await Promise.all(Array.from({ length: 16 }, client));
-}
-
-async function newSpaceBytes(baseUrl: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_space_size_total_bytes{space="new"}'));
-  if (line === undefined) throw new Error('no new_space gauge in /metrics');
-  return Number(line.split(' ').pop());
-}
-
-it('plain `node dist/cli.js serve` tunes the heap and keeps its young generation within 16 MB under load', async () => {
-  server = await start();
-  expect(server.logs.find((l) => l.msg === 'serving')?.heapTuning).toEqual({ youngGenerationMaxMb: 16, heapGrowingPercent: 20 });
-  await load(server.baseUrl, 3000);
-  expect(await newSpaceBytes(server.baseUrl)).toBeLessThanOrEqual(16 * MIB);
-}, 180_000);
-
-it("the operator's own young-generation flag wins, and the same load then grows the young generation", async () => {
-  server = await start(['--max-semi-space-size=16']);
-  expect(server.logs.find((l) => l.msg === 'serving')?.heapTuning).toEqual({ youngGenerationMaxMb: null, heapGrowingPercent: 20 });
-  await load(server.baseUrl, 3000);
-  expect(await newSpaceBytes(server.baseUrl)).toBeGreaterThan(16 * MIB);
-}, 180_000);
+  try {
+    await Promise.all(Array.from({ length: CONNECTIONS }, client));
+  } finally {
+    await pool.close();
+  }
+  expect(wrong).toEqual([]);
+  const peak = vm(pid, 'VmHWM');
+  expect(peak).toBeLessThan(PEAK_RSS_LIMIT);
+  // What an operator's alert reads: /metrics reports the same process's resident memory.
+  const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  const rss = Number(/^process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1]);
+  expect(rss).toBeGreaterThan(0);
+  expect(rss).toBeLessThanOrEqual(peak);
+}, 240_000);

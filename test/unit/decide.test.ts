@@ -351,6 +351,12 @@ describe('decide: reason text', () => {
     }, 'break-glass (no ticket): allowed despite: registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest)'],
     ['break-glass refused', { images: [APP_TAG], annotations: { 'alpha.image-policy.k8s.io/break-glass': 'true' } },
       'registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest), break-glass-refused (a ticket is required (annotation <prefix>.image-policy.k8s.io/ticket: <id>))'],
+    ['break-glass with an over-long ticket is refused, the ticket not repeated', {
+      images: [APP_TAG],
+      annotations: { 'alpha.image-policy.k8s.io/break-glass': 'true', 'alpha.image-policy.k8s.io/ticket': 'X'.repeat(200_000) },
+    }, 'registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest), break-glass-refused (the ticket in annotation alpha.image-policy.k8s.io/ticket is not valid (at most 128 printable characters without spaces))'],
+    ['the ambiguous ticket: break-glass asks for nothing', { images: [APP_TAG], annotations: { 'alpha.image-policy.k8s.io/ticket': 'break-glass' } },
+      'registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest)'],
     ['break-glass facing a foreign registry', { images: [APP_TAG, `docker.io/library/redis@${D_HUB}`], annotations: GKE_BREAK_GLASS }, [
       'registry.corp.example/app:1.0: digest-required (tag "1.0" has no digest)',
       'docker.io/library/redis@sha256:333333333333…: registry-not-allowed (docker.io is not an allowed registry), ' +

@@ -111,7 +111,8 @@ describe('deployment files', () => {
     expect(text).toMatch(/^EXPOSE 8443$/m);
     expect(text).toMatch(/IMAGE_REVIEWER_DB=\/data\/image-reviewer\.db/);
     expect(text).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node"/m);
-    // No V8 flags: serve tunes its own heap, and flags here would switch that tuning off (src/heap-tuning.ts).
+    // The heap ceiling that serve-memory.test.ts measures under load; a start-up flag, never changed at run time.
+    expect(text).toMatch(/^ENV NODE_OPTIONS=--max-old-space-size=128 \\$/m);
     expect(text).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]$/m);
   });
 });

@@ -25,7 +25,12 @@ const valid: readonly (readonly [string, string, string, string | null, string |
   ['localhost:5000', 'docker.io', 'library/localhost', '5000', null],
   ['registry.corp.example:5443/team/app', 'registry.corp.example:5443', 'team/app', null, null],
   ['registry.corp.example/payments/api:2.4.1', 'registry.corp.example', 'payments/api', '2.4.1', null],
-  ['registry.Example.com/app', 'registry.Example.com', 'app', null, null],
+  // Hosts are case-insensitive: lowercased once here, so every key (approvals, scans, audit) agrees.
+  ['registry.Example.com/app', 'registry.example.com', 'app', null, null],
+  [`REGISTRY.CORP.EXAMPLE/x@${D}`, 'registry.corp.example', 'x', null, D],
+  ['INDEX.DOCKER.IO/nginx', 'docker.io', 'library/nginx', null, null],
+  ['Docker.IO/library/nginx', 'docker.io', 'library/nginx', null, null],
+  ['[2001:DB8::1]:5000/app', '[2001:db8::1]:5000', 'app', null, null],
   ['quay.io/cloudservices/xjoin-kafka-connect-strimzi:latest', 'quay.io', 'cloudservices/xjoin-kafka-connect-strimzi', 'latest', null],
   ['ghcr.io/example/api:1.4.2', 'ghcr.io', 'example/api', '1.4.2', null],
   ['gcr.io/a/b/c/d', 'gcr.io', 'a/b/c/d', null, null],

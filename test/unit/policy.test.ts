@@ -210,7 +210,6 @@ describe('compiled matchers', () => {
 
   it.each([
     ['registry.corp.example', true],
-    ['REGISTRY.corp.example', true],
     ['localhost:5000', true],
     ['localhost:5001', false],
     ['eu.mirror.corp.example', true],

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { TICKET_RULE, isValidTicket } from '../../core/break-glass';
 import { parseExpiry } from '../../core/time-spec';
 import { UsageError } from '../../errors';
 import { type GrantRecord, grantBreakGlass, listGrants, revokeGrant } from '../../store/grants-repo';
@@ -52,6 +53,9 @@ export function parseId(text: string, what: string): number {
 function grant(ctx: CliContext, options: GrantOptions): void {
   if (options.namespace.trim() === '') throw new UsageError('--namespace must not be empty');
   if (options.ticket.trim() === '') throw new UsageError('--ticket must not be empty');
+  if (!isValidTicket(options.ticket)) {
+    throw new UsageError(`--ticket ${JSON.stringify(options.ticket.slice(0, 40))} is not a valid ticket (${TICKET_RULE}), as a pod could never name it`);
+  }
   const now = ctx.now();
   const expiry = parseExpiry(options.expires, now);
   if (!expiry.ok) throw new UsageError(`--expires: ${expiry.error}`);

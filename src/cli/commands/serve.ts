@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors';
+import { DEFAULT_REVIEW_LIMITS } from '../../core/review-size';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
 import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
-import { appliedHeapTuning } from '../../heap-tuning';
 import { type Logger, createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
@@ -35,6 +35,7 @@ interface ServeOptions {
   readonly migrate: boolean;
   readonly logLevel: string;
   readonly maxContainers: string;
+  readonly maxImageChars: string;
   readonly maxBodyBytes: string;
   readonly shutdownGraceSeconds: string;
   readonly resolveDeadlineMs: string;
@@ -61,8 +62,9 @@ function registerServe(program: Command, ctx: CliContext, registry: RegistrySour
     .option('--client-ca <file>', 'require client certificates signed by this CA (the API server\u2019s)')
     .option('--no-migrate', 'refuse to start when migrations are pending instead of applying them')
     .option('--log-level <level>', 'debug, info, warn or error', ctx.io.env.IMAGE_REVIEWER_LOG_LEVEL ?? 'info')
-    .option('--max-containers <n>', 'most containers accepted in one review', String(DEFAULT_LIMITS.maxContainers))
-    .option('--max-body-bytes <n>', 'largest accepted request body', String(DEFAULT_LIMITS.maxBodyBytes))
+    .option('--max-containers <n>', 'most images judged in one review; more is a too-many-images deny', String(DEFAULT_REVIEW_LIMITS.maxImages))
+    .option('--max-image-chars <n>', 'most characters of image strings judged in one review; more is a too-many-images deny', String(DEFAULT_REVIEW_LIMITS.maxImageChars))
+    .option('--max-body-bytes <n>', 'largest accepted request body (keep it above the API server\u2019s 3 MiB)', String(DEFAULT_LIMITS.maxBodyBytes))
     .option('--shutdown-grace-seconds <n>', 'how long in-flight reviews may take to finish on SIGTERM', '10')
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
     .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
@@ -138,7 +140,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const monitor = monitorReadiness(createStoreReadiness({ db, reader, audit, clock, identityProblem }), READINESS_CHECK_MS, logger);
   cleanup.push(() => monitor.stop());
   const app = createApp({
-    review: { reader, audit, policy: () => policy.current(), clock, tagResolver },
+    review: { reader, audit, policy: () => policy.current(), clock, tagResolver, limits: settings.reviewLimits },
     metrics,
     logger,
     readiness: monitor.readiness,
@@ -154,7 +156,6 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     policy: active.source,
     policyHash: active.hash,
     tags: active.policy.tags,
-    heapTuning: appliedHeapTuning(),
   });
   if (policyFile === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
@@ -216,9 +217,10 @@ function parseServeOptions(options: ServeOptions) {
     logLevel,
     tls,
     listen,
-    limits: {
-      maxContainers: positiveInt('--max-containers', options.maxContainers),
-      maxBodyBytes: positiveInt('--max-body-bytes', options.maxBodyBytes),
+    limits: { maxBodyBytes: positiveInt('--max-body-bytes', options.maxBodyBytes) },
+    reviewLimits: {
+      maxImages: positiveInt('--max-containers', options.maxContainers),
+      maxImageChars: positiveInt('--max-image-chars', options.maxImageChars),
     },
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),

@@ -15,12 +15,13 @@ export function policyHash(policy: Policy): string {
 }
 
 function compileMatchers(policy: Policy): PolicyMatchers {
-  // Host names are case-insensitive (RFC 4343), so registries compare in lower case whatever the file says.
+  // Host names are case-insensitive (RFC 4343): references arrive with their host lowercased (parseImageRef), so the
+  // policy's hosts are lowercased once here, whatever the file says.
   const registries = compileGlobs(policy.registries.map((host) => host.toLowerCase()));
   const namespaceRules = policy.namespaces.map((rule) => ({ matches: compileGlob(rule.match), mode: rule.mode }));
   const breakGlassNamespaces = compileGlobs(policy.breakGlass.namespaces);
   return {
-    registryAllowed: (host) => registries(host.toLowerCase()),
+    registryAllowed: registries,
     namespaceMode: (namespace): Mode => namespaceRules.find((rule) => rule.matches(namespace))?.mode ?? policy.defaultMode,
     breakGlassNamespace: (namespace) => breakGlassNamespaces(namespace),
     versionFloors: policy.versionFloors.map(compileVersionFloor),
@@ -31,11 +32,17 @@ function compileVersionFloor(floor: Policy['versionFloors'][number]): CompiledVe
   // Pre-releases are compared too: 2.5.0-rc.1 is above a >=2.4.1 floor, which node-semver would otherwise refuse
   // because the comparator has no pre-release of its own.
   const range = new semver.Range(floor.range, { includePrerelease: true });
-  const matchesRepository = compileGlob(floor.repository);
+  const matchesRepository = compileGlob(repositoryPattern(floor.repository));
   return {
     repository: floor.repository,
     range: floor.range,
     matchesRepository,
     satisfiedBy: (version) => range.test(version),
   };
+}
+
+/** A repository glob compared with normalised repositories: its host part (before the first `/`) in lower case. */
+export function repositoryPattern(glob: string): string {
+  const slash = glob.indexOf('/');
+  return slash === -1 ? glob : `${glob.slice(0, slash).toLowerCase()}${glob.slice(slash)}`;
 }

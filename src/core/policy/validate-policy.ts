@@ -1,7 +1,5 @@
 import semver from 'semver';
 import {
-  JsonProblems,
-  fieldOr,
   jsonOk,
   jsonProblem,
   readBoolean,
@@ -11,14 +9,14 @@ import {
   readNonNegativeNumber,
   readObject,
   readOneOf,
-  rejectUnknownKeys,
   requiredField,
 } from '../json-reader';
-import type { JsonObject, JsonRead, JsonReader } from '../json-reader';
+import type { JsonReader } from '../json-reader';
 import { MODES, SEVERITIES } from '../types';
 import type { Mode, Policy, Severity } from '../types';
 import { DEFAULT_POLICY } from './default-policy';
 import { readRegistry } from './read-registry';
+import { readEntry, readSection } from './read-section';
 
 export type PolicyValidation =
   | { readonly ok: true; readonly policy: Policy }
@@ -43,17 +41,13 @@ const TOP_LEVEL_KEYS = [
 export function validatePolicy(raw: unknown): PolicyValidation {
   const root = readObject(raw, '');
   if (!root.ok) return { ok: false, problems: root.problems.map((problem) => `(policy): ${problem}`) };
-  const read = readPolicy(root.value);
+  const read = readPolicy(root.value, '');
   return read.ok ? { ok: true, policy: read.value } : { ok: false, problems: read.problems };
 }
 
-function readPolicy(root: JsonObject): JsonRead<Policy> {
-  const problems = new JsonProblems();
-  problems.take(rejectUnknownKeys(root, TOP_LEVEL_KEYS, ''), root);
+const readPolicy = readSection(TOP_LEVEL_KEYS, (field): Policy => {
   const d = DEFAULT_POLICY;
-  const field = <T>(key: keyof Policy, read: JsonReader<T>, fallback: T): T =>
-    problems.take(fieldOr(root, key, '', read, fallback), fallback);
-  return problems.result<Policy>({
+  return {
     registries: field('registries', readListOf(readRegistry), d.registries),
     tags: field('tags', readOneOf(['require-digest', 'resolve'] as const), d.tags),
     tagCacheSeconds: field('tagCacheSeconds', readNonNegativeInteger, d.tagCacheSeconds),
@@ -63,28 +57,10 @@ function readPolicy(root: JsonObject): JsonRead<Policy> {
     breakGlass: field('breakGlass', readBreakGlass, d.breakGlass),
     defaultMode: field('defaultMode', readOneOf(MODES), d.defaultMode),
     namespaces: field('namespaces', readListOf(readNamespaceRule), d.namespaces),
-  });
-}
-
-/**
- * A section: an object with only `keys`, whose fields are read by `build` through `field`, each falling back to
- * its default when absent or invalid (the invalid one's problem kept).
- */
-function section<T>(
-  keys: readonly string[],
-  build: (field: <F>(key: string, read: JsonReader<F>, fallback: F) => F) => T,
-): JsonReader<T> {
-  return (value, path) => {
-    const map = readObject(value, path);
-    if (!map.ok) return map;
-    const problems = new JsonProblems();
-    problems.take(rejectUnknownKeys(map.value, keys, path), map.value);
-    const built = build((key, read, fallback) => problems.take(fieldOr(map.value, key, path, read, fallback), fallback));
-    return problems.result(built);
   };
-}
+});
 
-const readMaxFindings = section(SEVERITIES, (field): Readonly<Partial<Record<Severity, number>>> => {
+const readMaxFindings = readSection(SEVERITIES, (field): Readonly<Partial<Record<Severity, number>>> => {
   const ceilings: Partial<Record<Severity, number>> = {};
   for (const severity of SEVERITIES) {
     const ceiling = field<number | undefined>(severity, readNonNegativeInteger, undefined);
@@ -93,7 +69,7 @@ const readMaxFindings = section(SEVERITIES, (field): Readonly<Partial<Record<Sev
   return ceilings;
 });
 
-const readScan = section(['required', 'maxAgeDays', 'maxFindings', 'ignoreUnfixed'], (field): Policy['scan'] => {
+const readScan = readSection(['required', 'maxAgeDays', 'maxFindings', 'ignoreUnfixed'], (field): Policy['scan'] => {
   const d = DEFAULT_POLICY.scan;
   return {
     required: field('required', readBoolean, d.required),
@@ -103,11 +79,11 @@ const readScan = section(['required', 'maxAgeDays', 'maxFindings', 'ignoreUnfixe
   };
 });
 
-const readImages = section(['maxAgeDays'], (field): Policy['images'] => ({
+const readImages = readSection(['maxAgeDays'], (field): Policy['images'] => ({
   maxAgeDays: field('maxAgeDays', readNonNegativeNumber, DEFAULT_POLICY.images.maxAgeDays),
 }));
 
-const readBreakGlass = section(['enabled', 'namespaces', 'requireTicket', 'requireGrant'], (field): Policy['breakGlass'] => {
+const readBreakGlass = readSection(['enabled', 'namespaces', 'requireTicket', 'requireGrant'], (field): Policy['breakGlass'] => {
   const d = DEFAULT_POLICY.breakGlass;
   return {
     enabled: field('enabled', readBoolean, d.enabled),
@@ -127,27 +103,13 @@ const readRange: JsonReader<string> = (value, path) => {
   return jsonOk(range.value);
 };
 
-/** An entry whose fields are all required: every missing or bad one is reported, and the entry drops out. */
-function entry<T>(keys: readonly string[], build: (map: JsonObject, path: string, problems: JsonProblems) => T | undefined): JsonReader<T> {
-  return (value, path) => {
-    const map = readObject(value, path);
-    if (!map.ok) return map;
-    const problems = new JsonProblems();
-    problems.take(rejectUnknownKeys(map.value, keys, path), map.value);
-    const built = build(map.value, path, problems);
-    const result = problems.result(built);
-    if (!result.ok) return result;
-    return result.value === undefined ? jsonProblem(path, 'is incomplete') : jsonOk(result.value);
-  };
-}
-
-const readVersionFloor = entry(['repository', 'range'], (map, path, problems): Policy['versionFloors'][number] | undefined => {
+const readVersionFloor = readEntry(['repository', 'range'], (map, path, problems): Policy['versionFloors'][number] | undefined => {
   const repository = problems.take(requiredField(map, 'repository', path, readNonEmptyString), undefined);
   const range = problems.take(requiredField(map, 'range', path, readRange), undefined);
   return repository === undefined || range === undefined ? undefined : { repository, range };
 });
 
-const readNamespaceRule = entry(['match', 'mode'], (map, path, problems): { readonly match: string; readonly mode: Mode } | undefined => {
+const readNamespaceRule = readEntry(['match', 'mode'], (map, path, problems): { readonly match: string; readonly mode: Mode } | undefined => {
   const match = problems.take(requiredField(map, 'match', path, readNonEmptyString), undefined);
   const mode = problems.take(requiredField(map, 'mode', path, readOneOf(MODES)), undefined);
   return match === undefined || mode === undefined ? undefined : { match, mode };

@@ -128,4 +128,18 @@ describe('checkVersionFloor (version-below-floor, version-unknown)', () => {
     const input = { policy: { versionFloors: floors }, facts: { approval: found, scan: null }, resolution, now: NOW };
     expect(checkVersionFloor(imageContext(ref, input))).toEqual(expected);
   });
+
+  it('matches a floor whose host is written in upper case, as references are normalised', () => {
+    const input = {
+      policy: { versionFloors: [{ repository: 'REGISTRY.Corp.Example/payments/*', range: '>=2.4.1' }] },
+      facts: { approval: approval({ tag: '2.0.0' }), scan: null },
+      now: NOW,
+    };
+    expect(checkVersionFloor(imageContext(`REGISTRY.CORP.EXAMPLE/payments/api@${DIGEST}`, input))).toEqual({
+      name: 'version-floor',
+      outcome: 'fail',
+      code: 'version-below-floor',
+      message: 'approved tag "2.0.0" is outside ">=2.4.1"',
+    });
+  });
 });

@@ -46,6 +46,9 @@ describe('checkRegistry (registry-not-allowed)', () => {
       message: 'registry.corp.example.evil.io is not an allowed registry',
     }],
     ['registry.corp.example/app', [], { name: 'registry', outcome: 'fail', code: 'registry-not-allowed', message: 'registry.corp.example is not an allowed registry' }],
+    // Hosts compare without case on both sides: the reference's is lowercased when parsed, the policy's when compiled.
+    [`REGISTRY.Corp.Example/app@${DIGEST}`, registries, { name: 'registry', outcome: 'pass', message: 'registry.corp.example is an allowed registry' }],
+    [`registry.corp.example/app@${DIGEST}`, ['Registry.CORP.example'], { name: 'registry', outcome: 'pass', message: 'registry.corp.example is an allowed registry' }],
   ])('%s with registries %j', (image, allowed, expected) => {
     expect(checkRegistry(context(image, { registries: allowed }))).toEqual(expected);
   });

@@ -1,0 +1,23 @@
+'use strict';
+// What a process costs, read from Linux /proc as an operator's tools read it.
+const fs = require('node:fs');
+const { execFileSync } = require('node:child_process');
+
+/** Clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on every common kernel). */
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** User + system CPU time of the whole process (every thread), in ms: /proc/PID/stat fields 14 and 15. */
+function cpuMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
+}
+
+/** VmHWM (peak) or VmRSS (current) resident set size in MB, from /proc/PID/status. */
+function rssMb(pid, field = 'VmRSS') {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+module.exports = { cpuMs, rssMb, TICKS };
