@@ -1,27 +1,36 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, errorMessage } from '../errors';
-import { createApproveCommand } from './commands/approve';
-import { registerApiserverConfig } from './commands/apiserver-config';
-import { registerApprovals } from './commands/approvals';
-import { registerAudit } from './commands/audit';
-import { registerBreakGlass } from './commands/break-glass';
-import { registerCheckpoint } from './commands/checkpoint';
-import { registerException } from './commands/exception';
-import { registerMigrate } from './commands/migrate';
-import { createRecheckCommand } from './commands/recheck';
-import { createRevokeCommand } from './commands/revoke';
-import { registerScan } from './commands/scan';
-import { registerWebhookConfig } from './commands/webhook-config';
-import { createServeCommand } from './commands/serve';
-import { createExplainCommand } from './commands/explain';
 import { type CliContext, type CliIo, createCliContext } from './context';
+import type { RegisterCommand } from './register-command';
 import { type RegistryFlags, addRegistryOptions, registryClientOptions } from './registry-options';
-import { type RegistryProvider, createRegistryProvider } from './registry-provider';
+import { type RegistryProvider, type RegistrySource, createRegistryProvider } from './registry-provider';
 
-/** A command module registers its subcommand(s) on the program; actions throw typed errors (src/errors.ts). */
-export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+/**
+ * The commands, in `--help` order, each loaded only when it runs: a command's module pulls in what it needs
+ * (serve: Express and prom-client; approve: the registry client), and a CLI run pays only for its own.
+ */
+const COMMANDS: readonly { readonly name: string; readonly load: (registry: RegistrySource) => Promise<RegisterCommand> }[] = [
+  { name: 'serve', load: async (registry) => (await import('./commands/serve')).createServeCommand(registry) },
+  { name: 'explain', load: async (registry) => (await import('./commands/explain')).createExplainCommand(registry) },
+  { name: 'approve', load: async (registry) => (await import('./commands/approve')).createApproveCommand(registry) },
+  { name: 'revoke', load: async (registry) => (await import('./commands/revoke')).createRevokeCommand(registry) },
+  { name: 'recheck', load: async (registry) => (await import('./commands/recheck')).createRecheckCommand(registry) },
+  { name: 'approvals', load: async () => (await import('./commands/approvals')).registerApprovals },
+  { name: 'scan', load: async () => (await import('./commands/scan')).registerScan },
+  { name: 'exception', load: async () => (await import('./commands/exception')).registerException },
+  { name: 'break-glass', load: async () => (await import('./commands/break-glass')).registerBreakGlass },
+  { name: 'audit', load: async () => (await import('./commands/audit')).registerAudit },
+  { name: 'checkpoint', load: async () => (await import('./commands/checkpoint')).registerCheckpoint },
+  { name: 'migrate', load: async () => (await import('./commands/migrate')).registerMigrate },
+  { name: 'apiserver-config', load: async () => (await import('./commands/apiserver-config')).registerApiserverConfig },
+  { name: 'webhook-config', load: async () => (await import('./commands/webhook-config')).registerWebhookConfig },
+];
 
-export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; registry: RegistryProvider } {
+/** The program with the command `argv` names registered, or every command when it names none it knows (help, typos). */
+export async function buildProgram(
+  argv: readonly string[],
+  io: CliIo,
+): Promise<{ program: Command; ctx: CliContext; registry: RegistryProvider }> {
   const program = new Command('image-reviewer');
   const ctx = createCliContext(io, () => program.opts<{ db?: string }>().db);
   // Read when a command first asks a registry, by then commander has parsed the flags wherever they stood.
@@ -36,23 +45,9 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; re
       writeErr: (s) => void io.stderr.write(s),
     });
   addRegistryOptions(program);
-  const commands: readonly RegisterCommand[] = [
-    createServeCommand(registry.get),
-    createExplainCommand(registry.get),
-    createApproveCommand(registry.get),
-    createRevokeCommand(registry.get),
-    createRecheckCommand(registry.get),
-    registerApprovals,
-    registerScan,
-    registerException,
-    registerBreakGlass,
-    registerAudit,
-    registerCheckpoint,
-    registerMigrate,
-    registerApiserverConfig,
-    registerWebhookConfig,
-  ];
-  for (const register of commands) register(program, ctx);
+  const named = commandName(program, argv);
+  const wanted = COMMANDS.filter((c) => c.name === named);
+  for (const command of wanted.length > 0 ? wanted : COMMANDS) (await command.load(registry.get))(program, ctx);
   // Every subcommand, however deep, reports usage errors through the same exit path (exit 2).
   const applyOverride = (cmd: Command): void => {
     cmd.exitOverride();
@@ -62,16 +57,30 @@ export function buildProgram(io: CliIo): { program: Command; ctx: CliContext; re
   return { program, ctx, registry };
 }
 
+/** The first argument that is neither a program option nor its value: the command, as commander will read it. */
+function commandName(program: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option?.required === true) i += 1;
+  }
+  return undefined;
+}
+
 /** Runs the CLI and returns its exit code (SPEC §7: 0 ok, 1 failed or denied, 2 usage error). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const { program, ctx, registry } = buildProgram(io);
+  let registry: RegistryProvider | undefined;
   try {
-    await program.parseAsync(argv as string[], { from: 'user' });
-    return ctx.exitCode();
+    const built = await buildProgram(argv, io);
+    registry = built.registry;
+    await built.program.parseAsync(argv as string[], { from: 'user' });
+    return built.ctx.exitCode();
   } catch (err) {
     return exitCodeFor(err, io);
   } finally {
-    await registry.close();
+    await registry?.close();
   }
 }
 

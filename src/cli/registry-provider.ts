@@ -1,4 +1,4 @@
-import { type RegistryClient, type RegistryClientOptions, createRegistryClient } from '../registry/registry-client';
+import type { RegistryClient, RegistryClientOptions } from '../registry/registry-client';
 import type { RegistryLookup } from '../registry/types';
 
 /**
@@ -20,7 +20,7 @@ export interface RegistryProvider {
 
 export function createRegistryProvider(
   options: () => Promise<RegistryClientOptions>,
-  create: (options: RegistryClientOptions) => RegistryClient = createRegistryClient,
+  create: (options: RegistryClientOptions) => Promise<RegistryClient> = loadRegistryClient,
 ): RegistryProvider {
   let client: Promise<RegistryClient> | null = null;
   return {
@@ -35,4 +35,9 @@ export function createRegistryProvider(
       await created?.close();
     },
   };
+}
+
+/** Loaded on first use: a command that never asks a registry does not load undici at all. */
+async function loadRegistryClient(options: RegistryClientOptions): Promise<RegistryClient> {
+  return (await import('../registry/registry-client')).createRegistryClient(options);
 }

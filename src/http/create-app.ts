@@ -1,7 +1,7 @@
 import express from 'express';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
-import type { RecordingDeps } from '../review/review-service';
+import type { RecordingDeps } from '../service/review-service';
 import { createHealthRoutes, type Readiness } from './health-routes';
 import { createErrorHandler } from './http-errors';
 import type { Metrics } from './metrics';

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { auditAnnotations } from '../core/audit-annotations';
 import type { Logger } from '../logger';
-import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../review/review-service';
+import { AuditWriteError, type RecordingDeps, reviewAndRecord } from '../service/review-service';
 import { InvalidRequestError } from '../errors';
 import { logDecision } from './log-decision';
 import { sendJson } from './send-json';

@@ -38,7 +38,7 @@ export function createStoreReadiness(deps: StoreReadinessDeps): () => Promise<Re
     const replaced = deps.identityProblem?.() ?? null;
     if (replaced !== null) problems.push(replaced);
     try {
-      deps.reader.check();
+      await deps.reader.check();
       const plan = planMigrations(deps.db);
       if (plan.pending.length > 0) problems.push(`${plan.pending.length} migration(s) not applied`);
     } catch (err) {

@@ -4,7 +4,7 @@ import { admissionReviewRequest } from '../core/admission/admission-review-reque
 import { admissionWarnings } from '../core/admission/admission-warnings';
 import { auditAnnotations } from '../core/audit-annotations';
 import type { Logger } from '../logger';
-import { AuditWriteError, type Evaluation, type RecordingDeps, evaluateReview, reviewAndRecord } from '../review/review-service';
+import { AuditWriteError, type Evaluation, type RecordingDeps, evaluateReview, reviewAndRecord } from '../service/review-service';
 import { InvalidRequestError } from '../errors';
 import { logDecision } from './log-decision';
 import type { Metrics } from './metrics';

@@ -270,6 +270,7 @@ describe('approvals', () => {
 
   it('prints an empty array for an empty store', async () => {
     fs.rmSync(store.dbPath);
+    expect((await cli('migrate')).status).toBe(0);
     expect(await cli('approvals', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
   });
 });

@@ -215,6 +215,7 @@ describe('scan show', () => {
     ['no scan of the digest', [`alpine@${DC}`], 1, `error: no scan of ${DC} (import one with \`image-reviewer scan import\`)\n`],
     ['a reference without digest', ['alpine:3.9'], 2, 'error: scan show needs a digest reference (repo@sha256:… or sha256:…), got alpine:3.9\n'],
   ])('exits with the documented code on %s', async (_name, args, status, stderr) => {
+    expect((await cli('migrate')).status).toBe(0);
     expect(await cli('scan', 'show', ...args)).toEqual({ status, stdout: '', stderr });
   });
 });

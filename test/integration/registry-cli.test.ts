@@ -10,12 +10,15 @@ import {
   startTestRegistry,
 } from '../helpers/registry-server';
 import { useCliStore } from '../helpers/use-cli-store';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store';
 
 // `approve`, `revoke` and `explain` as users run them (runCli in-process), against Debian's real distribution registry
 // (docker-registry) on a loopback port: what is stored (read back with `approvals --json`), what is printed, and
 // the exit codes.
 
 const store = useCliStore('registry-cli-');
+// A migrated store from the start, so `approvals` (read-only: it refuses a missing store) can show that nothing was stored.
+beforeEach(async () => openSqliteStore(store.dbPath, 'read-write').close());
 
 interface ApprovalJson {
   readonly repository: string;

@@ -1,5 +1,5 @@
 // The deployment files cannot be applied or built here (no cluster, no Docker engine), so this test holds them to
-// what docs/deploying.md promises: they parse, and the security settings are present.
+// what README.md's "Deploying" section promises: they parse, and the security settings are present.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { type ApprovalRecord, listApprovals } from '../../store/approvals-repo';
-import { openStore } from '../../store/open-database';
+import type { ApprovalRecord } from '../../store/approvals-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
+import { withStore } from '../with-store';
 
 // `approvals [--repository GLOB] [--all] [--json]` (SPEC §7).
 
@@ -19,19 +19,11 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
     .option('--repository <glob>', 'only repositories matching GLOB (docker.io/library/*)')
     .option('--all', 'include revoked and expired approvals')
     .option('--json', 'print a JSON array')
-    .action((options: ApprovalsOptions) => {
-      const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-      try {
-        const approvals = listApprovals(db, {
-          repositoryGlob: options.repository,
-          all: options.all === true,
-          now: ctx.now(),
-        });
-        if (options.json === true) ctx.out(JSON.stringify(approvals.map(approvalJson)));
-        else ctx.out(approvalsTable(approvals));
-      } finally {
-        db.close();
-      }
+    .action(async (options: ApprovalsOptions) => {
+      const filter = { repositoryGlob: options.repository, all: options.all === true, now: ctx.now() };
+      const approvals = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
+      if (options.json === true) ctx.out(JSON.stringify(approvals.map(approvalJson)));
+      else ctx.out(approvalsTable(approvals));
     });
 }
 

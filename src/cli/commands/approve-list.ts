@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import { EXIT_FAILED, InvalidInputError, errorMessage } from '../../errors';
 import { type Settled, mapWithConcurrency } from '../../registry/map-with-concurrency';
-import { openStore } from '../../store/open-database';
+import { type ApproveSettings, approveImage, resolveApprovalTarget } from '../../service/approve-image';
+import { requireRef } from '../../service/require-ref';
 import type { CliContext } from '../context';
 import { createProgressBar } from '../progress-bar';
-import { type ApproveSettings, describeApproval, requireRef, resolveTarget, storeApproval } from './approval-target';
+import { withStore } from '../with-store';
+import { describeApproval } from './describe-approval';
 
 // `approve --file LIST` (SPEC §7): many references looked up at once, each approval stored on its own.
 
@@ -50,24 +52,24 @@ export async function approveList(ctx: CliContext, file: string, settings: Appro
     }
   };
   const inOrder = createOrderedPrinter(lines, print);
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
   try {
-    progress.update(0);
-    await mapWithConcurrency(
-      lines,
-      concurrency,
-      async (line) => {
-        const target = await resolveTarget(requireRef(line.ref), settings.registry);
-        return describeApproval(storeApproval(db, target, settings, ctx.now()), target.resolved);
-      },
-      (done, total, result, index) => {
-        inOrder(index, result);
-        if (done < total) progress.update(done);
-      },
-    );
+    await withStore(ctx, 'read-write', async (store) => {
+      progress.update(0);
+      await mapWithConcurrency(
+        lines,
+        concurrency,
+        async (line) => {
+          const target = await resolveApprovalTarget(requireRef(line.ref), settings.registry);
+          return describeApproval(await approveImage(store.approvals, target, settings, ctx.now()), target.resolved);
+        },
+        (done, total, result, index) => {
+          inOrder(index, result);
+          if (done < total) progress.update(done);
+        },
+      );
+    });
   } finally {
     progress.clear();
-    db.close();
   }
   ctx.err(`approved ${lines.length - failed}, failed ${failed}`);
   if (failed > 0) ctx.setExitCode(EXIT_FAILED);

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { parseExpiry } from '../../core/time-spec';
 import type { ImageRef } from '../../core/types';
 import { UsageError } from '../../errors';
-import { openStore } from '../../store/open-database';
+import { type ApproveSettings, approveImage, resolveApprovalTarget } from '../../service/approve-image';
+import { requireRef } from '../../service/require-ref';
 import type { CliContext } from '../context';
-import type { RegisterCommand } from '../main';
+import type { RegisterCommand } from '../register-command';
 import { type RegistrySource, openRegistry } from '../registry-provider';
-import { type ApproveSettings, describeApproval, requireRef, resolveTarget, storeApproval } from './approval-target';
+import { withStore } from '../with-store';
+import { describeApproval } from './describe-approval';
 import { DEFAULT_APPROVE_CONCURRENCY, approveList } from './approve-list';
 import { positiveInt } from './positive-int';
 
@@ -50,13 +52,9 @@ export function createApproveCommand(registry: RegistrySource): RegisterCommand 
 
 async function approveOne(ctx: CliContext, ref: ImageRef, settings: ApproveSettings): Promise<void> {
   // The registry is asked before the store is opened, so a slow registry holds no connection.
-  const target = await resolveTarget(ref, settings.registry);
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    ctx.out(describeApproval(storeApproval(db, target, settings, ctx.now()), target.resolved));
-  } finally {
-    db.close();
-  }
+  const target = await resolveApprovalTarget(ref, settings.registry);
+  const approval = await withStore(ctx, 'read-write', (store) => approveImage(store.approvals, target, settings, ctx.now()));
+  ctx.out(describeApproval(approval, target.resolved));
 }
 
 async function approveSettings(ctx: CliContext, options: ApproveOptions, registry: RegistrySource): Promise<ApproveSettings> {

@@ -1,17 +1,14 @@
-import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { parsePastTime } from '../../core/time-spec';
 import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
-import { type DecisionFilter, queryDecisions } from '../../store/audit-query';
-import { auditStats } from '../../store/audit-stats';
-import { type VerifyResult, verifyAuditChain } from '../../store/audit-verify';
-import { storedChains } from '../../store/chain-states';
+import type { DecisionFilter } from '../../store/audit-query';
+import type { VerifyResult } from '../../store/audit-verify';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
-import { openStore } from '../../store/open-database';
 import type { CliContext } from '../context';
+import { withStore } from '../with-store';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
 // `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
@@ -57,10 +54,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most N decisions', String(DEFAULT_AUDIT_LIMIT))
     .option('--json', 'one JSON object per line (NDJSON)')
     .option('--csv', 'CSV with a header line')
-    .action((options: AuditOptions) => {
+    .action(async (options: AuditOptions) => {
       const filter = toFilter(options, ctx.now());
       const format = outputFormat(options);
-      const decisions = withStore(ctx, (db) => queryDecisions(db, filter));
+      const decisions = await withStore(ctx, 'read-only', (store) => store.audit.decisions(filter));
       if (format === 'json') decisions.forEach((d) => ctx.out(JSON.stringify(decisionJson(d))));
       else if (format === 'csv') ctx.out(decisionsCsv(decisions));
       else ctx.out(decisions.length === 0 ? 'no matching decisions' : decisionsTable(decisions));
@@ -70,13 +67,13 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .description('counts by decision, mode, namespace, reason code and break-glass')
     .option('--since <time>', 'only decisions since TIME (ISO-8601 or 1h, 7d ago)')
     .option('--json', 'print JSON')
-    .action((local: StatsOptions) => {
+    .action(async (local: StatsOptions) => {
       // Commander gives `audit stats --since 1h` to `audit`, which has the same flags (positional options
       // would need them before subcommands for the root's --db too), so read both.
       const parent = audit.opts<StatsOptions>();
       const sinceText = local.since ?? parent.since;
       const since = sinceText === undefined ? undefined : pastTime('--since', sinceText, ctx.now());
-      const stats = withStore(ctx, (db) => auditStats(db, since));
+      const stats = await withStore(ctx, 'read-only', (store) => store.audit.stats(since));
       const json = local.json === true || parent.json === true;
       ctx.out(json ? JSON.stringify(statsJson(stats)) : statsTable(stats));
     });
@@ -91,9 +88,9 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       }
       const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
       const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
-      const { result, checkpoints } = withStore(ctx, (db) => {
-        const chain = verifyAuditChain(db);
-        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, storedChains(db), publicKey) : null;
+      const { result, checkpoints } = await withStore(ctx, 'read-only', async (store) => {
+        const chain = await store.audit.verify();
+        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
         return { result: chain, checkpoints: anchored };
       });
       report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
@@ -115,15 +112,6 @@ function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVe
     const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
     const newest = checkpoints.newest.signed.checkpoint.time;
     ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
-  }
-}
-
-function withStore<T>(ctx: CliContext, use: (db: Database.Database) => T): T {
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    return use(db);
-  } finally {
-    db.close();
   }
 }
 

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { TICKET_RULE, isValidTicket } from '../../core/break-glass';
 import { parseExpiry } from '../../core/time-spec';
 import { UsageError } from '../../errors';
-import { type GrantRecord, grantBreakGlass, listGrants, revokeGrant } from '../../store/grants-repo';
-import { openStore } from '../../store/open-database';
+import type { GrantRecord } from '../../store/grants-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
+import { withStore } from '../with-store';
 
 // `break-glass grant|list|revoke` (SPEC §7): pre-authorised emergency overrides, consulted when the
 // policy sets `breakGlass.requireGrant` so that annotating a pod is not enough on its own (SPEC §4).
@@ -28,19 +28,19 @@ export function registerBreakGlass(program: Command, ctx: CliContext): void {
     .requiredOption('--expires <when>', 'expiry: duration from now (4h) or ISO-8601 date-time')
     .option('--by <name>', 'who grants (env IMAGE_REVIEWER_ACTOR; default: OS user)')
     .option('--reason <text>', 'why')
-    .action((options: GrantOptions) => grant(ctx, options));
+    .action(async (options: GrantOptions) => grant(ctx, options));
   breakGlass
     .command('list')
     .description('list active grants (--all includes expired and revoked ones)')
     .option('--all', 'include expired and revoked grants')
     .option('--json', 'print a JSON array')
-    .action((options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
+    .action(async (options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
   breakGlass
     .command('revoke')
     .description('revoke a grant (recorded, not deleted)')
     .argument('<id>', 'grant id (from `break-glass list`)')
     .option('--by <name>', 'who revokes (env IMAGE_REVIEWER_ACTOR; default: OS user)')
-    .action((id: string, options: { readonly by?: string }) => revoke(ctx, id, options));
+    .action(async (id: string, options: { readonly by?: string }) => revoke(ctx, id, options));
 }
 
 /** A positive integer id, as `exception remove` and `break-glass revoke` take. */
@@ -50,7 +50,7 @@ export function parseId(text: string, what: string): number {
   return id;
 }
 
-function grant(ctx: CliContext, options: GrantOptions): void {
+async function grant(ctx: CliContext, options: GrantOptions): Promise<void> {
   if (options.namespace.trim() === '') throw new UsageError('--namespace must not be empty');
   if (options.ticket.trim() === '') throw new UsageError('--ticket must not be empty');
   if (!isValidTicket(options.ticket)) {
@@ -59,44 +59,31 @@ function grant(ctx: CliContext, options: GrantOptions): void {
   const now = ctx.now();
   const expiry = parseExpiry(options.expires, now);
   if (!expiry.ok) throw new UsageError(`--expires: ${expiry.error}`);
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const record = grantBreakGlass(db, {
-      namespace: options.namespace,
-      ticket: options.ticket,
-      expiresAt: expiry.value,
-      reason: options.reason ?? null,
-      by: ctx.actor(options.by),
-      now,
-    });
-    ctx.out(
-      `granted break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}, expires ${isoTime(record.expiresAt)}`,
-    );
-  } finally {
-    db.close();
-  }
+  const input = {
+    namespace: options.namespace,
+    ticket: options.ticket,
+    expiresAt: expiry.value,
+    reason: options.reason ?? null,
+    by: ctx.actor(options.by),
+    now,
+  };
+  const record = await withStore(ctx, 'read-write', (store) => store.grants.grant(input));
+  ctx.out(
+    `granted break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}, expires ${isoTime(record.expiresAt)}`,
+  );
 }
 
-function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): void {
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const grants = listGrants(db, { all: options.all === true, now: ctx.now() });
-    if (options.json === true) ctx.out(JSON.stringify(grants.map(grantJson)));
-    else ctx.out(grantsTable(grants));
-  } finally {
-    db.close();
-  }
+async function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): Promise<void> {
+  const filter = { all: options.all === true, now: ctx.now() };
+  const grants = await withStore(ctx, 'read-only', (store) => store.grants.list(filter));
+  if (options.json === true) ctx.out(JSON.stringify(grants.map(grantJson)));
+  else ctx.out(grantsTable(grants));
 }
 
-function revoke(ctx: CliContext, idText: string, options: { readonly by?: string }): void {
-  const id = parseId(idText, 'break-glass grant');
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const record = revokeGrant(db, { id, by: ctx.actor(options.by), now: ctx.now() });
-    ctx.out(`revoked break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}`);
-  } finally {
-    db.close();
-  }
+async function revoke(ctx: CliContext, idText: string, options: { readonly by?: string }): Promise<void> {
+  const input = { id: parseId(idText, 'break-glass grant'), by: ctx.actor(options.by), now: ctx.now() };
+  const record = await withStore(ctx, 'read-write', (store) => store.grants.revoke(input));
+  ctx.out(`revoked break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}`);
 }
 
 export function grantJson(g: GrantRecord) {

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { parseExpiry } from '../../core/time-spec';
 import { UsageError } from '../../errors';
-import { type ExceptionRecord, addException, listExceptions, removeException } from '../../store/exceptions-repo';
-import { openStore } from '../../store/open-database';
+import { addException } from '../../service/add-exception';
+import type { ExceptionRecord } from '../../store/exceptions-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
+import { withStore } from '../with-store';
 import { parseId } from './break-glass';
 
 // `exception add|list|remove` (SPEC §7): CVE exceptions, each with an expiry and a reason, so that an
@@ -17,9 +18,6 @@ interface AddOptions {
   readonly by?: string;
 }
 
-/** Vulnerability IDs are CVE-…, GHSA-…, ALPINE-…, RUSTSEC-…: checked loosely so any scanner's IDs fit. */
-const MAX_VULN_ID_LENGTH = 128;
-
 export function registerException(program: Command, ctx: CliContext): void {
   const exception = program.command('exception').description('CVE exceptions: findings not counted while active');
   exception
@@ -30,23 +28,22 @@ export function registerException(program: Command, ctx: CliContext): void {
     .requiredOption('--expires <when>', 'expiry: ISO-8601 date/date-time or duration from now (30d)')
     .requiredOption('--reason <text>', 'why the risk is accepted')
     .option('--by <name>', 'who adds it (env IMAGE_REVIEWER_ACTOR; default: OS user)')
-    .action((vulnId: string, options: AddOptions) => add(ctx, vulnId, options));
+    .action(async (vulnId: string, options: AddOptions) => add(ctx, vulnId, options));
   exception
     .command('list')
     .description('list active exceptions (--all includes expired and removed ones)')
     .option('--all', 'include expired and removed exceptions')
     .option('--json', 'print a JSON array')
-    .action((options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
+    .action(async (options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
   exception
     .command('remove')
     .description('remove an exception (recorded, not deleted)')
     .argument('<id>', 'exception id (from `exception list`)')
     .option('--by <name>', 'who removes it (env IMAGE_REVIEWER_ACTOR; default: OS user)')
-    .action((id: string, options: { readonly by?: string }) => remove(ctx, id, options));
+    .action(async (id: string, options: { readonly by?: string }) => remove(ctx, id, options));
 }
 
-function add(ctx: CliContext, vulnId: string, options: AddOptions): void {
-  checkVulnId(vulnId);
+async function add(ctx: CliContext, vulnId: string, options: AddOptions): Promise<void> {
   if (options.repository !== undefined && options.repository.trim() === '') {
     throw new UsageError('--repository must not be empty');
   }
@@ -54,52 +51,31 @@ function add(ctx: CliContext, vulnId: string, options: AddOptions): void {
   const now = ctx.now();
   const expiry = parseExpiry(options.expires, now);
   if (!expiry.ok) throw new UsageError(`--expires: ${expiry.error}`);
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const record = addException(db, {
-      vulnerabilityId: vulnId,
-      repository: options.repository ?? null,
-      expiresAt: expiry.value,
-      reason: options.reason,
-      by: ctx.actor(options.by),
-      now,
-    });
-    ctx.out(
-      `added exception ${record.id}: ${record.vulnerabilityId} for ${record.repository ?? 'every repository'}, expires ${isoTime(record.expiresAt)}`,
-    );
-  } finally {
-    db.close();
-  }
+  const input = {
+    vulnerabilityId: vulnId,
+    repository: options.repository ?? null,
+    expiresAt: expiry.value,
+    reason: options.reason,
+    by: ctx.actor(options.by),
+    now,
+  };
+  const record = await withStore(ctx, 'read-write', (store) => addException(store.exceptions, input));
+  ctx.out(
+    `added exception ${record.id}: ${record.vulnerabilityId} for ${record.repository ?? 'every repository'}, expires ${isoTime(record.expiresAt)}`,
+  );
 }
 
-function checkVulnId(vulnId: string): void {
-  if (vulnId.length === 0 || vulnId.length > MAX_VULN_ID_LENGTH || /\s/.test(vulnId)) {
-    throw new UsageError(
-      `invalid vulnerability ID ${JSON.stringify(vulnId.slice(0, 40))}: expected 1–${MAX_VULN_ID_LENGTH} characters without spaces (CVE-2024-1234)`,
-    );
-  }
+async function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): Promise<void> {
+  const filter = { all: options.all === true, now: ctx.now() };
+  const records = await withStore(ctx, 'read-only', (store) => store.exceptions.list(filter));
+  if (options.json === true) ctx.out(JSON.stringify(records.map(exceptionJson)));
+  else ctx.out(exceptionsTable(records));
 }
 
-function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): void {
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const records = listExceptions(db, { all: options.all === true, now: ctx.now() });
-    if (options.json === true) ctx.out(JSON.stringify(records.map(exceptionJson)));
-    else ctx.out(exceptionsTable(records));
-  } finally {
-    db.close();
-  }
-}
-
-function remove(ctx: CliContext, idText: string, options: { readonly by?: string }): void {
-  const id = parseId(idText, 'exception');
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const record = removeException(db, { id, by: ctx.actor(options.by), now: ctx.now() });
-    ctx.out(`removed exception ${record.id}: ${record.vulnerabilityId} for ${record.repository ?? 'every repository'}`);
-  } finally {
-    db.close();
-  }
+async function remove(ctx: CliContext, idText: string, options: { readonly by?: string }): Promise<void> {
+  const input = { id: parseId(idText, 'exception'), by: ctx.actor(options.by), now: ctx.now() };
+  const record = await withStore(ctx, 'read-write', (store) => store.exceptions.remove(input));
+  ctx.out(`removed exception ${record.id}: ${record.vulnerabilityId} for ${record.repository ?? 'every repository'}`);
 }
 
 export function exceptionJson(e: ExceptionRecord) {

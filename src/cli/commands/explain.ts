@@ -3,13 +3,12 @@ import type { CompiledPolicy, Decision, ImageVerdict } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import { loadPolicy } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
-import { type TagResolverLike, evaluateReview } from '../../review/review-service';
-import { openStore } from '../../store/open-database';
-import { createSnapshotReader } from '../../store/snapshot-reader';
+import { type TagResolverLike, evaluateReview } from '../../service/review-service';
 import type { CliContext } from '../context';
-import type { RegisterCommand } from '../main';
+import type { RegisterCommand } from '../register-command';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import { type RegistrySource, openRegistry } from '../registry-provider';
+import { withStore } from '../with-store';
 import { positiveInt } from './positive-int';
 
 interface ExplainOptions {
@@ -44,16 +43,12 @@ function registerExplain(program: Command, ctx: CliContext, registry: RegistrySo
       };
       const policy = loadPolicy(ctx.policyPath(options.policy));
       const tagResolver = await tagResolverFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
-      const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-      try {
-        const reader = createSnapshotReader(db);
-        const { decision } = await evaluateReview({ reader, policy: () => policy, clock: ctx.now, tagResolver }, request);
-        if (options.json) ctx.out(JSON.stringify(explainJson(decision)));
-        else printDecision(ctx, decision, policy.source);
-        if (!decision.allowed) ctx.setExitCode(EXIT_FAILED);
-      } finally {
-        db.close();
-      }
+      const { decision } = await withStore(ctx, 'read-only', (store) =>
+        evaluateReview({ reader: store.snapshotReader(), policy: () => policy, clock: ctx.now, tagResolver }, request),
+      );
+      if (options.json) ctx.out(JSON.stringify(explainJson(decision)));
+      else printDecision(ctx, decision, policy.source);
+      if (!decision.allowed) ctx.setExitCode(EXIT_FAILED);
     });
 }
 

@@ -4,15 +4,13 @@ import { listedObjects } from '../../core/admission/listed-objects';
 import { parsePastTime } from '../../core/time-spec';
 import { EXIT_FAILED, InvalidInputError, UsageError, errorMessage } from '../../errors';
 import { loadPolicy } from '../../policy-source';
-import { type RecheckResult, type RecheckTarget, recheck } from '../../review/recheck';
-import { admittedImagesSince } from '../../store/admitted-images';
-import { openStore } from '../../store/open-database';
-import { createSnapshotReader } from '../../store/snapshot-reader';
+import { type RecheckResult, type RecheckTarget, recheck } from '../../service/recheck';
 import type { CliContext } from '../context';
-import type { RegisterCommand } from '../main';
+import type { RegisterCommand } from '../register-command';
 import { formatTable } from '../output';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import type { RegistrySource } from '../registry-provider';
+import { withStore } from '../with-store';
 import { tagResolverFor } from './explain';
 import { positiveInt } from './positive-int';
 
@@ -50,19 +48,15 @@ async function runRecheck(ctx: CliContext, registry: RegistrySource, options: Re
   const fromPods = options.pods === undefined ? [] : podTargets(options.pods, await readInput(ctx, options.pods));
   const policy = loadPolicy(ctx.policyPath(options.policy));
   const tagResolver = await tagResolverFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  let result: RecheckResult;
-  try {
-    const admitted: RecheckTarget[] = since === undefined ? [] : admittedImagesSince(db, since).map((a) => ({
+  const result = await withStore(ctx, 'read-only', async (store) => {
+    const admitted: RecheckTarget[] = since === undefined ? [] : (await store.audit.admittedImages(since)).map((a) => ({
       kind: 'admitted',
       namespace: a.namespace,
       name: `decision ${a.decisionId}`,
       request: { namespace: a.namespace, images: [a.image], annotations: {}, user: null },
     }));
-    result = await recheck({ reader: createSnapshotReader(db), policy: () => policy, clock: ctx.now, tagResolver }, [...fromPods, ...admitted]);
-  } finally {
-    db.close();
-  }
+    return recheck({ reader: store.snapshotReader(), policy: () => policy, clock: ctx.now, tagResolver }, [...fromPods, ...admitted]);
+  });
   printResult(ctx, result, options.json === true);
   if (result.denied.length > 0) ctx.setExitCode(EXIT_FAILED);
 }

@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { parseImageRef } from '../../core/image-ref';
-import type { ImageRef } from '../../core/types';
-import { UsageError } from '../../errors';
-import { recentNamespacesFor, revoke } from '../../store/approvals-repo';
-import { openStore } from '../../store/open-database';
+import { requireRef } from '../../service/require-ref';
+import { revocationDigest, revokeImage } from '../../service/revoke-image';
 import type { CliContext } from '../context';
-import type { RegisterCommand } from '../main';
+import type { RegisterCommand } from '../register-command';
 import { type RegistrySource, openRegistry } from '../registry-provider';
+import { withStore } from '../with-store';
 
 // `revoke REF` (SPEC §7). A tag-only REF is resolved through the registry passed in (STYLE 6); a digest REF
 // is revoked as given, without asking the registry (an image deleted from the registry can still be revoked).
@@ -15,9 +13,6 @@ interface RevokeOptions {
   readonly reason?: string;
   readonly by?: string;
 }
-
-/** How far back `revoke` looks in the audit trail for namespaces running the digest. */
-export const RECENT_ADMISSIONS_MS = 24 * 3_600_000;
 
 /** `revoke`, resolving tag references with `registry`. */
 export function createRevokeCommand(registry: RegistrySource): RegisterCommand {
@@ -30,36 +25,20 @@ export function createRevokeCommand(registry: RegistrySource): RegisterCommand {
       .option('--by <name>', 'who revokes (env IMAGE_REVIEWER_ACTOR; default: OS user)')
       .action(async (text: string, options: RevokeOptions) => {
         const ref = requireRef(text);
-        const digest = await digestOf(ref, registry);
-        const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-        try {
-          const now = ctx.now();
-          const record = revoke(db, {
+        const digest = await revocationDigest(ref, () => openRegistry(registry));
+        const { record, admittedIn } = await withStore(ctx, 'read-write', (store) =>
+          revokeImage(store, {
             repository: ref.repository,
             digest,
             by: ctx.actor(options.by),
             reason: options.reason ?? null,
-            now,
-          });
-          ctx.out(`revoked ${record.repository}@${record.digest}`);
-          warnAboutRunningPods(ctx, recentNamespacesFor(db, record.repository, record.digest, now - RECENT_ADMISSIONS_MS));
-        } finally {
-          db.close();
-        }
+            now: ctx.now(),
+          }),
+        );
+        ctx.out(`revoked ${record.repository}@${record.digest}`);
+        warnAboutRunningPods(ctx, admittedIn);
       });
   };
-}
-
-function requireRef(text: string): ImageRef {
-  const parsed = parseImageRef(text);
-  if (!parsed.ok) throw new UsageError(`invalid image reference ${JSON.stringify(text)}: ${parsed.error}`);
-  return parsed.ref;
-}
-
-async function digestOf(ref: ImageRef, registry: RegistrySource): Promise<string> {
-  if (ref.digest !== null) return ref.digest;
-  // Only the digest is needed: a HEAD request, which Docker Hub does not count as a pull.
-  return (await (await openRegistry(registry)).resolve(ref, { digestOnly: true })).digest;
 }
 
 /**

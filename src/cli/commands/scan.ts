@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseImageRef } from '../../core/image-ref';
-import { problemText } from '../../core/json-reader';
-import { futureScanProblem } from '../../core/scan-report/future-scan-problem';
-import { parseScanReport } from '../../core/scan-report/parse-scan-report';
-import type { Scanner, ScanReport } from '../../core/scan-report/scan-report';
-import { type Finding, SEVERITIES, type SeverityCounts } from '../../core/types';
-import { InvalidInputError, NotFoundError, UsageError, errorMessage } from '../../errors';
-import { openStore } from '../../store/open-database';
-import { type ScanTarget, type StoredScan, importScan, newestScanFor, scanFindings, scanTargets } from '../../store/scans-repo';
+import type { Scanner } from '../../core/scan-report/scan-report';
+import { SEVERITIES, type SeverityCounts } from '../../core/types';
+import { InvalidInputError, UsageError, errorMessage } from '../../errors';
+import { importScan, prepareScanImport } from '../../service/import-scan';
+import { type ScanDetails, showScan as readScan } from '../../service/show-scan';
+import type { ScanTarget, StoredScan } from '../../store/scans-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
+import { withStore } from '../with-store';
 
 // `scan import FILE [--format trivy|grype] [--image REF]` and `scan show REF [--json]` (SPEC §7).
 
@@ -39,43 +37,25 @@ export function registerScan(program: Command, ctx: CliContext): void {
     .option('--format <format>', 'trivy or grype (default: detected)')
     .option('--image <ref>', 'the digest scanned (repo@sha256:…), when the report names none or another one')
     .option('--by <name>', 'who imports (env IMAGE_REVIEWER_ACTOR; default: OS user)')
-    .action((file: string, options: ImportOptions) => importReport(ctx, file, options));
+    .action(async (file: string, options: ImportOptions) => importReport(ctx, file, options));
   scan
     .command('show')
     .description('the newest scan of a digest: counts per severity and findings')
     .argument('<ref>', 'repo@sha256:… or sha256:…')
     .option('--json', 'print JSON')
-    .action((ref: string, options: ShowOptions) => showScan(ctx, ref, options));
+    .action(async (ref: string, options: ShowOptions) => showScan(ctx, ref, options));
 }
 
-function importReport(ctx: CliContext, file: string, options: ImportOptions): void {
+async function importReport(ctx: CliContext, file: string, options: ImportOptions): Promise<void> {
   const format = scannerFormat(options.format);
   const image = options.image === undefined ? null : digestRef(options.image, '--image');
   const bytes = readReport(file);
-  const parsed = parseScanReport(bytes.toString('utf8'), format);
-  if (!parsed.ok) throw new InvalidInputError(`${file}: ${problemText(parsed)}`);
-  const now = ctx.now();
-  const future = futureScanProblem(parsed.value.scannedAt, now);
-  if (future !== null) throw new InvalidInputError(`${file}: ${future}`);
-  for (const warning of parsed.value.warnings) ctx.err(`warning: ${file}: ${warning}`);
-  const targets = scanTargetsOf(ctx, file, parsed.value, image);
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const stored = importScan(db, {
-      ...parsed.value,
-      targets,
-      reportSha256: createHash('sha256').update(bytes).digest('hex'),
-      by: ctx.actor(options.by),
-      now,
-    });
-    ctx.out(describeImport(stored, targets));
-    for (const target of targets) {
-      const newest = newestScanFor(db, target.digest);
-      if (newest !== null && newest.id !== stored.id) ctx.out(olderScanNote(target, newest));
-    }
-  } finally {
-    db.close();
-  }
+  const request = { source: file, bytes, format, image, by: ctx.actor(options.by), now: ctx.now() };
+  const { input, warnings } = prepareScanImport(request);
+  for (const warning of warnings) ctx.err(`warning: ${warning}`);
+  const { scan, superseded } = await withStore(ctx, 'read-write', (store) => importScan(store.scans, input));
+  ctx.out(describeImport(scan, input.targets));
+  for (const { target, newest } of superseded) ctx.out(olderScanNote(target, newest));
 }
 
 function scannerFormat(format: string | undefined): Scanner | undefined {
@@ -103,26 +83,6 @@ function readReport(file: string): Buffer {
   }
 }
 
-/**
- * The digests the scan applies to: `--image` when given, else the registry digests the report names
- * (SPEC §7: not Trivy's ImageID or Grype's manifestDigest, which are local digests no pod names).
- */
-function scanTargetsOf(ctx: CliContext, file: string, report: ScanReport, image: ScanTarget | null): readonly ScanTarget[] {
-  if (image !== null) {
-    if (report.repoDigests.length > 0 && !report.repoDigests.some((d) => d.digest === image.digest)) {
-      const named = report.repoDigests.map((d) => `${d.repository}@${d.digest}`).join(', ');
-      ctx.err(`warning: --image ${image.digest} is not among the digests the report names (${named}); recording --image`);
-    }
-    return [image];
-  }
-  if (report.repoDigests.length === 0) {
-    throw new InvalidInputError(
-      `${file} names no registry digest (Trivy Metadata.RepoDigests / Grype source.target.repoDigests): pass --image repo@sha256:…`,
-    );
-  }
-  return report.repoDigests;
-}
-
 function describeImport(scan: StoredScan, targets: readonly ScanTarget[]): string {
   const what = targets.map((t) => `${t.repository}@${t.digest}`).join(', ');
   const when =
@@ -144,23 +104,15 @@ export function describeCounts(counts: SeverityCounts): string {
   return SEVERITIES.map((s) => `${s} ${counts[s]}`).join(', ');
 }
 
-function showScan(ctx: CliContext, text: string, options: ShowOptions): void {
+async function showScan(ctx: CliContext, text: string, options: ShowOptions): Promise<void> {
   const digest = BARE_DIGEST.test(text) ? text : digestRef(text, 'scan show', 'repo@sha256:… or sha256:…').digest;
-  const db = openStore(ctx.dbPath(), { migrate: 'apply' });
-  try {
-    const scan = newestScanFor(db, digest);
-    if (scan === null) throw new NotFoundError(`no scan of ${digest} (import one with \`image-reviewer scan import\`)`);
-    const findings = scanFindings(db, scan.id);
-    const targets = scanTargets(db, scan.id);
-    if (options.json === true) ctx.out(JSON.stringify(scanJson(digest, scan, targets, findings)));
-    else printScan(ctx, digest, scan, findings);
-  } finally {
-    db.close();
-  }
+  const details = await withStore(ctx, 'read-only', (store) => readScan(store.scans, digest));
+  if (options.json === true) ctx.out(JSON.stringify(scanJson(digest, details)));
+  else printScan(ctx, digest, details);
 }
 
 /** SPEC §7 `scan show --json` shape; more fields may be added. */
-function scanJson(digest: string, scan: StoredScan, targets: readonly ScanTarget[], findings: readonly Finding[]) {
+function scanJson(digest: string, { scan, targets, findings }: ScanDetails) {
   return {
     digest,
     scanner: scan.scanner,
@@ -181,7 +133,7 @@ function scanJson(digest: string, scan: StoredScan, targets: readonly ScanTarget
   };
 }
 
-function printScan(ctx: CliContext, digest: string, scan: StoredScan, findings: readonly Finding[]): void {
+function printScan(ctx: CliContext, digest: string, { scan, findings }: ScanDetails): void {
   const version = scan.scannerVersion === null ? '' : ` ${scan.scannerVersion}`;
   const dated = scan.scannedAtSource === 'report' ? '' : ' (import time: the report has no date)';
   ctx.out(`${digest}: ${scan.scanner}${version} scan of ${isoTime(scan.scannedAt)}${dated}`);

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../../src/errors';
-import { approve, currentApproval, listApprovals, recentNamespacesFor, revoke } from '../../../src/store/approvals-repo';
+import { admittedNamespaces } from '../../../src/store/sqlite/admitted-namespaces';
+import { approve, currentApproval, listApprovals, revoke } from '../../../src/store/sqlite/approvals-repo';
 import type { DecisionRecord } from '../../../src/store/audit-log';
 import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
-import { listChanges } from '../../../src/store/change-log';
+import { listChanges } from '../../../src/store/sqlite/change-log';
 import { openStore } from '../../../src/store/open-database';
 import { decisionRecord } from '../../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
@@ -175,7 +176,7 @@ describe('listApprovals', () => {
   });
 });
 
-describe('recentNamespacesFor', () => {
+describe('admittedNamespaces', () => {
   const admitted = (time: number, namespace: string, image: string, repository: string | null, digest: string | null, allowed = true) =>
     decisionRecord({ time, namespace, allowed, images: [{ image, repository, digest, allowed, reasons: allowed ? [] : ['not-approved'] }] });
 
@@ -203,10 +204,10 @@ describe('recentNamespacesFor', () => {
         ],
       }),
     );
-    expect(recentNamespacesFor(db, NGINX, D1, T0 + HOUR)).toEqual(['apps', 'prod']);
+    expect(admittedNamespaces(db, NGINX, D1, T0 + HOUR)).toEqual(['apps', 'prod']);
   });
 
   it('is empty when the audit trail has no such admission', () => {
-    expect(recentNamespacesFor(db, NGINX, D1, 0)).toEqual([]);
+    expect(admittedNamespaces(db, NGINX, D1, 0)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../../src/errors';
-import { listChanges } from '../../../src/store/change-log';
-import { addException, listExceptions, removeException } from '../../../src/store/exceptions-repo';
+import { listChanges } from '../../../src/store/sqlite/change-log';
+import { addException, listExceptions, removeException } from '../../../src/store/sqlite/exceptions-repo';
 import { openStore } from '../../../src/store/open-database';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 

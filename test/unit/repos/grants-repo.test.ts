@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../../src/errors';
-import { listChanges } from '../../../src/store/change-log';
-import { grantBreakGlass, listGrants, revokeGrant } from '../../../src/store/grants-repo';
+import { listChanges } from '../../../src/store/sqlite/change-log';
+import { grantBreakGlass, listGrants, revokeGrant } from '../../../src/store/sqlite/grants-repo';
 import { openStore } from '../../../src/store/open-database';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 

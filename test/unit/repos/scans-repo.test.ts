@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { Finding } from '../../../src/core/types';
-import { listChanges } from '../../../src/store/change-log';
+import { listChanges } from '../../../src/store/sqlite/change-log';
 import { openStore } from '../../../src/store/open-database';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
-import { type ImportScanInput, countSeverities, importScan, newestScanFor, scanFindings, scanTargets } from '../../../src/store/scans-repo';
+import type { ImportScanInput } from '../../../src/store/scans-repository';
+import { countSeverities, importScan, newestScanFor, scanFindings, scanTargets } from '../../../src/store/sqlite/scans-repo';
 
 const ALPINE = 'docker.io/library/alpine';
 const D1 = `sha256:${'1'.repeat(64)}`;

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../../src/errors';
 import { openDatabase, openStore } from '../../../src/store/open-database';
-import { createSnapshotReader, factsKey } from '../../../src/store/snapshot-reader';
+import { factsKey as coreFactsKey } from '../../../src/core/image-ref';
+import type { FactsKey } from '../../../src/store/snapshot-reader';
+import { createSnapshotReader } from '../../../src/store/sqlite/snapshot-reader';
 import { DIGEST_A, DIGEST_B } from '../../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
@@ -51,19 +53,19 @@ describe('createSnapshotReader', () => {
     tmp.cleanup();
   });
 
-  it('returns null facts for an unknown image, keyed by repository@digest', () => {
-    const facts = createSnapshotReader(db).facts([KEY]);
+  it('returns null facts for an unknown image, keyed by repository@digest', async () => {
+    const facts = await createSnapshotReader(db).facts([KEY]);
     expect(factsKey(KEY)).toBe(`${REPO}@${DIGEST_A}`);
     expect(facts.images.get(factsKey(KEY))).toEqual({ approval: null, scan: null });
     expect(facts.exceptions).toEqual([]);
     expect(facts.grants).toEqual([]);
   });
 
-  it('uses the newest approval row of the repository+digest, revoked or not', () => {
+  it('uses the newest approval row of the repository+digest, revoked or not', async () => {
     approve({ by: 'alice', at: 1000 });
     approve({ by: 'bob', at: 2000, revokedAt: 3000 });
     approve({ by: 'carol', at: 4000, repository: 'registry.corp.example/other' });
-    const approval = createSnapshotReader(db).facts([KEY]).images.get(factsKey(KEY))?.approval;
+    const approval = (await createSnapshotReader(db).facts([KEY])).images.get(factsKey(KEY))?.approval;
     expect(approval).toEqual({
       repository: REPO,
       digest: DIGEST_A,
@@ -79,11 +81,11 @@ describe('createSnapshotReader', () => {
     });
   });
 
-  it('uses the scan that ran last (scanned_at), not the one imported last, with its findings', () => {
+  it('uses the scan that ran last (scanned_at), not the one imported last, with its findings', async () => {
     scan(5000, [['CVE-1', 'CRITICAL']]);
     scan(1000, []);
     scan(9000, [], DIGEST_B);
-    const result = createSnapshotReader(db).facts([KEY]).images.get(factsKey(KEY))?.scan;
+    const result = (await createSnapshotReader(db).facts([KEY])).images.get(factsKey(KEY))?.scan;
     expect(result).toEqual({
       digest: DIGEST_A,
       scanner: 'trivy',
@@ -92,13 +94,13 @@ describe('createSnapshotReader', () => {
     });
   });
 
-  it('dates a scan no later than its import, so a report dated in the future cannot stay the newest', () => {
+  it('dates a scan no later than its import, so a report dated in the future cannot stay the newest', async () => {
     const YEAR_2099 = Date.UTC(2099, 0, 1);
     scan(YEAR_2099, [['CVE-1', 'CRITICAL']], DIGEST_A, 3000);
     const reader = createSnapshotReader(db);
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(3000);
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(3000);
     scan(5000, [], DIGEST_A, 6000);
-    expect(createSnapshotReader(db).facts([KEY]).images.get(factsKey(KEY))?.scan).toEqual({
+    expect((await createSnapshotReader(db).facts([KEY])).images.get(factsKey(KEY))?.scan).toEqual({
       digest: DIGEST_A,
       scanner: 'trivy',
       scannedAt: 5000,
@@ -106,56 +108,56 @@ describe('createSnapshotReader', () => {
     });
   });
 
-  it('returns exceptions not removed and grants not revoked, expired ones included', () => {
+  it('returns exceptions not removed and grants not revoked, expired ones included', async () => {
     writer.exec(`INSERT INTO cve_exceptions (vuln_id, repository, expires_at, reason, created_by, created_at, removed_at)
                  VALUES ('CVE-1', NULL, 10, 'fix pending', 'a', 1, NULL), ('CVE-2', 'x/*', 10, 'gone', 'a', 1, 5)`);
     writer.exec(`INSERT INTO break_glass_grants (namespace, ticket, expires_at, granted_by, granted_at, revoked_at)
                  VALUES ('prod', 'INC-1', 10, 'a', 1, NULL), ('dev', 'INC-2', 10, 'a', 1, 2)`);
-    const facts = createSnapshotReader(db).facts([]);
+    const facts = await createSnapshotReader(db).facts([]);
     expect(facts.exceptions).toEqual([
       { id: 1, vulnerabilityId: 'CVE-1', repository: null, expiresAt: 10, reason: 'fix pending' },
     ]);
     expect(facts.grants).toEqual([{ id: 1, namespace: 'prod', ticket: 'INC-1', expiresAt: 10, revokedAt: null }]);
   });
 
-  it('serves repeated reviews from memory and sees a write made by another connection', () => {
+  it('serves repeated reviews from memory and sees a write made by another connection', async () => {
     const reader = createSnapshotReader(db);
     const spy = jest.spyOn(db, 'prepare');
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))?.approval).toBeNull();
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval).toBeNull();
     approve({ by: 'alice', at: 1000 });
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))?.approval?.approvedBy).toBe('alice');
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval?.approvedBy).toBe('alice');
     writer.prepare('UPDATE approvals SET revoked_at = 2000, revoked_by = ?').run('sec');
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))?.approval?.revokedAt).toBe(2000);
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval?.revokedAt).toBe(2000);
     scan(100, []);
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(100);
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(100);
     // Statements are prepared once, not per review.
     expect(spy).not.toHaveBeenCalled();
     spy.mockRestore();
   });
 
-  it('reads only the generation when nothing changed', () => {
+  it('reads only the generation when nothing changed', async () => {
     approve({ by: 'alice', at: 1000 });
     const reader = createSnapshotReader(db);
-    const first = reader.facts([KEY]).images.get(factsKey(KEY));
+    const first = (await reader.facts([KEY])).images.get(factsKey(KEY));
     // An edit that bypasses the triggers is invisible while the generation is unchanged: proof the cache served it.
     writer.exec('DROP TRIGGER approvals_upd');
     writer.exec("UPDATE approvals SET approved_by = 'mallory'");
-    expect(reader.facts([KEY]).images.get(factsKey(KEY))).toBe(first);
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))).toBe(first);
   });
 
-  it('bounds the cache', () => {
+  it('bounds the cache', async () => {
     const reader = createSnapshotReader(db, { maxCachedImages: 2 });
     const keys = ['a', 'b', 'c'].map((r) => ({ repository: r, digest: DIGEST_A }));
-    const first = reader.facts([keys[0]!]).images.get(factsKey(keys[0]!));
-    reader.facts(keys.slice(1));
-    expect(reader.facts([keys[0]!]).images.get(factsKey(keys[0]!))).not.toBe(first);
+    const first = (await reader.facts([keys[0]!])).images.get(factsKey(keys[0]!));
+    await reader.facts(keys.slice(1));
+    expect((await reader.facts([keys[0]!])).images.get(factsKey(keys[0]!))).not.toBe(first);
   });
 
-  it('check() throws a StoreError when the store cannot be read', () => {
+  it('check() throws a StoreError when the store cannot be read', async () => {
     const reader = createSnapshotReader(db);
-    expect(() => reader.check()).not.toThrow();
+    await expect(reader.check()).resolves.toBeUndefined();
     writer.exec("DELETE FROM meta WHERE key = 'facts_generation'");
-    expect(() => reader.check()).toThrow(StoreError);
+    await expect(reader.check()).rejects.toThrow(StoreError);
     const empty = openDatabase(tmp.file('empty.db'));
     try {
       expect(() => createSnapshotReader(empty)).toThrow(/the store cannot be read: no such table: meta/);
@@ -164,3 +166,7 @@ describe('createSnapshotReader', () => {
     }
   });
 });
+
+function factsKey(key: FactsKey): string {
+  return coreFactsKey(key.repository, key.digest);
+}

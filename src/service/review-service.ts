@@ -58,7 +58,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
     const digest = ref.digest ?? resolvedDigest(tagResolutions.get(ref.original));
     if (digest !== null) keys.push({ repository: ref.repository, digest });
   }
-  const stored = deps.reader.facts(keys);
+  const stored = await deps.reader.facts(keys);
   const facts: Facts = { ...stored, tagResolutions };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();

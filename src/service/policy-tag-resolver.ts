@@ -1,5 +1,5 @@
 import type { TagResolver } from '../registry/tag-resolver';
-import type { TagResolverLike } from '../review/review-service';
+import type { TagResolverLike } from './review-service';
 
 /**
  * The review path's tag resolver across policy reloads (SPEC §5 `tagCacheSeconds`). The resolver takes the

@@ -1,38 +1,17 @@
 import type Database from 'better-sqlite3';
-import type { CveException } from '../core/types';
-import { NotFoundError, StoreError } from '../errors';
+import { NotFoundError, StoreError } from '../../errors';
+import type {
+  AddExceptionInput,
+  ExceptionRecord,
+  ListExceptionsOptions,
+  RemoveExceptionInput,
+} from '../exceptions-repository';
 import { recordChange } from './change-log';
 import { type ExceptionRow, toException } from './snapshot-rows';
-import { writeTransaction } from './write-transaction';
+import { writeTransaction } from '../write-transaction';
 
 // CVE exceptions (SPEC §7 `exception`): findings with the ID are not counted while the exception is
 // active. Removal is recorded on the row, never deleted, so the audit trail can say why a digest passed.
-
-export type ExceptionStatus = 'active' | 'expired' | 'removed';
-
-export interface ExceptionRecord extends CveException {
-  readonly createdBy: string;
-  readonly createdAt: number;
-  readonly removedAt: number | null;
-  readonly removedBy: string | null;
-  readonly status: ExceptionStatus;
-}
-
-export interface AddExceptionInput {
-  readonly vulnerabilityId: string;
-  /** Glob on the normalised repository; null = every repository. */
-  readonly repository: string | null;
-  readonly expiresAt: number;
-  readonly reason: string;
-  readonly by: string;
-  readonly now: number;
-}
-
-export interface RemoveExceptionInput {
-  readonly id: number;
-  readonly by: string;
-  readonly now: number;
-}
 
 interface ExceptionRecordRow extends ExceptionRow {
   readonly created_by: string;
@@ -91,7 +70,7 @@ export function removeException(db: Database.Database, input: RemoveExceptionInp
 /** Exceptions by id; only active ones unless `all`. */
 export function listExceptions(
   db: Database.Database,
-  options: { readonly all: boolean; readonly now: number },
+  options: ListExceptionsOptions,
 ): readonly ExceptionRecord[] {
   return db
     .prepare<[], ExceptionRecordRow>(`SELECT ${COLUMNS} FROM cve_exceptions ORDER BY id`)

@@ -1,47 +1,20 @@
 import type Database from 'better-sqlite3';
-import { compileGlob } from '../core/glob';
-import type { Approval } from '../core/types';
-import { NotFoundError, StoreError } from '../errors';
+import { compileGlob } from '../../core/glob';
+import { NotFoundError, StoreError } from '../../errors';
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  ApproveInput,
+  ListApprovalsOptions,
+  RevokeInput,
+} from '../approvals-repository';
 import { recordChange } from './change-log';
 import { type ApprovalRow, toApproval } from './snapshot-rows';
-import { writeTransaction } from './write-transaction';
+import { writeTransaction } from '../write-transaction';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
 // recorded on the current row (SPEC §6).
-
-export type ApprovalStatus = 'active' | 'revoked' | 'expired';
-
-export interface ApprovalRecord extends Approval {
-  readonly id: number;
-  readonly status: ApprovalStatus;
-}
-
-export interface ApproveInput {
-  readonly repository: string;
-  readonly digest: string;
-  readonly tag: string | null;
-  readonly by: string;
-  readonly reason: string | null;
-  readonly expiresAt: number | null;
-  readonly imageCreatedAt: number | null;
-  readonly now: number;
-}
-
-export interface RevokeInput {
-  readonly repository: string;
-  readonly digest: string;
-  readonly by: string;
-  readonly reason: string | null;
-  readonly now: number;
-}
-
-export interface ListApprovalsOptions {
-  readonly repositoryGlob?: string;
-  /** Include revoked and expired approvals. */
-  readonly all: boolean;
-  readonly now: number;
-}
 
 interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
@@ -126,29 +99,6 @@ export function listApprovals(db: Database.Database, options: ListApprovalsOptio
     .filter((row) => matches(row.repository))
     .map((row) => toApprovalRecord(row, options.now))
     .filter((record) => options.all || record.status === 'active');
-}
-
-/**
- * Namespaces where a pod with this repository+digest was admitted since `sinceMs`, from the audit trail.
- * Used by `revoke` to warn that those pods' updates will now be denied (SPEC §2).
- */
-export function recentNamespacesFor(
-  db: Database.Database,
-  repository: string,
-  digest: string,
-  sinceMs: number,
-): readonly string[] {
-  return db
-    .prepare<[string, string, number], { readonly namespace: string }>(
-      `SELECT DISTINCT d.namespace AS namespace
-       FROM image_refs r
-       JOIN decision_images di ON di.image_id = r.id
-       JOIN decisions d ON d.id = di.decision_id
-       WHERE r.repository = ? AND r.digest = ? AND d.allowed = 1 AND d.time >= ?
-       ORDER BY d.namespace`,
-    )
-    .all(repository, digest, sinceMs)
-    .map((row) => row.namespace);
 }
 
 function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRecordRow | undefined {

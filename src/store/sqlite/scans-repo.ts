@@ -1,43 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { RepoDigest, Scanner } from '../core/scan-report/scan-report';
-import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '../core/types';
-import { StoreError } from '../errors';
+import type { Scanner } from '../../core/scan-report/scan-report';
+import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '../../core/types';
+import { StoreError } from '../../errors';
+import type { ImportScanInput, ScanTarget, StoredScan } from '../scans-repository';
 import { recordChange } from './change-log';
 import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
-import { writeTransaction } from './write-transaction';
+import { writeTransaction } from '../write-transaction';
 
 // One `scans` row per imported report, the registry digests it applies to in `scan_targets` and its
 // findings in `findings`, all written in one transaction with the change-log row (SPEC §6, §7).
-
-/** A registry digest a scan applies to, with its normalised repository. */
-export type ScanTarget = RepoDigest;
-
-export interface ImportScanInput {
-  readonly scanner: Scanner;
-  readonly scannerVersion: string | null;
-  readonly artifact: string | null;
-  /** When the scanner ran, from the report; null when the report has no date (import time is used). */
-  readonly scannedAt: number | null;
-  readonly findings: readonly Finding[];
-  readonly targets: readonly ScanTarget[];
-  readonly reportSha256: string;
-  readonly by: string;
-  readonly now: number;
-}
-
-export interface StoredScan {
-  readonly id: number;
-  readonly scanner: Scanner;
-  readonly scannerVersion: string | null;
-  readonly artifact: string | null;
-  readonly scannedAt: number;
-  /** `report` when dated by the scanner, `import` when the report had no date (SPEC §4 `scan-stale`). */
-  readonly scannedAtSource: 'report' | 'import';
-  readonly importedAt: number;
-  readonly importedBy: string;
-  readonly reportSha256: string;
-  readonly counts: SeverityCounts;
-}
 
 interface ScanRow {
   readonly id: number;

@@ -1,38 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { BreakGlassGrant } from '../core/types';
-import { NotFoundError, StoreError } from '../errors';
+import { NotFoundError, StoreError } from '../../errors';
+import type { GrantInput, GrantRecord, ListGrantsOptions, RevokeGrantInput } from '../grants-repository';
 import { recordChange } from './change-log';
-import { writeTransaction } from './write-transaction';
+import { writeTransaction } from '../write-transaction';
 
 // Break-glass grants (SPEC §4, §7): with `breakGlass.requireGrant`, an annotation alone does not
 // override a deny; an unexpired, unrevoked grant for the namespace and ticket must exist, so that
 // whoever can annotate a pod cannot serve themselves. Revocation is recorded, never deleted.
-
-export type GrantStatus = 'active' | 'expired' | 'revoked';
-
-export interface GrantRecord extends BreakGlassGrant {
-  readonly grantedBy: string;
-  readonly grantedAt: number;
-  readonly reason: string | null;
-  readonly revokedBy: string | null;
-  readonly status: GrantStatus;
-}
-
-export interface GrantInput {
-  /** Glob on the namespace name. */
-  readonly namespace: string;
-  readonly ticket: string;
-  readonly expiresAt: number;
-  readonly reason: string | null;
-  readonly by: string;
-  readonly now: number;
-}
-
-export interface RevokeGrantInput {
-  readonly id: number;
-  readonly by: string;
-  readonly now: number;
-}
 
 interface GrantRow {
   readonly id: number;
@@ -95,7 +69,7 @@ export function revokeGrant(db: Database.Database, input: RevokeGrantInput): Gra
 /** Grants by id; only active ones unless `all`. */
 export function listGrants(
   db: Database.Database,
-  options: { readonly all: boolean; readonly now: number },
+  options: ListGrantsOptions,
 ): readonly GrantRecord[] {
   return db
     .prepare<[], GrantRow>(`SELECT ${COLUMNS} FROM break_glass_grants ORDER BY id`)

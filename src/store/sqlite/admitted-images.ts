@@ -1,12 +1,5 @@
 import type Database from 'better-sqlite3';
-
-/** One image admitted in a namespace, as the audit trail recorded it. */
-export interface AdmittedImage {
-  readonly namespace: string;
-  readonly image: string;
-  /** The newest decision that admitted it. */
-  readonly decisionId: number;
-}
+import type { AdmittedImage } from '../audit-repository';
 
 /**
  * Every distinct (namespace, image) that an allowed decision since `since` names, for `recheck --since` (SPEC §7):

@@ -1,0 +1,30 @@
+import type { AuditDecision, DecisionFilter } from './audit-query';
+import type { AuditStats } from './audit-stats';
+import type { VerifyResult } from './audit-verify';
+import type { StoredChains } from './chain-states';
+
+// The audit trail as the service layer reads it, whatever the engine (async: see approvals-repository.ts).
+// Decisions are written only by the audit writer (audit-log.ts), never through this interface.
+
+/** One image admitted in a namespace, as the audit trail recorded it. */
+export interface AdmittedImage {
+  readonly namespace: string;
+  readonly image: string;
+  /** The newest decision that admitted it. */
+  readonly decisionId: number;
+}
+
+export interface AuditRepository {
+  /** Decisions matching the filter, newest first (`audit`). */
+  decisions(filter: DecisionFilter): Promise<readonly AuditDecision[]>;
+  /** `audit stats`, since a time or over the whole trail. */
+  stats(since: number | undefined): Promise<AuditStats>;
+  /** `audit verify`: the hash chain and the indexes derived from it. */
+  verify(): Promise<VerifyResult>;
+  /** The heads of the audit chains, for checking them against signed checkpoints (`audit verify --checkpoints`). */
+  chains(): Promise<StoredChains>;
+  /** Namespaces where a pod with repository+digest was admitted since `sinceMs`, sorted. */
+  admittedNamespaces(repository: string, digest: string, sinceMs: number): Promise<readonly string[]>;
+  /** Every distinct (namespace, image) an allowed decision since `since` names, sorted (`recheck --since`). */
+  admittedImages(since: number): Promise<readonly AdmittedImage[]>;
+}
