@@ -8,6 +8,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Read only for `--registry-password-stdin`; the process's stdin when absent. */
   readonly stdin?: NodeJS.ReadableStream;
+  /** Where `serve` hears SIGHUP (reload) and SIGTERM/SIGINT (stop); the process when absent. */
+  readonly signals?: NodeJS.EventEmitter;
 }
 
 export interface CliContext {

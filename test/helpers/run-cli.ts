@@ -16,15 +16,15 @@ const TEST_ENV = { IMAGE_REVIEWER_ACTOR: 'tester' } as const;
  * IMAGE_REVIEWER_ACTOR=tester, its output captured, and `stdin` as its standard input (for
  * --registry-password-stdin); an empty standard input when absent, as `node dist/cli.js </dev/null` has.
  */
-export async function runCli(
-  dbPath: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-  stdin?: string,
-): Promise<CliResult> {
+export function runCli(dbPath: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<CliResult> {
+  return runCliArgv(['--db', dbPath, ...args], env, stdin);
+}
+
+/** runCli for a command that needs no store (`apiserver-config`): `argv` as given. */
+export async function runCliArgv(argv: readonly string[], env: NodeJS.ProcessEnv = {}, stdin?: string): Promise<CliResult> {
   const stdout = capture();
   const stderr = capture();
-  const status = await runCliInProcess(['--db', dbPath, ...args], {
+  const status = await runCliInProcess(argv, {
     stdout: stdout.stream,
     stderr: stderr.stream,
     env: { ...process.env, ...TEST_ENV, ...env },

@@ -4,12 +4,19 @@ import readline from 'node:readline';
 
 export const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
-export interface ServeProcess {
-  readonly child: ChildProcess;
+/** A running `serve`, in its own process or in this one. */
+export interface ServeHandle {
   readonly baseUrl: string;
   /** Every JSON log line the server has printed so far. */
   readonly logs: Record<string, unknown>[];
+  /** Delivers a signal as the operator would (SIGHUP reloads the policy). */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops the server (SIGTERM unless told) and resolves with its exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ServeProcess extends ServeHandle {
+  readonly child: ChildProcess;
 }
 
 export interface SpawnOptions {
@@ -34,12 +41,31 @@ export async function startServeProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
     ...as,
   });
-  const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const address = await new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout! });
+  const { logs, address } = watchServeLog(child.stdout!, exited, () => stderr);
+  return {
+    child,
+    baseUrl: `http://${await address}`,
+    logs,
+    signal: (signal) => void child.kill(signal),
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Collects the JSON log lines of `stdout`; `address` resolves with the `serving` line's address. */
+export function watchServeLog(
+  stdout: NodeJS.ReadableStream,
+  exited: Promise<number | null>,
+  stderr: () => string,
+): { logs: Record<string, unknown>[]; address: Promise<string> } {
+  const logs: Record<string, unknown>[] = [];
+  const address = new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: stdout });
     lines.on('line', (line) => {
       let entry: unknown;
       try {
@@ -52,15 +78,7 @@ export async function startServeProcess(
       logs.push(record);
       if (record.msg === 'serving' && typeof record.address === 'string') resolve(record.address);
     });
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr()}`)));
   });
-  return {
-    child,
-    baseUrl: `http://${address}`,
-    logs,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return { logs, address };
 }

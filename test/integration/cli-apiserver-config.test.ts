@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { type TestPki, createTestPki } from '../helpers/certs';
+import { runCliArgv } from '../helpers/run-cli';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
@@ -13,7 +14,13 @@ interface Run {
   readonly stderr: string;
 }
 
-function run(args: readonly string[], cwd: string): Run {
+async function run(args: readonly string[]): Promise<Run> {
+  const r = await runCliArgv(args);
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The built CLI in `cwd`, for the test of what (nothing) lands in the working directory without --out. */
+function runIn(cwd: string, args: readonly string[]): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -34,13 +41,12 @@ describe('image-reviewer apiserver-config', () => {
   });
   afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it('writes the AdmissionConfiguration and a kubeconfig referencing the client certificate by path', () => {
+  it('writes the AdmissionConfiguration and a kubeconfig referencing the client certificate by path', async () => {
     const out = path.join(work, 'etc', 'image-reviewer');
-    const r = run(
+    const r = await run(
       ['apiserver-config', '--url', 'https://image-reviewer.example:8443/imagereview', '--ca', pki.caCert,
         '--client-cert', pki.client.cert, '--client-key', pki.client.key, '--allow-ttl', '120', '--deny-ttl', '10',
         '--retry-backoff', '250', '--default-allow', 'true', '--out', out],
-      work,
     );
     expect(r).toEqual({
       code: 0,
@@ -83,10 +89,10 @@ describe('image-reviewer apiserver-config', () => {
   });
 
   it('prints both documents with defaults when no --out is given, and inlines the client certificate on request', () => {
-    const r = run(
+    const r = runIn(
+      work,
       ['apiserver-config', '--url', 'https://10.96.0.20:8443', '--ca', pki.caCert, '--client-cert', pki.client.cert,
         '--client-key', pki.client.key, '--inline-client-cert', '--kubeconfig-path', '/etc/kubernetes/ir/kubeconfig.yaml'],
-      work,
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -123,8 +129,8 @@ describe('image-reviewer apiserver-config', () => {
     expect(fs.readdirSync(work)).toEqual([]);
   });
 
-  it('accepts -1 to disable a cache', () => {
-    const r = run(['apiserver-config', '--url', 'https://h', '--ca', pki.caCert, '--allow-ttl', '-1', '--deny-ttl', '-1'], work);
+  it('accepts -1 to disable a cache', async () => {
+    const r = await run(['apiserver-config', '--url', 'https://h', '--ca', pki.caCert, '--allow-ttl', '-1', '--deny-ttl', '-1']);
     expect(r.code).toBe(0);
     const [admission] = parseAllDocuments(r.stdout).map((d) => d.toJS() as { plugins: { configuration: { imagePolicy: object } }[] });
     expect(admission?.plugins[0]?.configuration.imagePolicy).toMatchObject({ allowTTL: -1, denyTTL: -1 });
@@ -139,12 +145,12 @@ describe('image-reviewer apiserver-config', () => {
     ['backoff not a number', ['--retry-backoff', 'soon'], 2, 'error: --retry-backoff must be an integer from 1 to 300000\n'],
     ['default-allow not a boolean', ['--default-allow', 'yes'], 2, 'error: --default-allow must be true or false\n'],
     ['client cert without key', ['--client-cert', 'x.crt'], 2, 'error: --client-cert and --client-key go together\n'],
-  ])('refuses %s with exit 2', (_name, extra, code, stderr) => {
-    const r = run(['apiserver-config', '--url', 'https://h', '--ca', pki.caCert, ...extra], work);
+  ])('refuses %s with exit 2', async (_name, extra, code, stderr) => {
+    const r = await run(['apiserver-config', '--url', 'https://h', '--ca', pki.caCert, ...extra]);
     expect(r).toEqual({ code, stdout: '', stderr });
   });
 
-  it('refuses missing, non-PEM and mismatched files with exit 1 and one line', () => {
+  it('refuses missing, non-PEM and mismatched files with exit 1 and one line', async () => {
     const notPem = path.join(work, 'ca.txt');
     fs.writeFileSync(notPem, 'hello\n');
     const cases: [string[], string][] = [
@@ -156,7 +162,7 @@ describe('image-reviewer apiserver-config', () => {
         `error: --client-key ${pki.client.cert} is not a PEM private key\n`],
     ];
     for (const [args, stderr] of cases) {
-      const r = run(['apiserver-config', '--url', 'https://h', ...args], work);
+      const r = await run(['apiserver-config', '--url', 'https://h', ...args]);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
       expect(r.stderr.startsWith(stderr)).toBe(true);
@@ -164,8 +170,8 @@ describe('image-reviewer apiserver-config', () => {
     }
   });
 
-  it('requires --url and --ca (exit 2)', () => {
-    const r = run(['apiserver-config', '--ca', pki.caCert], work);
+  it('requires --url and --ca (exit 2)', async () => {
+    const r = await run(['apiserver-config', '--ca', pki.caCert]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("required option '--url <url>' not specified");
   });

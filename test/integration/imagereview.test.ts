@@ -3,11 +3,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { auditJsonRow } from '../helpers/audit-json-row';
 import { runCli, seedCli } from '../helpers/run-cli';
-import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { startServeInProcess } from '../helpers/serve-in-process';
+import type { ServeHandle } from '../helpers/serve-process';
 import { countRows } from '../helpers/store-query';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-// The webhook as the API server uses it: `serve` in its own process on 127.0.0.1, a real SQLite file, the request
+// The webhook as the API server uses it: `serve` (run in-process) on 127.0.0.1, a real SQLite file, the request
 // bodies kube-apiserver really sends, and the audit rows read back through the CLI and the store.
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
@@ -31,7 +32,7 @@ namespaces:
 
 let dir: TempDir;
 let dbPath: string;
-let server: ServeProcess;
+let server: ServeHandle;
 
 beforeAll(async () => {
   dir = makeTempDir('imagereview-');
@@ -41,7 +42,7 @@ beforeAll(async () => {
   await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `localhost:5000/team/api@${APPROVED}`]);
   await seedCli(dbPath, ['approve', '--offline', `localhost:5000/team/legacy@${VULNERABLE}`]);
   await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/alpine-39.json'), '--image', `localhost:5000/team/legacy@${VULNERABLE}`]);
-  server = await startServeProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
+  server = await startServeInProcess(['--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', dir.file('policy.yaml')]);
 });
 
 afterAll(async () => {

@@ -60,7 +60,7 @@ it('applies a changed policy file to the next review and records the new policy 
 
   // SIGHUP re-reads the file too (the poll would also see this change): back to enforce.
   fs.writeFileSync(policy, ENFORCE);
-  server.child.kill('SIGHUP');
+  server.signal('SIGHUP');
   await waitForLog('policy reloaded', 2);
   const third = await review();
   expect(third.allowed).toBe(false);

@@ -11,10 +11,11 @@ import {
   startFakeServer,
   startTestRegistry,
 } from '../helpers/registry-server';
-import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { startServeInProcess } from '../helpers/serve-in-process';
+import type { ServeHandle } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
-// `tags: resolve` (SPEC §4 `tag-unresolved`, §5): `serve` and `explain` built and run as users run them, resolving
+// `tags: resolve` (SPEC §4 `tag-unresolved`, §5): `serve` and `explain` run in-process through runCli, resolving
 // tag-only images against Debian's real distribution registry, and against a server that accepts connections and
 // never answers. What is judged, and recorded, is the digest the registry gave.
 
@@ -36,7 +37,7 @@ describeWithRegistry('tags: resolve', {}, () => {
   let dir: TempDir;
   let dbPath: string;
   let policyFile: string;
-  let server: ServeProcess;
+  let server: ServeHandle;
   let approved: string;
 
   const policy = (cacheSeconds: number): string => `
@@ -58,7 +59,7 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
     await pushImage(registry, 'team/api', 'unvetted', { created: '2025-04-02T00:00:00Z' });
     await seedCli(dbPath, ['approve', `${registry.host}/team/api:2.0`]);
     await seedCli(dbPath, ['scan', 'import', path.join(FIXTURES, 'trivy/defectdojo-image-multi-digest.json'), '--image', `${registry.host}/team/api@${approved}`]);
-    server = await startServeProcess([
+    server = await startServeInProcess([
       '--db', dbPath, 'serve', '--listen', '127.0.0.1:0', '--policy', policyFile, '--resolve-deadline-ms', String(DEADLINE_MS),
     ]);
   });
@@ -130,7 +131,7 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
 
     const reloaded = server.logs.length;
     fs.writeFileSync(policyFile, policy(0));
-    server.child.kill('SIGHUP');
+    server.signal('SIGHUP');
     await waitFor(() => server.logs.slice(reloaded).some((line) => line.msg === 'policy reloaded'));
     expect((await auditImages((await review([image])).id))[0]?.digest).toBe(moved);
   });

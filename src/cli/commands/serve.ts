@@ -96,7 +96,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
       checkpointKey === null
         ? null
         : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
-    await untilStopped(logger, started.policy);
+    await untilStopped(logger, started.policy, ctx.io.signals ?? process);
     await started.server.close(settings.graceMs);
     checkpoints?.stop();
     await started.audit.close();
@@ -167,18 +167,22 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   return { server, audit, policy };
 }
 
-/** Resolves on SIGTERM or SIGINT (SPEC §9); SIGHUP reloads the policy meanwhile. */
-function untilStopped(logger: Logger, policy: { reload(): unknown }): Promise<void> {
+/** Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`; SIGHUP reloads the policy meanwhile. */
+function untilStopped(logger: Logger, policy: { reload(): unknown }, signals: NodeJS.EventEmitter): Promise<void> {
   return new Promise<void>((resolve) => {
     const onHup = (): void => void policy.reload();
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
     const stop = (signal: string): void => {
-      process.off('SIGHUP', onHup);
+      signals.off('SIGHUP', onHup);
+      signals.off('SIGTERM', onTerm);
+      signals.off('SIGINT', onInt);
       logger.info('shutting down', { signal });
       resolve();
     };
-    process.on('SIGHUP', onHup);
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    signals.on('SIGHUP', onHup);
+    signals.once('SIGTERM', onTerm);
+    signals.once('SIGINT', onInt);
   });
 }
 
