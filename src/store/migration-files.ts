@@ -17,7 +17,7 @@ export interface MigrationFile {
  * The package's migrations directory. Resolved from this file's location so it works both from
  * `src/store` (ts-jest) and from `dist/store` (the built CLI): both are two levels below the root.
  */
-export const DEFAULT_MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+export const DEFAULT_MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations/sqlite');
 
 const FILE_NAME = /^(\d{4})_([a-z0-9][a-z0-9_-]*)\.sql$/;
 

@@ -11,7 +11,7 @@ import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 // store, and a newer CLI never migrates the store under a running server.
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
-const LATER_MIGRATIONS = fs.readdirSync('migrations').filter((f) => f.endsWith('.sql') && f !== '0001_initial.sql').sort();
+const LATER_MIGRATIONS = fs.readdirSync(path.join('migrations', 'sqlite')).filter((f) => f.endsWith('.sql') && f !== '0001_initial.sql').sort();
 
 const READ_ONLY_COMMANDS: readonly (readonly string[])[] = [
   ['approvals'],
@@ -37,7 +37,7 @@ const cli = (db: string, ...args: string[]) => runCli(db, args);
 function olderStore(file: string): void {
   const dir = tmp.file('old-migrations');
   fs.mkdirSync(dir);
-  fs.copyFileSync(path.join('migrations', '0001_initial.sql'), path.join(dir, '0001_initial.sql'));
+  fs.copyFileSync(path.join('migrations', 'sqlite', '0001_initial.sql'), path.join(dir, '0001_initial.sql'));
   const db = openDatabase(file);
   try {
     applyMigrations(db, { dir });

@@ -6,7 +6,7 @@ import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
 // The three ways a store is opened (StoreMode), as `withStore` uses them.
 
-const MIGRATIONS = fs.readdirSync('migrations').filter((f) => f.endsWith('.sql')).sort();
+const MIGRATIONS = fs.readdirSync('migrations/sqlite').filter((f) => f.endsWith('.sql')).sort();
 
 let tmp: TempDir;
 beforeEach(() => {
