@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, errorMessage } from '../errors';
-import { type CliContext, type CliIo, createCliContext } from './context';
+import { type CliContext, type CliIo, createCliContext, errorLine } from './context';
+import { packageVersion } from './package-version';
 import type { RegisterCommand } from './register-command';
 import { type RegistryFlags, addRegistryOptions, registryClientOptions } from './registry-options';
 import { type RegistryProvider, type RegistrySource, createRegistryProvider } from './registry-provider';
@@ -39,6 +40,7 @@ export async function buildProgram(
   );
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
@@ -93,9 +95,9 @@ function exitCodeFor(err: unknown, io: CliIo): number {
     return EXIT_USAGE;
   }
   if (err instanceof AppError) {
-    io.stderr.write(`error: ${err.message}\n`);
+    io.stderr.write(errorLine(err.message));
     return err.exitCode;
   }
-  io.stderr.write(`error: ${errorMessage(err)}\n`);
+  io.stderr.write(errorLine(errorMessage(err)));
   return EXIT_FAILED;
 }

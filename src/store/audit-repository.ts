@@ -1,5 +1,5 @@
 import type { AuditDecision, DecisionFilter } from './audit-query';
-import type { AuditStats } from './audit-stats';
+import type { AuditStats, StatsFilter } from './audit-stats';
 import type { VerifyResult } from './audit-verify';
 import type { StoredChains } from './chain-states';
 
@@ -17,8 +17,8 @@ export interface AdmittedImage {
 export interface AuditRepository {
   /** Decisions matching the filter, newest first (`audit`). */
   decisions(filter: DecisionFilter): Promise<readonly AuditDecision[]>;
-  /** `audit stats`, since a time or over the whole trail. */
-  stats(since: number | undefined): Promise<AuditStats>;
+  /** `audit stats` over a time window and namespace, or over the whole trail. */
+  stats(filter: StatsFilter): Promise<AuditStats>;
   /** `audit verify`: the hash chain and the indexes derived from it. */
   verify(): Promise<VerifyResult>;
   /** The heads of the audit chains, for checking them against signed checkpoints (`audit verify --checkpoints`). */

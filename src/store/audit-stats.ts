@@ -1,16 +1,25 @@
 import type Database from 'better-sqlite3';
 
 // `audit stats` (SPEC §7): counts by decision, mode, namespace, reason code and break-glass. The counts come
-// from `decision_counts` (migration 0002: per hour and group, kept by triggers) for the whole hours after
-// `since`, and from the decisions themselves only for the partial hour that starts at `since`: grouping
+// from `decision_counts` (migration 0002: per hour and group, kept by triggers) for the whole hours of the
+// window, and from the decisions themselves only for the partial hours at its ends: grouping
 // every decision of a day through a sort took 0.7 s at 10,000,000 decisions (bench/RESULTS.md), SPEC §11
 // wants under 100 ms. The few groups are summed here rather than one pass per dimension.
 
 /** The width of a `decision_counts` bucket: `hour` = time / HOUR_MS (migrations/0002_audit_rollups.sql). */
 export const HOUR_MS = 3600 * 1000;
 
+/** Which decisions `audit stats` counts: a time window (epoch ms, both ends included) and a namespace; all when unset. */
+export interface StatsFilter {
+  readonly since?: number;
+  readonly until?: number;
+  readonly namespace?: string;
+}
+
 export interface AuditStats {
   readonly since: number | null;
+  readonly until: number | null;
+  readonly namespace: string | null;
   readonly total: number;
   readonly allowed: number;
   readonly denied: number;
@@ -29,15 +38,20 @@ interface GroupRow {
   readonly n: number;
 }
 
-export function auditStats(db: Database.Database, since?: number): AuditStats {
-  const groups = countGroups(db, since);
-  const byReason = db
-    .prepare<[number], { reason: string; count: number }>(
-      `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= ?
-       GROUP BY reason ORDER BY count DESC, reason`,
-    )
-    // Without --since every row counts: the lowest possible time keeps one SQL text for both cases.
-    .all(since ?? Number.MIN_SAFE_INTEGER);
+/** Named parameters of the queries below: an unset end of the window is the lowest or highest possible time. */
+interface Bounds {
+  readonly since: number;
+  readonly until: number;
+  readonly namespace: string | null;
+}
+
+export function auditStats(db: Database.Database, filter: StatsFilter = {}): AuditStats {
+  const bounds: Bounds = {
+    since: filter.since ?? Number.MIN_SAFE_INTEGER,
+    until: filter.until ?? Number.MAX_SAFE_INTEGER,
+    namespace: filter.namespace ?? null,
+  };
+  const groups = countGroups(db, bounds);
   const modes = new Map<string, number>();
   const namespaces = new Map<string, { allowed: number; denied: number }>();
   let allowed = 0;
@@ -53,7 +67,9 @@ export function auditStats(db: Database.Database, since?: number): AuditStats {
   }
   const total = groups.reduce((sum, g) => sum + g.n, 0);
   return {
-    since: since ?? null,
+    since: filter.since ?? null,
+    until: filter.until ?? null,
+    namespace: bounds.namespace,
     total,
     allowed,
     denied: total - allowed,
@@ -64,36 +80,58 @@ export function auditStats(db: Database.Database, since?: number): AuditStats {
     byNamespace: [...namespaces]
       .map(([namespace, c]) => ({ namespace, allowed: c.allowed, denied: c.denied }))
       .sort((a, b) => b.allowed + b.denied - (a.allowed + a.denied) || cmp(a.namespace, b.namespace)),
-    byReason: byReason.map((r) => ({ reason: r.reason, count: r.count })),
+    byReason: countReasons(db, bounds),
   };
 }
 
-/** Decision counts per (namespace, mode, allowed, break_glass) at or after `since`, possibly several rows per group. */
-function countGroups(db: Database.Database, since: number | undefined): readonly GroupRow[] {
-  if (since === undefined || since <= 0) {
-    return db
-      .prepare<[], GroupRow>(
-        `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE n > 0
-         GROUP BY namespace, mode, allowed, break_glass`,
-      )
-      .all();
-  }
-  const firstWholeHour = Math.ceil(since / HOUR_MS);
+function countReasons(db: Database.Database, bounds: Bounds): { reason: string; count: number }[] {
+  // decision_reasons has no namespace: only a namespace filter pays for the join.
+  const sql =
+    bounds.namespace === null
+      ? `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= @since AND time <= @until
+         GROUP BY reason ORDER BY count DESC, reason`
+      : `SELECT r.reason AS reason, count(*) AS count FROM decision_reasons r JOIN decisions d ON d.id = r.decision_id
+         WHERE r.time >= @since AND r.time <= @until AND d.namespace = @namespace
+         GROUP BY r.reason ORDER BY count DESC, r.reason`;
+  return db
+    .prepare<Bounds, { reason: string; count: number }>(sql)
+    .all(bounds)
+    .map((r) => ({ reason: r.reason, count: r.count }));
+}
+
+/**
+ * Decision counts per (namespace, mode, allowed, break_glass) inside the window, possibly several rows per group:
+ * the whole hours from `decision_counts`, the partial hours at either end from the decisions themselves.
+ */
+function countGroups(db: Database.Database, bounds: Bounds): readonly GroupRow[] {
+  const firstWholeHour = Math.ceil(bounds.since / HOUR_MS);
+  // The first hour that does not end inside the window (the window's last millisecond is `until`).
+  const endHour = Math.floor((bounds.until + 1) / HOUR_MS);
+  if (firstWholeHour >= endHour) return countDecisions(db, bounds);
   const whole = db
-    .prepare<[number], GroupRow>(
-      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE hour >= ? AND n > 0
+    .prepare<Bounds & { first: number; end: number }, GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts
+       WHERE hour >= @first AND hour < @end AND n > 0 AND (@namespace IS NULL OR namespace = @namespace)
        GROUP BY namespace, mode, allowed, break_glass`,
     )
-    .all(firstWholeHour);
+    .all({ ...bounds, first: firstWholeHour, end: endHour });
+  const head = countDecisions(db, { ...bounds, until: Math.min(bounds.until, firstWholeHour * HOUR_MS - 1) });
+  const tail = countDecisions(db, { ...bounds, since: Math.max(bounds.since, endHour * HOUR_MS) });
+  return [...whole, ...head, ...tail];
+}
+
+/** Counted from `decisions` (a window of at most an hour at each end of the stats window, or one inside an hour). */
+function countDecisions(db: Database.Database, bounds: Bounds): readonly GroupRow[] {
+  if (bounds.since > bounds.until) return [];
   // The time index, named: with ANALYZE statistics SQLite may prefer a skip-scan of (namespace, time),
   // which reads the table for every namespace.
-  const partial = db
-    .prepare<[number, number], GroupRow>(
+  return db
+    .prepare<Bounds, GroupRow>(
       `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions INDEXED BY decisions_time
-       WHERE time >= ? AND time < ? GROUP BY namespace, mode, allowed, break_glass`,
+       WHERE time >= @since AND time <= @until AND (@namespace IS NULL OR namespace = @namespace)
+       GROUP BY namespace, mode, allowed, break_glass`,
     )
-    .all(since, firstWholeHour * HOUR_MS);
-  return [...whole, ...partial];
+    .all(bounds);
 }
 
 function cmp(a: string, b: string): number {

@@ -101,7 +101,7 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   expect(caught.status).toBe(1);
   expect(caught.stdout).toBe('');
   expect(caught.stderr).toMatch(
-    new RegExp(`^audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the 5 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+    new RegExp(`^error: audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the 5 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 
@@ -127,7 +127,7 @@ it('refuses checkpoints signed by another key, edited checkpoints, and a file wi
   expect(await cli('audit', 'verify', '--checkpoints', empty)).toEqual({
     status: 1,
     stdout: '',
-    stderr: `audit chain does not match ${empty}: no checkpoint found\n`,
+    stderr: `error: audit chain does not match ${empty}: no checkpoint found\n`,
   });
   expect(await cli('audit', 'verify', '--public-key', otherPub)).toMatchObject({ status: 2, stderr: 'error: --public-key needs --checkpoints\n' });
 });

@@ -269,6 +269,19 @@ describe('approvals', () => {
     expect(lines).toHaveLength(3);
   });
 
+  it('prints CSV with --csv, one line per approval, text a spreadsheet would run as a formula neutralised', async () => {
+    await cli('approve', `corp.example/web@${DA}`, '--offline', '--reason', '=1+1', '--by', '-bot');
+    const result = await cli('approvals', '--all', '--csv', '--repository', 'corp.example/*');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const lines = result.stdout.replace(/\n$/, '').split('\r\n');
+    expect(lines).toEqual([
+      'repository,digest,tag,status,approvedBy,approvedAt,reason,expiresAt,revokedAt,revokedBy,revokeReason,imageCreatedAt,signature',
+      expect.stringMatching(new RegExp(`^corp\\.example/app,${DB},,revoked,tester,\\S+Z,,,\\S+Z,bob,bad,,$`)),
+      expect.stringMatching(new RegExp(`^corp\\.example/web,${DA},,active,'-bot,\\S+Z,'=1\\+1,,,,,,$`)),
+    ]);
+    expect(await cli('approvals', '--csv', '--json')).toEqual({ status: 2, stdout: '', stderr: 'error: --json and --csv cannot be combined\n' });
+  });
+
   it('prints an empty array for an empty store', async () => {
     fs.rmSync(store.dbPath);
     expect((await cli('migrate')).status).toBe(0);

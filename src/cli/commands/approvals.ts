@@ -2,30 +2,28 @@ import type { ApprovalSignature } from '../../core/types';
 import type { Command } from 'commander';
 import type { ApprovalRecord } from '../../store/approvals-repository';
 import type { CliContext } from '../context';
-import { formatTable, isoTime } from '../output';
+import { type FormatFlags, type ListView, addFormatOptions, formatTable, isoTime, outputFormat, printList } from '../output';
 import { withStore } from '../with-store';
 
-// `approvals [--repository GLOB] [--all] [--json]` (SPEC §7).
+// `approvals [--repository GLOB] [--all] [--json|--csv]` (SPEC §7).
 
-interface ApprovalsOptions {
+interface ApprovalsOptions extends FormatFlags {
   readonly repository?: string;
   readonly all?: boolean;
-  readonly json?: boolean;
 }
 
 export function registerApprovals(program: Command, ctx: CliContext): void {
-  program
+  const approvals = program
     .command('approvals')
     .description('list current approvals (--all includes revoked and expired ones)')
     .option('--repository <glob>', 'only repositories matching GLOB (docker.io/library/*)')
-    .option('--all', 'include revoked and expired approvals')
-    .option('--json', 'print a JSON array')
-    .action(async (options: ApprovalsOptions) => {
-      const filter = { repositoryGlob: options.repository, all: options.all === true, now: ctx.now() };
-      const approvals = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
-      if (options.json === true) ctx.out(JSON.stringify(approvals.map(approvalJson)));
-      else ctx.out(approvalsTable(approvals));
-    });
+    .option('--all', 'include revoked and expired approvals');
+  addFormatOptions(approvals).action(async (options: ApprovalsOptions) => {
+    const format = outputFormat(options);
+    const filter = { repositoryGlob: options.repository, all: options.all === true, now: ctx.now() };
+    const records = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
+    printList(ctx, format, records, APPROVALS_VIEW);
+  });
 }
 
 /** SPEC §7 `approvals --json` shape; more fields may be added. */
@@ -54,6 +52,15 @@ function signatureJson(signature: ApprovalSignature | null) {
   const { signers, artifacts, verifiedAt } = signature.evidence;
   return { kind: signature.kind, signers, artifacts, verifiedAt: isoTime(verifiedAt) };
 }
+
+const APPROVALS_VIEW: ListView<ApprovalRecord> = {
+  table: approvalsTable,
+  json: approvalJson,
+  csvHeaders: ['repository', 'digest', 'tag', 'status', 'approvedBy', 'approvedAt', 'reason', 'expiresAt', 'revokedAt',
+    'revokedBy', 'revokeReason', 'imageCreatedAt', 'signature'],
+  csvRow: (a) => [a.repository, a.digest, a.tag, a.status, a.approvedBy, isoTime(a.approvedAt), a.reason,
+    isoTime(a.expiresAt), isoTime(a.revokedAt), a.revokedBy, a.revokeReason, isoTime(a.imageCreatedAt), a.signature?.kind],
+};
 
 function approvalsTable(approvals: readonly ApprovalRecord[]): string {
   return formatTable(

@@ -61,7 +61,7 @@ export function removeException(db: Database.Database, input: RemoveExceptionInp
       actor: input.by,
       action: 'exception-remove',
       subject: `exception:${input.id}`,
-      details: { vulnerabilityId: row.vuln_id, repository: row.repository },
+      details: { vulnerabilityId: row.vuln_id, repository: row.repository, reason: input.reason },
     });
     return requireException(db, input.id, input.now);
   });

@@ -60,7 +60,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
     },
     audit: {
       decisions: async (filter) => queryDecisions(db, filter),
-      stats: async (since) => auditStats(db, since),
+      stats: async (filter) => auditStats(db, filter),
       verify: async () => verifyAuditChain(db),
       chains: async () => storedChains(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),

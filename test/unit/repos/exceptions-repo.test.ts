@@ -55,7 +55,7 @@ describe('addException', () => {
 describe('removeException', () => {
   it('marks it removed (kept, not deleted) with a change-log row', () => {
     add('CVE-2024-1', T0 + DAY);
-    expect(removeException(db, { id: 1, by: 'bob', now: T0 + 1 })).toMatchObject({
+    expect(removeException(db, { id: 1, reason: 'fixed upstream', by: 'bob', now: T0 + 1 })).toMatchObject({
       id: 1,
       status: 'removed',
       removedAt: T0 + 1,
@@ -63,16 +63,16 @@ describe('removeException', () => {
     });
     expect(listChanges(db).map((c) => [c.action, c.actor, c.subject, c.details])).toEqual([
       ['exception-add', 'alice', 'exception:1', expect.any(String)],
-      ['exception-remove', 'bob', 'exception:1', JSON.stringify({ vulnerabilityId: 'CVE-2024-1', repository: null })],
+      ['exception-remove', 'bob', 'exception:1', JSON.stringify({ vulnerabilityId: 'CVE-2024-1', repository: null, reason: 'fixed upstream' })],
     ]);
   });
 
   it('fails with NotFoundError for an unknown or already removed id, changing nothing', () => {
     add('CVE-2024-1', T0 + DAY);
-    expect(() => removeException(db, { id: 7, by: 'bob', now: T0 })).toThrow(new NotFoundError('no exception 7'));
-    removeException(db, { id: 1, by: 'bob', now: T0 });
+    expect(() => removeException(db, { id: 7, reason: null, by: 'bob', now: T0 })).toThrow(new NotFoundError('no exception 7'));
+    removeException(db, { id: 1, reason: null, by: 'bob', now: T0 });
     const before = listChanges(db);
-    expect(() => removeException(db, { id: 1, by: 'eve', now: T0 + 1 })).toThrow(
+    expect(() => removeException(db, { id: 1, reason: null, by: 'eve', now: T0 + 1 })).toThrow(
       new NotFoundError('exception 1 was already removed by bob'),
     );
     expect(listChanges(db)).toEqual(before);
@@ -85,7 +85,7 @@ describe('listExceptions', () => {
     add('CVE-1', T0 + DAY);
     add('CVE-2', T0 + 2 * DAY);
     add('CVE-3', T0 + 3 * DAY);
-    removeException(db, { id: 3, by: 'bob', now: T0 });
+    removeException(db, { id: 3, reason: null, by: 'bob', now: T0 });
     const at = T0 + DAY;
     expect(listExceptions(db, { all: false, now: at }).map((e) => [e.id, e.status])).toEqual([[2, 'active']]);
     expect(listExceptions(db, { all: true, now: at }).map((e) => [e.id, e.status])).toEqual([

@@ -103,6 +103,8 @@ describe('audit queries', () => {
   it('counts by decision, mode, namespace, reason and break-glass', () => {
     expect(auditStats(db)).toEqual({
       since: null,
+      until: null,
+      namespace: null,
       total: 5,
       allowed: 3,
       denied: 2,
@@ -122,10 +124,34 @@ describe('audit queries', () => {
         { reason: 'registry-not-allowed', count: 1 },
       ],
     });
-    expect(auditStats(db, 3000)).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
+    expect(auditStats(db, { since: 3000 })).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
   });
 
-  it('counts whole hours from the hourly counts and the partial first hour from the decisions', async () => {
+  it('counts only the namespace asked for, reasons included', () => {
+    expect(auditStats(db, { namespace: 'dev' })).toEqual({
+      since: null,
+      until: null,
+      namespace: 'dev',
+      total: 2,
+      allowed: 1,
+      denied: 1,
+      breakGlass: 0,
+      byMode: [
+        { mode: 'dry-run', count: 1 },
+        { mode: 'enforce', count: 1 },
+      ],
+      byNamespace: [{ namespace: 'dev', allowed: 1, denied: 1 }],
+      byReason: [
+        { reason: 'not-approved', count: 1 },
+        { reason: 'scan-missing', count: 1 },
+      ],
+    });
+    const reasons = (namespace?: string) => auditStats(db, { namespace }).byReason.reduce((sum, r) => sum + r.count, 0);
+    expect(reasons('dev') + reasons('prod')).toBe(reasons());
+    expect(auditStats(db, { namespace: 'nowhere' })).toMatchObject({ total: 0, byMode: [], byNamespace: [], byReason: [] });
+  });
+
+  it('counts whole hours from the hourly counts and the partial hours at either end from the decisions', async () => {
     const other = makeTempDir();
     const store = openStore(other.file('store.db'), { migrate: 'apply' });
     try {
@@ -136,15 +162,24 @@ describe('audit queries', () => {
         const record = i % 2 === 0 ? decisionRecord({ time }) : deniedRecord({ time, namespace: 'dev' });
         await writer.append(record);
       }
-      const expected = (since: number) => times.filter((t) => t >= since).length;
-      for (const since of [0, 1, hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour + 1, 5 * hour + 7, 6 * hour]) {
-        const stats = auditStats(store, since);
+      const edges = [0, 1, hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour + 1, 5 * hour + 7, 6 * hour];
+      const expected = (since: number, until = Infinity, namespace?: string) =>
+        times.filter((t, i) => t >= since && t <= until && (namespace === undefined || (i % 2 === 0 ? 'prod' : 'dev') === namespace)).length;
+      for (const since of edges) {
+        const stats = auditStats(store, { since });
         expect([since, stats.total, stats.allowed + stats.denied]).toEqual([since, expected(since), expected(since)]);
+        for (const until of edges) {
+          for (const namespace of [undefined, 'dev']) {
+            const window = auditStats(store, { since, until, namespace });
+            expect([since, until, namespace, window.total]).toEqual([since, until, namespace, expected(since, until, namespace)]);
+          }
+        }
+        expect([since, auditStats(store, { until: since }).total]).toEqual([since, expected(0, since)]);
       }
       // A hand deletion is counted out too: the totals stay those of the rows present.
       store.exec('DELETE FROM decisions WHERE time = ' + String(hour + 1));
       expect(auditStats(store).total).toBe(times.length - 1);
-      expect(auditStats(store, hour).byNamespace).toEqual([
+      expect(auditStats(store, { since: hour }).byNamespace).toEqual([
         { namespace: 'dev', allowed: 0, denied: 3 },
         { namespace: 'prod', allowed: 1, denied: 0 },
       ]);
