@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { ReasonCode } from '../../src/core/types';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
@@ -100,7 +101,8 @@ describe('image-reviewer audit', () => {
   it('neutralises CSV cells a spreadsheet would run as a formula: image strings and tickets (OWASP CSV injection)', async () => {
     const db = openStore(dbFile, { migrate: 'apply' });
     try {
-      const image = { image: '=HYPERLINK("http://x","y")', repository: null, digest: null, allowed: false, reasons: ['invalid-reference'] };
+      const reasons: readonly ReasonCode[] = ['invalid-reference'];
+      const image = { image: '=HYPERLINK("http://x","y")', repository: null, digest: null, allowed: false, reasons };
       await createInlineAuditWriter(db).append(
         deniedRecord({ time: now - 60_000, breakGlass: true, ticket: '@SUM(1+1)', reason: '-2+3', images: [image] }),
       );
@@ -237,11 +239,11 @@ describe('image-reviewer audit', () => {
     });
     db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)').run(row.reason, row.time, row.decision_id);
     db.close();
-    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: 'audit chain ok: 3 decisions\n' });
+    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit chain ok: 3 decisions, 0 changes /) });
   });
 
   it('verifies the chain, and names the first bad row after tampering', async () => {
-    expect(await cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
+    expect(await cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n', stderr: '' });
     const db = new Database(dbFile);
     db.prepare('UPDATE decisions SET allowed = 1 WHERE id = 2').run();
     db.close();

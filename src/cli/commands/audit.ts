@@ -4,6 +4,7 @@ import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
 import type { VerifyResult } from '../../store/audit-verify';
+import type { ChangeLogVerdict } from '../../store/change-log-repository';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
@@ -88,7 +89,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
   });
   audit
     .command('verify')
-    .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming each problem")
+    .description("check the decisions' and the change log's hash chains, the indexes derived from them, and that approvals, exceptions, grants and scans match the change log; exit 1, one line per problem")
     .option('--checkpoints <file>', 'JSON log lines holding signed checkpoints: fail when a chain is shorter or differs')
     .option('--public-key <file>', 'the checkpoint public key (checkpoint keygen); default: the key each checkpoint embeds')
     .action(async (options: VerifyOptions) => {
@@ -99,13 +100,15 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       }
       const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
       const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
-      const { result, checkpoints } = await withStore(ctx, 'read-only', async (store) => {
-        const chain = await store.audit.verify();
-        // Checked even when the chain is broken: a truncation is a problem of its own, worth its own line.
-        const anchored = options.checkpoints === undefined ? null : verifyCheckpoints(found, await store.audit.chains(), publicKey);
-        return { result: chain, checkpoints: anchored };
+      const verdict = await withStore(ctx, 'read-only', async (store) => {
+        const decisions = await store.audit.verify();
+        const changes = await store.changes.verify();
+        // Checkpoints are compared with intact chains only: a broken chain is already the answer.
+        const intact = decisions.ok && changes.chain === null;
+        const anchored = intact && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
+        return { decisions, changes, checkpoints: anchored };
       });
-      report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
+      report(ctx, verdict, options.checkpoints ?? '', publicKey !== undefined);
     });
 }
 
@@ -124,24 +127,39 @@ function definedOnly(options: StatsOptions): StatsOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
-/**
- * On success one line on stdout; otherwise one `error:` line on stderr per problem found (the chain or its indexes,
- * then the checkpoints) and exit 1.
- */
-function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVerdict | null, file: string, keyGiven: boolean): void {
-  if (!result.ok) {
-    const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-    ctx.fail(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+interface Verdict {
+  readonly decisions: VerifyResult;
+  readonly changes: ChangeLogVerdict;
+  readonly checkpoints: CheckpointVerdict | null;
+}
+
+/** Every problem as its own `error:` line on stderr with exit 1 (SPEC §7); else one line on stdout. */
+function report(ctx: CliContext, { decisions, changes, checkpoints }: Verdict, file: string, keyGiven: boolean): void {
+  const problems = [...decisionProblems(decisions), ...changeProblems(changes)];
+  if (checkpoints !== null && !checkpoints.ok) problems.push(`audit chain does not match ${file}: ${checkpoints.problem}`);
+  if (problems.length > 0) {
+    problems.forEach((p) => ctx.fail(p));
+    return;
   }
-  if (checkpoints !== null && !checkpoints.ok) ctx.fail(`audit chain does not match ${file}: ${checkpoints.problem}`);
-  if (!result.ok || (checkpoints !== null && !checkpoints.ok)) return;
+  const counted = `audit chain ok: ${decisions.rows} decisions, ${changes.entries} changes`;
   if (checkpoints === null) {
-    ctx.out(`audit chain ok: ${result.rows} decisions`);
-  } else {
+    ctx.out(`${counted} (approvals, exceptions, grants and scans match the change log)`);
+  } else if (checkpoints.ok) {
     const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
     const newest = checkpoints.newest.signed.checkpoint.time;
-    ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
+    ctx.out(`${counted}, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
   }
+}
+
+function decisionProblems(result: VerifyResult): string[] {
+  if (result.ok) return [];
+  const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+  return [`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`];
+}
+
+function changeProblems(verdict: ChangeLogVerdict): string[] {
+  const chain = verdict.chain === null ? [] : [`change log broken at change ${verdict.chain.changeId}: ${verdict.chain.problem}`];
+  return [...chain, ...verdict.state];
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {
