@@ -2,6 +2,7 @@ import type { ApprovalsRepository } from './approvals-repository';
 import type { AuditRepository } from './audit-repository';
 import type { ExceptionsRepository } from './exceptions-repository';
 import type { GrantsRepository } from './grants-repository';
+import type { RegistryEventsRepository } from './registry-events-repository';
 import type { ScansRepository } from './scans-repository';
 import type { SnapshotReader } from './snapshot-reader';
 
@@ -28,6 +29,8 @@ export interface Store {
   readonly scans: ScansRepository;
   readonly exceptions: ExceptionsRepository;
   readonly grants: GrantsRepository;
+  /** Registry events (SPEC §2 `/events/*`) and the pending digests they leave. */
+  readonly events: RegistryEventsRepository;
   readonly audit: AuditRepository;
   /** A reader of the facts the review path needs, with its own cache; one per server. */
   snapshotReader(): SnapshotReader;

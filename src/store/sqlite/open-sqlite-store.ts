@@ -14,6 +14,7 @@ import { approve, listApprovals, revoke } from './approvals-repo';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
 import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
+import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
 
 // The SQLite store behind the engine-agnostic interfaces (../store.ts). better-sqlite3 is synchronous: each
@@ -57,6 +58,12 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       grant: async (input) => grantBreakGlass(db, input),
       revoke: async (input) => revokeGrant(db, input),
       list: async (filter) => listGrants(db, filter),
+    },
+    events: {
+      seen: async (source, key) => eventSeen(db, source, key),
+      record: async (input) => recordEvent(db, input),
+      pending: async (filter) => pendingDigests(db, filter.repositoryGlob),
+      deletions: async () => deletedDigests(db),
     },
     audit: {
       decisions: async (filter) => queryDecisions(db, filter),
