@@ -1,5 +1,6 @@
 import type { ApprovalsRepository } from './approvals-repository';
 import type { AuditRepository } from './audit-repository';
+import type { ChangeLogRepository } from './change-log-repository';
 import type { ExceptionsRepository } from './exceptions-repository';
 import type { GrantsRepository } from './grants-repository';
 import type { RegistryEventsRepository } from './registry-events-repository';
@@ -32,6 +33,8 @@ export interface Store {
   /** Registry events (SPEC §2 `/events/*`) and the pending digests they leave. */
   readonly events: RegistryEventsRepository;
   readonly audit: AuditRepository;
+  /** The operator change log (SPEC §6): `changes`, `approvals history`, `audit verify`. */
+  readonly changes: ChangeLogRepository;
   /** A reader of the facts the review path needs, with its own cache; one per server. */
   snapshotReader(): SnapshotReader;
   /** Applies pending migrations (refused on a store opened `read-only`). */

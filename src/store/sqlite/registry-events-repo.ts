@@ -48,10 +48,12 @@ export function recordEvent(db: Database.Database, input: RecordEventInput): Rec
       subject: `registry-event:${id}`,
       details: {
         source: input.source,
+        key: input.key,
         type: input.type,
         kind: input.kind,
         image: `${input.repository}@${input.digest}`,
         tag: input.tag,
+        actor: input.actor,
         occurredAt: input.occurredAt,
         outcome: input.outcome,
         detail: input.detail,
