@@ -173,6 +173,8 @@ describe('/events/harbor', () => {
     expect(store.query("SELECT actor, action, subject FROM change_log WHERE action = 'approve'")).toEqual([
       { actor: 'admin', action: 'approve', subject: `harbor.example.com/example/test@${ZULIP_PUSH_DIGEST}` },
     ]);
+    // Events and the auto-approval are in the chained change log, and the stored rows are what it says.
+    expect(await store.cli('audit', 'verify')).toMatchObject({ status: 0, stderr: '' });
   });
 
   it('never re-approves a revoked digest on a later push (SPEC §4 Precedence)', async () => {
