@@ -241,6 +241,7 @@ describe('approvals', () => {
         imageCreatedAt: null,
         status: 'active',
         signature: null,
+        deletedFromRegistryAt: null,
       },
     ]);
   });
@@ -275,9 +276,9 @@ describe('approvals', () => {
     expect(result).toMatchObject({ status: 0, stderr: '' });
     const lines = result.stdout.replace(/\n$/, '').split('\r\n');
     expect(lines).toEqual([
-      'repository,digest,tag,status,approvedBy,approvedAt,reason,expiresAt,revokedAt,revokedBy,revokeReason,imageCreatedAt,signature',
-      expect.stringMatching(new RegExp(`^corp\\.example/app,${DB},,revoked,tester,\\S+Z,,,\\S+Z,bob,bad,,$`)),
-      expect.stringMatching(new RegExp(`^corp\\.example/web,${DA},,active,'-bot,\\S+Z,'=1\\+1,,,,,,$`)),
+      'repository,digest,tag,status,approvedBy,approvedAt,reason,expiresAt,revokedAt,revokedBy,revokeReason,imageCreatedAt,signature,deletedFromRegistryAt',
+      expect.stringMatching(new RegExp(`^corp\\.example/app,${DB},,revoked,tester,\\S+Z,,,\\S+Z,bob,bad,,,$`)),
+      expect.stringMatching(new RegExp(`^corp\\.example/web,${DA},,active,'-bot,\\S+Z,'=1\\+1,,,,,,,$`)),
     ]);
     expect(await cli('approvals', '--csv', '--json')).toEqual({ status: 2, stdout: '', stderr: 'error: --json and --csv cannot be combined\n' });
   });

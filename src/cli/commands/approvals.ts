@@ -2,32 +2,45 @@ import type { ApprovalSignature } from '../../core/types';
 import type { Command } from 'commander';
 import type { ApprovalRecord } from '../../store/approvals-repository';
 import type { CliContext } from '../context';
-import { type FormatFlags, type ListView, addFormatOptions, formatTable, isoTime, outputFormat, printList } from '../output';
+import { type ListView, addFormatOptions, formatTable, isoTime, outputFormat, printList } from '../output';
 import { withStore } from '../with-store';
+import { factsKey } from '../../core/image-ref';
+import { type PendingOptions, listPending } from './approvals-pending';
+import { UsageError } from '../../errors';
 
-// `approvals [--repository GLOB] [--all] [--json|--csv]` (SPEC §7).
+// `approvals [--repository GLOB] [--all] [--json|--csv]` and `approvals pending [--repository GLOB] [--json|--csv]` (SPEC §7).
+// `pending` is a view argument, not a commander subcommand: the parent would take the options that follow it
+// (`approvals pending --json`) for its own, since the program's options are read wherever they stand.
 
-interface ApprovalsOptions extends FormatFlags {
-  readonly repository?: string;
+interface ApprovalsOptions extends PendingOptions {
   readonly all?: boolean;
 }
 
 export function registerApprovals(program: Command, ctx: CliContext): void {
   const approvals = program
     .command('approvals')
-    .description('list current approvals (--all includes revoked and expired ones)')
+    .description('list current approvals (--all includes revoked and expired ones); `approvals pending`: pushed digests awaiting approval')
+    .argument('[view]', 'pending: digests pushed (registry events) but not approved, with their scan verdict under the current policy')
     .option('--repository <glob>', 'only repositories matching GLOB (docker.io/library/*)')
-    .option('--all', 'include revoked and expired approvals');
-  addFormatOptions(approvals).action(async (options: ApprovalsOptions) => {
+    .option('--all', 'include revoked and expired approvals')
+    .option('--policy <file>', 'pending: policy file the verdicts use (env IMAGE_REVIEWER_POLICY; default: built-in)');
+  addFormatOptions(approvals).action(async (view: string | undefined, options: ApprovalsOptions) => {
     const format = outputFormat(options);
+    if (view === 'pending') {
+      if (options.all === true) throw new UsageError('approvals pending takes no --all');
+      await listPending(ctx, options);
+      return;
+    }
+    if (view !== undefined) throw new UsageError(`unknown approvals view ${JSON.stringify(view)} (expected pending)`);
+    if (options.policy !== undefined) throw new UsageError('--policy goes with approvals pending');
     const filter = { repositoryGlob: options.repository, all: options.all === true, now: ctx.now() };
-    const records = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
-    printList(ctx, format, records, APPROVALS_VIEW);
+    const [list, deletions] = await withStore(ctx, 'read-only', async (store) => [await store.approvals.list(filter), await store.events.deletions()] as const);
+    printList(ctx, format, list, approvalsView(deletions));
   });
 }
 
 /** SPEC §7 `approvals --json` shape; more fields may be added. */
-export function approvalJson(a: ApprovalRecord) {
+export function approvalJson(a: ApprovalRecord, deletions: ReadonlyMap<string, number>) {
   return {
     repository: a.repository,
     digest: a.digest,
@@ -42,6 +55,8 @@ export function approvalJson(a: ApprovalRecord) {
     imageCreatedAt: isoTime(a.imageCreatedAt),
     status: a.status,
     signature: signatureJson(a.signature),
+    // The registry deleted the digest (Harbor DELETE_ARTIFACT) after its last push: nothing can pull it any more.
+    deletedFromRegistryAt: isoTime(deletions.get(factsKey(a.repository, a.digest))),
   };
 }
 
@@ -53,23 +68,27 @@ function signatureJson(signature: ApprovalSignature | null) {
   return { kind: signature.kind, signers, artifacts, verifiedAt: isoTime(verifiedAt) };
 }
 
-const APPROVALS_VIEW: ListView<ApprovalRecord> = {
-  table: approvalsTable,
-  json: approvalJson,
-  csvHeaders: ['repository', 'digest', 'tag', 'status', 'approvedBy', 'approvedAt', 'reason', 'expiresAt', 'revokedAt',
-    'revokedBy', 'revokeReason', 'imageCreatedAt', 'signature'],
-  csvRow: (a) => [a.repository, a.digest, a.tag, a.status, a.approvedBy, isoTime(a.approvedAt), a.reason,
-    isoTime(a.expiresAt), isoTime(a.revokedAt), a.revokedBy, a.revokeReason, isoTime(a.imageCreatedAt), a.signature?.kind],
-};
+/** `deletions`: when the registry deleted a digest (Harbor DELETE_ARTIFACT), by factsKey. */
+function approvalsView(deletions: ReadonlyMap<string, number>): ListView<ApprovalRecord> {
+  return {
+    table: (list) => approvalsTable(list, deletions),
+    json: (a) => approvalJson(a, deletions),
+    csvHeaders: ['repository', 'digest', 'tag', 'status', 'approvedBy', 'approvedAt', 'reason', 'expiresAt', 'revokedAt',
+      'revokedBy', 'revokeReason', 'imageCreatedAt', 'signature', 'deletedFromRegistryAt'],
+    csvRow: (a) => [a.repository, a.digest, a.tag, a.status, a.approvedBy, isoTime(a.approvedAt), a.reason,
+      isoTime(a.expiresAt), isoTime(a.revokedAt), a.revokedBy, a.revokeReason, isoTime(a.imageCreatedAt), a.signature?.kind,
+      isoTime(deletions.get(factsKey(a.repository, a.digest)))],
+  };
+}
 
-function approvalsTable(approvals: readonly ApprovalRecord[]): string {
+function approvalsTable(approvals: readonly ApprovalRecord[], deletions: ReadonlyMap<string, number>): string {
   return formatTable(
     ['REPOSITORY', 'DIGEST', 'TAG', 'STATUS', 'APPROVED', 'BY', 'EXPIRES', 'REASON'],
     approvals.map((a) => [
       a.repository,
       a.digest,
       a.tag ?? '-',
-      a.status,
+      deletions.has(factsKey(a.repository, a.digest)) ? `${a.status} (deleted in registry)` : a.status,
       isoTime(a.approvedAt),
       a.approvedBy,
       isoTime(a.expiresAt) ?? 'never',
