@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { decisionRecord } from '../helpers/decision-record';
+import { runCli } from '../helpers/run-cli';
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
@@ -133,6 +134,26 @@ describe('approve --file LIST', () => {
     expect(lines.slice(2)).toEqual(['approved 2, failed 2', '']);
     expect(result.stderr).not.toContain('\r');
     expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
+  });
+
+  it('reads the list from stdin for --file -', async () => {
+    const result = await runCli(store.dbPath, ['approve', '--file', '-', '--offline'], {}, `nginx@${DA}\n# comment\nredis@${DB}\n`);
+    expect(result).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (no expiry)\n`,
+      stderr: 'approved 2, failed 0\n',
+    });
+    expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
+  });
+
+  it('refuses --file - with --registry-password-stdin (both read stdin), before reading either', async () => {
+    const result = await runCli(store.dbPath, ['approve', '--file', '-', '--registry-username', 'u', '--registry-password-stdin'], {}, `nginx@${DA}\n`);
+    expect(result).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: --file - and --registry-password-stdin both read stdin: put one of them in a file\n',
+    });
+    expect(approvals()).toEqual([]);
   });
 
   it('exits 1 when the list cannot be read, storing nothing', async () => {

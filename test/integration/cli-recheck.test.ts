@@ -115,5 +115,14 @@ describe('recheck', () => {
     const bad = await store.cli('recheck', '--pods', notJson);
     expect(bad.stderr).toMatch(/^error: .*pods\.txt is not JSON \(kubectl get pods -A -o json\): [^\n]*\n$/);
     expect(bad.status).toBe(1);
+    expect(await runCli(store.dbPath, ['recheck', '--pods', '-'], {}, 'NAME READY\n')).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/^error: stdin is not JSON \(kubectl get pods -A -o json\): [^\n]*\n$/),
+    });
+    expect(await runCli(store.dbPath, ['recheck', '--pods', '-', '--registry-username', 'u', '--registry-password-stdin'], {}, '{}')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: --pods - and --registry-password-stdin both read stdin: put one of them in a file\n',
+    });
   });
 });

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { listedObjects } from '../../core/admission/listed-objects';
 import { parsePastTime } from '../../core/time-spec';
@@ -10,6 +9,7 @@ import type { RegisterCommand } from '../register-command';
 import { type FormatFlags, type ListView, addFormatOptions, formatTable, outputFormat, printList } from '../output';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import type { RegistrySource } from '../registry-provider';
+import { inputName, readInputFile, refuseSharedStdin } from '../read-input-file';
 import { withStore } from '../with-store';
 import { registryLookupsFor } from './explain';
 import { positiveInt } from './positive-int';
@@ -25,7 +25,7 @@ interface RecheckOptions extends FormatFlags {
 }
 
 /** `kubectl get pods -A -o json` of a large cluster is tens of MiB; far beyond is not a pod list. */
-const MAX_POD_LIST_BYTES = 512 * 1024 * 1024;
+const POD_LIST_LIMIT = { maxBytes: 512 * 1024 * 1024, what: 'a pod list' };
 
 export function createRecheckCommand(registry: RegistrySource): RegisterCommand {
   return (program: Command, ctx: CliContext): void => {
@@ -37,16 +37,18 @@ export function createRecheckCommand(registry: RegistrySource): RegisterCommand 
       .option('--policy <file>', 'policy file (env IMAGE_REVIEWER_POLICY; default: built-in)')
       .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long to wait for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS));
     addFormatOptions(command, 'print the images that would now be denied as a JSON array').action(async (options: RecheckOptions) =>
-      runRecheck(ctx, registry, options),
+      runRecheck(ctx, registry, options, program),
     );
   };
 }
 
-async function runRecheck(ctx: CliContext, registry: RegistrySource, options: RecheckOptions): Promise<void> {
+async function runRecheck(ctx: CliContext, registry: RegistrySource, options: RecheckOptions, program: Command): Promise<void> {
   if (options.pods === undefined && options.since === undefined) throw new UsageError('recheck needs --pods FILE or --since TIME (or both)');
   const format = outputFormat(options);
+  refuseSharedStdin(program, '--pods', options.pods);
   const since = options.since === undefined ? undefined : sinceTime(options.since, ctx.now());
-  const fromPods = options.pods === undefined ? [] : podTargets(options.pods, await readInput(ctx, options.pods));
+  const fromPods =
+    options.pods === undefined ? [] : podTargets(inputName(options.pods), (await readInputFile(ctx, options.pods, POD_LIST_LIMIT)).toString('utf8'));
   const policy = loadPolicy(ctx.policyPath(options.policy));
   const lookups = await registryLookupsFor(policy, registry, positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs));
   const result = await withStore(ctx, 'read-only', async (store) => {
@@ -73,22 +75,6 @@ function podTargets(file: string, text: string): readonly RecheckTarget[] {
   const listed = listedObjects(document);
   if (!listed.ok) throw new InvalidInputError(`${file}: ${listed.problem}`);
   return listed.value;
-}
-
-async function readInput(ctx: CliContext, file: string): Promise<string> {
-  if (file !== '-') {
-    try {
-      const size = fs.statSync(file).size;
-      if (size > MAX_POD_LIST_BYTES) throw new InvalidInputError(`${file} is ${size} bytes, over the ${MAX_POD_LIST_BYTES}-byte limit`);
-      return fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if (err instanceof InvalidInputError) throw err;
-      throw new InvalidInputError(`cannot read ${file}: ${errorMessage(err)}`);
-    }
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of ctx.io.stdin ?? process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function sinceTime(text: string, now: number): number {

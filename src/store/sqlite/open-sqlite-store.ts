@@ -15,7 +15,7 @@ import { listChanges } from './change-log';
 import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
-import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
+import { importScan, listScans, newestScanFor, scanFindings, scanTargets } from './scans-repo';
 import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
 
@@ -48,6 +48,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
     scans: {
       import: async (input) => importScan(db, input),
       newestFor: async (digest) => newestScanFor(db, digest),
+      list: async (options) => listScans(db, options),
       targets: async (scanId) => scanTargets(db, scanId),
       findings: async (scanId) => scanFindings(db, scanId),
     },

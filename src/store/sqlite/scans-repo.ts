@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
+import { compileGlob } from '../../core/glob';
 import type { Scanner } from '../../core/scan-report/scan-report';
 import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '../../core/types';
 import { StoreError } from '../../errors';
-import type { ImportScanInput, ScanTarget, StoredScan } from '../scans-repository';
+import type { ImportScanInput, ListScansOptions, ListedScan, ScanTarget, StoredScan } from '../scans-repository';
 import { recordChange } from './change-log';
 import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
@@ -81,6 +82,31 @@ export function newestScanFor(db: Database.Database, digest: string): StoredScan
     )
     .get(digest);
   return row === undefined ? null : toStoredScan(row);
+}
+
+interface ListedScanRow extends ScanRow {
+  readonly repository: string;
+  readonly digest: string;
+  readonly newest_id: number;
+}
+
+/**
+ * Every scan per target, newest first. `newest_id` is chosen exactly as newestScanFor chooses (the inner `s`
+ * shadows the outer one, so EFFECTIVE_SCAN_DATE reads the candidate scan).
+ */
+export function listScans(db: Database.Database, options: ListScansOptions): readonly ListedScan[] {
+  const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
+  return db
+    .prepare<[], ListedScanRow>(
+      `SELECT ${SCAN_COLUMNS}, t.repository, t.digest,
+         (SELECT s.id FROM scan_targets t2 JOIN scans s ON s.id = t2.scan_id WHERE t2.digest = t.digest
+          ORDER BY ${EFFECTIVE_SCAN_DATE} DESC, s.id DESC LIMIT 1) AS newest_id
+       FROM scan_targets t JOIN scans s ON s.id = t.scan_id
+       ORDER BY ${EFFECTIVE_SCAN_DATE} DESC, s.id DESC, t.repository, t.digest`,
+    )
+    .all()
+    .filter((row) => matches(row.repository))
+    .map((row) => ({ ...toStoredScan(row), target: { repository: row.repository, digest: row.digest }, newest: row.newest_id === row.id }));
 }
 
 /** The targets of a scan, by repository. */
