@@ -315,7 +315,7 @@ describe('POST /validate', () => {
     const unchangedTable = await runCli(dbPath, ['audit', '--user', 'alice@corp.example', '--decision', 'allowed']);
     expect(unchangedTable.stdout).toContain(`${LEGACY} (unchanged)`);
     const verify = await runCli(dbPath, ['audit', 'verify']);
-    expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions$/m);
+    expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions, 6 changes /m);
     expect(verify.status).toBe(0);
   });
 });

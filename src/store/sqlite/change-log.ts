@@ -1,54 +1,69 @@
 import type Database from 'better-sqlite3';
+import { GENESIS_HASH } from '../audit-hash';
+import { ChainHeadError } from '../audit-batch';
+import type { ChangeEntry, ChangeFilter, ChangeRecord } from '../change-log-repository';
+import { changeHash } from '../change-hash';
 
-// Every change made through the CLI is kept with actor and time (SPEC §6). Repositories call
-// `recordChange` inside the same transaction as the change itself, so a change and its log row
-// are committed together or not at all.
+// The one append function of the operator change log (SPEC §6). Repositories call `recordChange` inside the
+// transaction that makes the change, so a change and its entry are committed together or not at all; every future
+// source of changes (registry events, auto-approvals) appends the same way. Each entry is chained to the head
+// (change-hash.ts); a head that is missing or does not name the newest entry is never rebuilt here: the change is
+// refused until an operator has looked (`audit verify`), as the audit writer does for decisions.
 
-export const CHANGE_ACTIONS = [
-  'approve',
-  'revoke',
-  'scan-import',
-  'exception-add',
-  'exception-remove',
-  'break-glass-grant',
-  'break-glass-revoke',
-] as const;
-export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
-
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-export interface ChangeEntry {
-  readonly time: number;
-  readonly actor: string;
-  readonly action: ChangeAction;
-  /** What was changed: `repository@digest`, `scan:12`, `exception:3`, `break-glass-grant:4`. */
-  readonly subject: string;
-  readonly details: Readonly<Record<string, JsonValue>>;
+interface HeadRow {
+  readonly change_id: number;
+  readonly hash: unknown;
 }
 
-export interface ChangeRecord {
+interface LastRow {
   readonly id: number;
-  readonly time: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  /** The details as stored (JSON text), or null. */
-  readonly details: string | null;
+  readonly hash: unknown;
 }
 
-/** Appends one change-log row; call it inside the transaction that makes the change. */
+const REFUSE = 'refusing to record changes until an operator checks the store (audit verify)';
+
+/** Appends one chained entry; call it inside the transaction that makes the change. Returns its id. */
 export function recordChange(db: Database.Database, entry: ChangeEntry): number {
-  const result = db
-    .prepare<[number, string, string, string, string]>(
-      'INSERT INTO change_log (time, actor, action, subject, details) VALUES (?, ?, ?, ?, ?)',
-    )
-    .run(entry.time, entry.actor, entry.action, entry.subject, JSON.stringify(entry.details));
-  return Number(result.lastInsertRowid);
+  const head = readChangeHead(db);
+  const row = { id: head.changeId + 1, time: entry.time, actor: entry.actor, action: entry.action, subject: entry.subject, details: JSON.stringify(entry.details) };
+  const hash = changeHash(head.hash, row);
+  db.prepare('INSERT INTO change_log (id, time, actor, action, subject, details, hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    row.id, row.time, row.actor, row.action, row.subject, row.details, hash,
+  );
+  db.prepare('UPDATE change_log_head SET change_id = ?, hash = ? WHERE id = 1').run(row.id, hash);
+  return row.id;
 }
 
-/** The change log, oldest first. */
-export function listChanges(db: Database.Database): readonly ChangeRecord[] {
-  return db
-    .prepare<[], ChangeRecord>('SELECT id, time, actor, action, subject, details FROM change_log ORDER BY id')
-    .all();
+/** The head, checked against the newest entry; ChainHeadError when it is missing or does not name it. */
+export function readChangeHead(db: Database.Database): { readonly changeId: number; readonly hash: Buffer } {
+  const head = db.prepare<[], HeadRow>('SELECT change_id, hash FROM change_log_head WHERE id = 1').get();
+  const last = db.prepare<[], LastRow>('SELECT id, hash FROM change_log ORDER BY id DESC LIMIT 1').get();
+  if (head === undefined || !Buffer.isBuffer(head.hash)) {
+    throw new ChainHeadError(`the change log head is missing or unreadable: ${REFUSE}`);
+  }
+  const lastHash = last === undefined ? GENESIS_HASH : last.hash;
+  if (head.change_id !== (last?.id ?? 0) || !Buffer.isBuffer(lastHash) || !lastHash.equals(head.hash)) {
+    throw new ChainHeadError(`the change log head does not name its newest entry (entries deleted or edited): ${REFUSE}`);
+  }
+  return { changeId: head.change_id, hash: head.hash };
+}
+
+/** The change log, oldest first, narrowed by `filter`. */
+export function listChanges(db: Database.Database, filter: ChangeFilter = {}): readonly ChangeRecord[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.since !== undefined) {
+    where.push('time >= ?');
+    params.push(filter.since);
+  }
+  if (filter.actor !== undefined) {
+    where.push('actor = ?');
+    params.push(filter.actor);
+  }
+  if (filter.subjects !== undefined) {
+    where.push(`subject IN (${filter.subjects.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...filter.subjects);
+  }
+  const sql = `SELECT id, time, actor, action, subject, details FROM change_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+  return db.prepare<(string | number)[], ChangeRecord>(sql).all(...params);
 }
