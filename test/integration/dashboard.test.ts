@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
+import { postImageReview } from '../helpers/post-image-review';
 import { seedCli } from '../helpers/run-cli';
 import { startServeInProcess } from '../helpers/serve-in-process';
 import type { ServeHandle } from '../helpers/serve-process';
@@ -17,19 +18,8 @@ const POLICY = path.resolve(__dirname, '../../policy/sample-policy.yaml');
 const SCAN = path.resolve(__dirname, '../fixtures/trivy/defectdojo-image-multi-digest.json');
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
 
-async function review(baseUrl: string, images: readonly string[], namespace: string, annotations: Record<string, string> = {}): Promise<void> {
-  const response = await fetch(`${baseUrl}/imagereview`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
-      kind: 'ImageReview',
-      metadata: {},
-      spec: { containers: images.map((image) => ({ image })), namespace, annotations },
-      status: { allowed: false },
-    }),
-  });
-  expect(response.status).toBe(200);
+async function review(baseUrl: string, images: readonly string[], namespace: string, annotations?: Record<string, string>): Promise<void> {
+  expect((await postImageReview(baseUrl, images, namespace, annotations)).status).toBe(200);
 }
 
 function dashboardUrl(serve: ServeHandle): string {

@@ -4,7 +4,7 @@ import { EXIT_FAILED, UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
 import { auditStatistics } from '../../service/audit-statistics';
 import { listDecisions } from '../../service/list-decisions';
-import { parseDecisionFilter } from '../../service/parse-decision-filter';
+import { type DecisionFilterText, parseDecisionFilter } from '../../service/parse-decision-filter';
 import type { VerifyResult } from '../../store/audit-verify';
 import type { ChangeLogVerdict } from '../../store/change-log-repository';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
@@ -16,16 +16,7 @@ import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } fro
 
 // `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
 
-interface AuditOptions {
-  readonly namespace?: string;
-  readonly image?: string;
-  readonly decision?: string;
-  readonly reason?: string;
-  readonly breakGlass?: boolean;
-  readonly user?: string;
-  readonly since?: string;
-  readonly until?: string;
-  readonly limit: string;
+interface AuditOptions extends DecisionFilterText {
   readonly json?: boolean;
   readonly csv?: boolean;
 }
