@@ -9,6 +9,9 @@ const dist = path.resolve(__dirname, '../../dist');
 const { createDashboardApp } = require(path.join(dist, 'dashboard/create-dashboard-app.js'));
 const { openSqliteStore } = require(path.join(dist, 'store/sqlite/open-sqlite-store.js'));
 const { createLogger } = require(path.join(dist, 'logger.js'));
+const { loadPolicy } = require(path.join(dist, 'policy-source.js'));
+
+const POLICY = path.resolve(__dirname, '../../policy/sample-policy.yaml');
 
 const HOUR = 3600 * 1000;
 
@@ -55,6 +58,10 @@ async function measureDashboard(file, newest, middleId, repeat = 5) {
   const app = createDashboardApp({
     store,
     verification: () => ({ state: 'verified', upTo: middleId, at: newest }),
+    policy: (() => {
+      const policy = loadPolicy(POLICY);
+      return () => policy;
+    })(),
     clock: () => newest,
     token: null,
     logger,

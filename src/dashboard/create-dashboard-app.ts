@@ -9,6 +9,9 @@ import { auditOverview, isOverviewWindow } from '../service/audit-overview';
 import { auditStatistics } from '../service/audit-statistics';
 import { breakGlassUses } from '../service/break-glass-uses';
 import type { ChainVerification } from '../service/chain-verification';
+import { pendingVerdicts } from '../service/pending-approvals';
+import { pendingJson } from '../cli/commands/approvals-pending';
+import type { CompiledPolicy } from '../core/types';
 import { decisionDetail } from '../service/decision-detail';
 import { decisionPage as listPage, listDecisions } from '../service/list-decisions';
 import { parseDecisionFilter } from '../service/parse-decision-filter';
@@ -33,6 +36,8 @@ export interface DashboardDeps {
   /** Opened read-only: the dashboard cannot write even by mistake. */
   readonly store: Store;
   readonly verification: () => ChainVerification;
+  /** The policy in force: pending digests are judged by it, as `approvals pending` does. */
+  readonly policy: () => CompiledPolicy;
   readonly clock: () => number;
   /** The bearer token (`--dashboard-token-file`), or null on loopback without one. */
   readonly token: string | null;
@@ -71,6 +76,8 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   if (deps.token !== null) app.use(requireToken(deps.token));
 
   const { store, clock } = deps;
+  // One reader for the app's life: it caches facts per store generation, as the review path's does.
+  const reader = store.snapshotReader();
   const route = (path: string, handler: Handler): void => {
     app.get(path, (req, res, next) => void handler(req, res).catch(next));
   };
@@ -128,12 +135,17 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     const grants = await store.grants.list({ all: true, now: clock() });
     sendDownload(res, 'grants.json', 'application/json', JSON.stringify(grants.map(grantJson)));
   });
+  const pending = () => pendingVerdicts({ events: store.events, reader, policy: deps.policy(), now: clock() }, undefined);
   route('/approvals', async (_req, res) => {
-    sendHtml(res, approvalsPage(await approvalSections(store.approvals, clock(), APPROVALS_PER_SECTION), APPROVALS_PER_SECTION).text);
+    const [sections, verdicts] = await Promise.all([approvalSections(store.approvals, clock(), APPROVALS_PER_SECTION), pending()]);
+    sendHtml(res, approvalsPage(sections, verdicts, APPROVALS_PER_SECTION).text);
   });
   route('/approvals.json', async (req, res) => {
-    const approvals = await store.approvals.list({ all: query(req).get('all') === '1', now: clock() });
-    sendDownload(res, 'approvals.json', 'application/json', JSON.stringify(approvals.map(approvalJson)));
+    const [approvals, deletions] = await Promise.all([store.approvals.list({ all: query(req).get('all') === '1', now: clock() }), store.events.deletions()]);
+    sendDownload(res, 'approvals.json', 'application/json', JSON.stringify(approvals.map((a) => approvalJson(a, deletions))));
+  });
+  route('/approvals/pending.json', async (_req, res) => {
+    sendDownload(res, 'pending.json', 'application/json', JSON.stringify((await pending()).map(pendingJson)));
   });
   app.use((req, _res, next) => next(new NotFoundError(`no page ${req.path}`)));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

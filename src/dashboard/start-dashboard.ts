@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { UsageError, errorMessage } from '../errors';
+import type { CompiledPolicy } from '../core/types';
 import type { Logger } from '../logger';
 import { type ListenAddress, formatListen, parseListen } from '../http/parse-listen';
 import { startServer } from '../http/server';
@@ -47,12 +48,19 @@ export function dashboardSettings(listen: string | undefined, tokenFile: string 
 
 export async function startDashboard(
   settings: DashboardSettings,
-  deps: { readonly dbPath: string; readonly logger: Logger; readonly clock: () => number },
+  deps: { readonly dbPath: string; readonly logger: Logger; readonly clock: () => number; readonly policy: () => CompiledPolicy },
 ): Promise<RunningDashboard> {
   const store = openSqliteStore(deps.dbPath, 'read-only');
   const verification = startBackgroundVerification({ file: deps.dbPath, minIntervalMs: VERIFY_MIN_INTERVAL_MS, clock: deps.clock, logger: deps.logger });
   try {
-    const app = createDashboardApp({ store, verification: verification.current, clock: deps.clock, token: settings.token, logger: deps.logger });
+    const app = createDashboardApp({
+      store,
+      verification: verification.current,
+      policy: deps.policy,
+      clock: deps.clock,
+      token: settings.token,
+      logger: deps.logger,
+    });
     const server = await startServer({ app, listen: settings.listen, logger: deps.logger });
     let closed: Promise<void> | null = null;
     const close = async (graceMs: number): Promise<void> => {
