@@ -22,7 +22,7 @@ th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: upp
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; overflow-wrap: anywhere; }
 .muted { color: var(--muted); }
-.tag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 600; color: #fff; }
+.tag { display: inline-block; white-space: nowrap; padding: 0 6px; border-radius: 3px; font-size: 12px; font-weight: 600; color: #fff; }
 .tag.allowed { background: var(--allowed); } .tag.denied { background: var(--denied); }
 .tag.dry-run { background: var(--dry-run); } .tag.break-glass { background: var(--break-glass); }
 .tag.neutral { background: #8a93a3; }

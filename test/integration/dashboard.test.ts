@@ -28,6 +28,9 @@ function dashboardUrl(serve: ServeHandle): string {
   return line.url.replace(/\/$/, '');
 }
 
+// Each page opens in a fresh browser page: on a loaded 2-core machine that can take seconds.
+jest.setTimeout(120_000);
+
 describe('dashboard in Chromium', () => {
   let tmp: TempDir;
   let serve: ServeHandle;
