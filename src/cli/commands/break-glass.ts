@@ -87,7 +87,7 @@ async function revoke(ctx: CliContext, idText: string, options: { readonly by?: 
   ctx.out(`revoked break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}`);
 }
 
-function grantJson(g: GrantRecord) {
+export function grantJson(g: GrantRecord) {
   return {
     id: g.id,
     namespace: g.namespace,
