@@ -42,6 +42,10 @@ export interface AuditDecision {
   /** The requesting user's groups, null for ImageReview decisions. */
   readonly groups: readonly string[] | null;
   readonly latencyUs: number;
+  /** The `serve` that decided (SPEC §7), null for decisions recorded before writers were (migration 0009). */
+  readonly writer: string | null;
+  /** The cluster that writer's deployment names, or null. */
+  readonly cluster: string | null;
   readonly images: readonly AuditImage[];
 }
 
@@ -49,7 +53,7 @@ export interface AuditDecision {
 export function queryDecisions(db: Database.Database, filter: DecisionFilter): readonly AuditDecision[] {
   const query = decisionQuery(db, filter);
   if (query === null) return [];
-  const rows = db.prepare<(string | number)[], DecisionRow>(query.sql).all(...query.params);
+  const rows = db.prepare<(string | number)[], DecisionRow & WriterColumns>(query.sql).all(...query.params);
   const images = imagesOf(
     db,
     rows.map((r) => r.id),
@@ -73,8 +77,8 @@ interface Query {
 }
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.groups, d.latency_us`;
-const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id';
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, c.writer, c.cluster`;
+const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id LEFT JOIN audit_chains c ON c.id = d.chain_id';
 const IMAGE_IN = 'SELECT value FROM json_each(?)';
 
 /**
@@ -211,9 +215,15 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
   return { from: head, below: null };
 }
 
-function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
+interface WriterColumns {
+  readonly writer: string | null;
+  readonly cluster: string | null;
+}
+
+function toDecision(row: DecisionRow & WriterColumns, images: readonly AuditImage[]): AuditDecision {
   const groups = row.groups === null ? null : parseGroups(row.groups);
-  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, images };
+  const { writer, cluster } = row;
+  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, writer, cluster, images };
 }
 
 /** `decisions.groups` as written (a JSON array of strings); anything else, edited by hand, reads as no groups. */

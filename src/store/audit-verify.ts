@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
-import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash } from './audit-hash';
+import type { ChainImage, ChainRow } from './audit-hash';
+import { createChainWalk } from './chain-walk';
+import { readChainHeads } from './chain-heads';
 import { type DecisionRow, decisionFields, splitReasons } from './audit-rows';
 import { HOUR_MS } from './audit-stats';
 
-// `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing the hash chain with the
-// writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
-// deleted row, a hash that does not match is an edited row (or an edited image or policy row), and
-// `audit_head` names the last decision written, so deleting the newest rows is detected too.
+// `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing each writer's hash chain with the
+// writer's own canonical form (audit-hash.ts, chain-walk.ts): a gap in a chain is a deleted row, a hash that does not
+// match is an edited row (or an edited image or policy row), and each chain's head (`audit_chains`) must name its
+// newest entry, so deleting the newest rows is detected too.
 // The same walk checks the two indexes derived from the hashed rows, which the chain itself does not cover:
 // `decision_reasons` (a deleted row there would hide a decision from `audit --reason`) and `decision_counts`
 // (an edited count would falsify `audit stats`). A broken chain is reported before an edited index.
@@ -24,6 +26,8 @@ export type VerifyResult =
     };
 
 interface WalkRow extends DecisionRow {
+  readonly chain_id: number;
+  readonly seq: number | null;
   /** A BLOB as written; anything else (a hand-edited value) fails the comparison. */
   readonly hash: unknown;
   readonly idx: number | null;
@@ -38,20 +42,17 @@ interface WalkRow extends DecisionRow {
 
 interface Stored {
   readonly row: ChainRow;
+  readonly chainId: number;
+  readonly seq: number | null;
   readonly hash: Buffer;
   /** The first image (idx) whose `decision_images.time` is not the decision's own time, or null. */
   readonly timeEditedIdx: number | null;
 }
 
-interface HeadRow {
-  readonly decision_id: number;
-  readonly hash: unknown;
-}
-
 // One statement, rows ordered by the primary keys of decisions and decision_images (no sort), read as a
 // stream: memory stays flat however many decisions there are.
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash,
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash, d.chain_id, d.seq,
        di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.time AS image_time
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
@@ -59,32 +60,25 @@ LEFT JOIN decision_images di ON di.decision_id = d.id
 LEFT JOIN image_refs r ON r.id = di.image_id
 ORDER BY d.id, di.idx`;
 
-const HEAD = 'SELECT decision_id, hash FROM audit_head WHERE id = 1';
-
 export function verifyAuditChain(db: Database.Database): VerifyResult {
   // One read transaction: a consistent snapshot while the server keeps appending.
   return db.transaction((): VerifyResult => {
-    const head = db.prepare<[], HeadRow>(HEAD).get();
+    const chains = createChainWalk(readChainHeads(db));
     const indexes = createIndexCheck(db);
-    let previous: { id: number; hash: Buffer } = { id: 0, hash: GENESIS_HASH };
     let rows = 0;
     for (const stored of decisionsOf(db.prepare<[], WalkRow>(WALK).iterate())) {
-      const problem = linkProblem(previous, stored);
+      const problem = chains.add(stored);
       if (problem !== null) return { ok: false, rows, kind: 'chain', ...problem };
       indexes.add(stored);
-      previous = { id: stored.row.id, hash: stored.hash };
       rows += 1;
     }
-    const chain = headProblem(head, previous);
+    const chain = chains.finish();
     if (chain !== null) return { ok: false, rows, kind: 'chain', ...chain };
     const index = indexes.problem();
     return index === null ? { ok: true, rows } : { ok: false, rows, kind: 'index', ...index };
   })();
 }
 
-const EDITED = 'its hash does not match its contents (the decision, its images or its policy were edited)';
-
-type Problem = { readonly firstBadId: number; readonly problem: string };
 type IndexProblem = { readonly firstBadId: number | null; readonly problem: string };
 
 const HAS_REASON = 'SELECT 1 FROM decision_reasons WHERE reason = ? AND time = ? AND decision_id = ?';
@@ -185,44 +179,6 @@ function countKey(hour: number, namespace: string, mode: string, allowed: number
   return JSON.stringify([hour, namespace, mode, allowed, breakGlass]);
 }
 
-function linkProblem(previous: { id: number; hash: Buffer }, stored: Stored): Problem | null {
-  const id = stored.row.id;
-  if (id !== previous.id + 1) {
-    return { firstBadId: previous.id + 1, problem: `${missing(previous.id + 1, id - 1)} before decision ${id}` };
-  }
-  if (!chainHash(previous.hash, stored.row).equals(stored.hash)) {
-    return { firstBadId: id, problem: EDITED };
-  }
-  return null;
-}
-
-function headProblem(head: HeadRow | undefined, last: { id: number; hash: Buffer }): Problem | null {
-  if (head === undefined) {
-    if (last.id === 0) return null;
-    return { firstBadId: last.id, problem: 'the audit head is missing (audit_head was edited)' };
-  }
-  if (head.decision_id > last.id) {
-    const problem = `${missing(last.id + 1, head.decision_id)} (the audit head records decision ${head.decision_id})`;
-    return { firstBadId: last.id + 1, problem };
-  }
-  if (head.decision_id < last.id) {
-    const problem = `it was added after the audit head (decision ${head.decision_id})`;
-    return { firstBadId: head.decision_id + 1, problem };
-  }
-  if (!sameHash(head.hash, last.hash)) {
-    return { firstBadId: last.id, problem: 'its hash does not match the audit head (audit_head was edited)' };
-  }
-  return null;
-}
-
-function sameHash(stored: unknown, expected: Buffer): boolean {
-  return Buffer.isBuffer(stored) && stored.equals(expected);
-}
-
-function missing(from: number, to: number): string {
-  return from === to ? `decision ${from} is missing (deleted)` : `decisions ${from}–${to} are missing (deleted)`;
-}
-
 /** Groups the joined rows (one per image, or one with null image columns) into decisions. */
 function* decisionsOf(rows: Iterable<WalkRow>): Generator<Stored> {
   let current: { first: WalkRow; images: ChainImage[]; timeEditedIdx: number | null } | null = null;
@@ -256,6 +212,8 @@ function toStored(row: WalkRow, images: readonly ChainImage[], timeEditedIdx: nu
   return {
     timeEditedIdx,
     hash: Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0),
+    chainId: row.chain_id,
+    seq: row.seq,
     row: { ...decisionFields(row), images },
   };
 }

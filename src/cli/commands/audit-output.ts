@@ -20,6 +20,8 @@ export function decisionJson(d: AuditDecision) {
     user: d.user,
     groups: d.groups,
     latencyUs: d.latencyUs,
+    writer: d.writer,
+    cluster: d.cluster,
     images: d.images.map((i) => ({
       image: i.image,
       repository: i.repository,
@@ -33,7 +35,7 @@ export function decisionJson(d: AuditDecision) {
 }
 
 const CSV_HEADERS = ['id', 'time', 'namespace', 'allowed', 'mode', 'breakGlass', 'ticket', 'reasons', 'images',
-  'reason', 'policyHash', 'user', 'latencyUs', 'groups'];
+  'reason', 'policyHash', 'user', 'latencyUs', 'groups', 'writer', 'cluster'];
 
 /** One line per decision; its images space-separated, and the reason codes of all its images. */
 export function decisionsCsv(decisions: readonly AuditDecision[]): string {
@@ -41,13 +43,13 @@ export function decisionsCsv(decisions: readonly AuditDecision[]): string {
     CSV_HEADERS,
     decisions.map((d) => [d.id, isoTime(d.time), d.namespace, d.allowed, d.mode, d.breakGlass, d.ticket,
       reasonCodes(d).join(' '), d.images.map((i) => i.image).join(' '), d.reason, d.policyHash, d.user, d.latencyUs,
-      d.groups?.join(' ') ?? null]),
+      d.groups?.join(' ') ?? null, d.writer, d.cluster]),
   );
 }
 
 export function decisionsTable(decisions: readonly AuditDecision[]): string {
   return formatTable(
-    ['ID', 'TIME', 'NAMESPACE', 'USER', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES'],
+    ['ID', 'TIME', 'NAMESPACE', 'USER', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES', 'WRITER'],
     decisions.map((d) => [
       d.id,
       isoTime(d.time),
@@ -58,6 +60,7 @@ export function decisionsTable(decisions: readonly AuditDecision[]): string {
       d.breakGlass ? (d.ticket ?? 'yes') : '-',
       reasonCodes(d).join(',') || '-',
       d.images.map((i) => (i.unchanged ? `${i.image} (unchanged)` : i.image)).join(' ') || '-',
+      d.writer === null ? '-' : d.cluster === null ? d.writer : `${d.cluster}/${d.writer}`,
     ]),
   );
 }

@@ -19,6 +19,7 @@ import { parseDuration } from '../../core/time-spec';
 import { monitorReadiness } from '../../http/readiness-monitor';
 import { createSnapshotReader } from '../../store/sqlite/snapshot-reader';
 import { createThreadAuditWriter } from '../../store/audit-thread-committer';
+import { writerIdentity } from '../../store/writer-identity';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../register-command';
@@ -42,6 +43,8 @@ interface ServeOptions {
   readonly resolveDeadlineMs: string;
   readonly checkpointKey?: string;
   readonly checkpointInterval: string;
+  readonly writerName?: string;
+  readonly cluster?: string;
 }
 
 /** How often readiness is evaluated on its own, so a damaged store is logged even when nothing probes. */
@@ -70,6 +73,8 @@ function registerServe(program: Command, ctx: CliContext, registry: RegistrySour
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
     .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
     .option('--checkpoint-interval <duration>', 'how often a signed checkpoint is logged', '60s')
+    .option('--writer-name <name>', 'the name this server records its decisions under, in its own audit chain (default: the host name)', ctx.io.env.IMAGE_REVIEWER_WRITER_NAME)
+    .option('--cluster <name>', 'the cluster this deployment serves, recorded with every decision', ctx.io.env.IMAGE_REVIEWER_CLUSTER)
     .action(async (options: ServeOptions) => serve(ctx, options, registry));
 }
 
@@ -137,7 +142,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const signatureChecker = createSignatureChecker({ lookup, deadlineMs: settings.resolveDeadlineMs });
   const identity = dbPath === ':memory:' ? null : storeIdentity(dbPath);
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createThreadAuditWriter(dbPath, identity);
+  const audit = createThreadAuditWriter(dbPath, settings.writer, identity);
   cleanup.push(() => audit.close());
   const clock = (): number => Date.now();
   const identityProblem = (): string | null => (identity === null ? null : storeIdentityProblem(dbPath, identity));
@@ -157,6 +162,8 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     tls: settings.tls !== undefined,
     clientAuth: settings.tls?.clientCaFile !== undefined,
     store: dbPath,
+    writer: settings.writer.writer,
+    cluster: settings.writer.cluster,
     policy: active.source,
     policyHash: active.hash,
     tags: active.policy.tags,
@@ -229,6 +236,7 @@ function parseServeOptions(options: ServeOptions) {
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
     checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
+    writer: writerIdentity(options.writerName, options.cluster),
   };
 }
 
