@@ -173,10 +173,10 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     if (unvetted) {
       const u = Math.floor(rnd() * 5000);
       const reasons = u % 3 === 0 ? 'vulnerabilities' : 'not-approved,scan-missing';
-      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons });
+      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons, unchanged: 0, signature: null });
     } else {
       const a = approvedImage(Math.floor(rnd() * IMAGES_IN_USE));
-      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '' });
+      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '', unchanged: 0, signature: null });
     }
   }
   const failed = images.filter((i) => i.allowed === 0);
@@ -198,6 +198,8 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     overridden: outcome === 'dry-run' || outcome === 'break-glass' ? denial : null,
     policyHash,
     user: null,
+    // ImageReview decisions: no groups, no unchanged image, no signature evidence (the v1 hash form, audit-hash.ts).
+    groups: null,
     latencyUs: 200 + Math.floor(rnd() * 800),
     images,
   };
