@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash, wellFormed } from './audit-hash';
 import { StoreError } from '../errors';
 import type { DecisionImage, DecisionRecord } from './decision-record';
+import { encodeDecisionSignature } from './decision-signature';
 
 /** The chain's head does not continue the stored chain: nothing is recorded (the review answers 500). */
 export class ChainHeadError extends StoreError {}
@@ -57,7 +58,7 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
       row.images.forEach((image, idx) => {
         const key = `i:${JSON.stringify([image.image, image.repository, image.digest])}`;
         const imageId = intern(staged, imageIds, key, () => imageIdFor(s, image));
-        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged);
+        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged, image.signature);
       });
       for (const code of new Set(record.images.flatMap((i) => i.reasons))) s.reason.run(code, row.time, id);
       ids.push(id);
@@ -144,6 +145,7 @@ function chainImage(i: DecisionImage): ChainImage {
     allowed: i.allowed ? 1 : 0,
     reasons: i.reasons.join(','),
     unchanged: i.unchanged === true ? 1 : 0,
+    signature: i.signature === undefined || i.signature === null ? null : encodeDecisionSignature(i.signature),
   };
 }
 
@@ -195,8 +197,9 @@ function prepare(db: Database.Database) {
                               user, groups, latency_us, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    image: db.prepare<[number, number, number, number, string, number, number]>(
-      'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    image: db.prepare<[number, number, number, number, string, number, number, string | null]>(
+      `INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     reason: db.prepare<[string, number, number]>(
       'INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)',

@@ -57,7 +57,7 @@ describe('audit queries', () => {
         user: 'alice',
         groups: null,
         latencyUs: 250,
-        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false }],
+        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false, signature: null }],
       },
     ]);
   });
