@@ -124,8 +124,17 @@ async function httpSection(args) {
     await check(baseline.url, { body: SCENARIOS.single.body, allowed: true });
     await check(baseline.url, SCENARIOS.validate);
     for (const s of Object.values(SCENARIOS)) await check(reviewer.url, s);
-    // Warms the verification cache: the only time the registry is asked.
-    await check(signedReviewer.url, registry.scenario);
+    // Warms the verification cache: the only time the registry is asked. Retried: on a loaded machine the first
+    // verification can miss the review deadline (a fail-closed deny), and a failure is not cached.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await check(signedReviewer.url, registry.scenario);
+        break;
+      } catch (err) {
+        if (attempt === 5) throw err;
+        log(`(f) warm-up: ${err.message.slice(0, 160)}; retrying`);
+      }
+    }
     const before = countDecisions(emptyDb);
     const targets = [
       { name: 'a', url: baseline.url, pid: baseline.pid, body: SCENARIOS.single.body },

@@ -79,6 +79,7 @@ describe('image-reviewer audit', () => {
           allowed: false,
           reasons: ['not-approved', 'scan-missing'],
           unchanged: false,
+          signature: null,
         },
       ],
     });
