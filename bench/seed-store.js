@@ -15,7 +15,7 @@ const dist = path.resolve(__dirname, '../dist');
 const { chainHash } = require(path.join(dist, 'store/audit-hash.js'));
 const { chainGenesis } = require(path.join(dist, 'store/writer-identity.js'));
 
-/** The writer whose chain the seeded decisions form (one chain per writer: migration 0009). */
+/** The writer whose chain the seeded decisions form (one chain per writer: migration 0008). */
 const SEED_WRITER = { writer: 'bench-seed', cluster: null };
 
 const DAY = 24 * 3600 * 1000;
@@ -179,10 +179,10 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     if (unvetted) {
       const u = Math.floor(rnd() * 5000);
       const reasons = u % 3 === 0 ? 'vulnerabilities' : 'not-approved,scan-missing';
-      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons, unchanged: 0 });
+      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons, unchanged: 0, signature: null });
     } else {
       const a = approvedImage(Math.floor(rnd() * IMAGES_IN_USE));
-      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '', unchanged: 0 });
+      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '', unchanged: 0, signature: null });
     }
   }
   const failed = images.filter((i) => i.allowed === 0);
@@ -204,6 +204,7 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     overridden: outcome === 'dry-run' || outcome === 'break-glass' ? denial : null,
     policyHash,
     user: null,
+    // ImageReview decisions: no groups, no unchanged image, no signature evidence (the v1 hash form, audit-hash.ts).
     groups: null,
     latencyUs: 200 + Math.floor(rnd() * 800),
     images,

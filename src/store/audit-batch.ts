@@ -3,12 +3,13 @@ import { type ChainImage, type ChainRow, chainHash, wellFormed } from './audit-h
 import { StoreError } from '../errors';
 import type { DecisionImage, DecisionRecord } from './decision-record';
 import { type WriterIdentity, chainGenesis, chainName } from './writer-identity';
+import { encodeDecisionSignature } from './decision-signature';
 
 /** The chain's head does not continue the stored chain: nothing is recorded (the review answers 500). */
 export class ChainHeadError extends StoreError {}
 
 // Writes one group commit: every decision of the batch in one IMMEDIATE transaction, appended to this writer's own
-// hash chain (SPEC §6; migration 0009, writer-identity.ts). Policy hashes and image strings are interned so a decision
+// hash chain (SPEC §6; migration 0008, writer-identity.ts). Policy hashes and image strings are interned so a decision
 // costs few bytes (SPEC §11); their ids are cached, but only once the transaction that made them committed.
 // The head is never rebuilt: a chain head that is missing after this writer recorded decisions, one that does not
 // name the chain's newest entry, or one behind what this writer already committed is a truncation or an edit, and
@@ -83,7 +84,7 @@ export function createBatchWriter(db: Database.Database, identity: WriterIdentit
       row.images.forEach((image, idx) => {
         const key = `i:${JSON.stringify([image.image, image.repository, image.digest])}`;
         const imageId = intern(staged, imageIds, key, () => imageIdFor(s, image));
-        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged);
+        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged, image.signature);
       });
       for (const code of new Set(record.images.flatMap((i) => i.reasons))) s.reason.run(code, row.time, id);
       ids.push(id);
@@ -181,6 +182,7 @@ function chainImage(i: DecisionImage): ChainImage {
     allowed: i.allowed ? 1 : 0,
     reasons: i.reasons.join(','),
     unchanged: i.unchanged === true ? 1 : 0,
+    signature: i.signature === undefined || i.signature === null ? null : encodeDecisionSignature(i.signature),
   };
 }
 
@@ -234,8 +236,9 @@ function prepare(db: Database.Database) {
                               user, groups, latency_us, hash, chain_id, seq)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    image: db.prepare<[number, number, number, number, string, number, number]>(
-      'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    image: db.prepare<[number, number, number, number, string, number, number, string | null]>(
+      `INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     reason: db.prepare<[string, number, number]>(
       'INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)',

@@ -50,7 +50,7 @@ export interface AuditDecision {
   /** The requesting user's groups, null for ImageReview decisions. */
   readonly groups: readonly string[] | null;
   readonly latencyUs: number;
-  /** The `serve` that decided (SPEC §7), null for decisions recorded before writers were (migration 0009). */
+  /** The `serve` that decided (SPEC §7), null for decisions recorded before writers were (migration 0008). */
   readonly writer: string | null;
   /** The cluster that writer's deployment names, or null. */
   readonly cluster: string | null;

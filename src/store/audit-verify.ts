@@ -37,6 +37,7 @@ interface WalkRow extends DecisionRow {
   readonly image_allowed: number | null;
   readonly reasons: string | null;
   readonly unchanged: number | null;
+  readonly signature: unknown;
   readonly image_time: number | null;
 }
 
@@ -53,7 +54,7 @@ interface Stored {
 // stream: memory stays flat however many decisions there are.
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
        p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash, d.chain_id, d.seq,
-       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.time AS image_time
+       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.signature, di.time AS image_time
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
 LEFT JOIN decision_images di ON di.decision_id = d.id
@@ -205,6 +206,8 @@ function toChainImage(row: WalkRow): ChainImage {
     allowed: row.image_allowed ?? -1,
     reasons: row.reasons ?? '',
     unchanged: row.unchanged ?? 0,
+    // Text as written, or null; any other value (edited by hand) cannot equal what was hashed.
+    signature: row.signature === null || typeof row.signature === 'string' ? row.signature : '\u0000edited',
   };
 }
 

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { StoredChainHead } from './chain-walk';
 
-// The heads of the audit chains as SQLite stores them (migration 0009: `audit_chains`, one row per writer, and row 1
+// The heads of the audit chains as SQLite stores them (migration 0008: `audit_chains`, one row per writer, and row 1
 // for the decisions recorded before writers were).
 
 interface ChainRow {

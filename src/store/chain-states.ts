@@ -7,7 +7,7 @@ import { readChainHeads } from './chain-heads';
 import type { StoredChainHead } from './chain-walk';
 import { chainGenesis, chainName } from './writer-identity';
 
-// The chains a checkpoint covers, read from the store: each writer's audit chain (`decisions/WRITER`, migration 0009),
+// The chains a checkpoint covers, read from the store: each writer's audit chain (`decisions/WRITER`, migration 0008),
 // the decisions recorded before writers were (`decisions`), and `changes` (the operator change log, chained since
 // migration 0005). A checkpoint lists each as {chain, count, head}.
 
@@ -22,7 +22,7 @@ export function readChainStates(db: Database.Database): readonly ChainState[] {
   return db.transaction((): ChainState[] => {
     const last = db.prepare<[number], LastEntryRow>(CHAIN_LAST_SQL);
     const legacyLast = db.prepare<[number], LastEntryRow>('SELECT id, id AS seq, hash FROM decisions WHERE id = ? AND chain_id = 1');
-    // The chain recorded before writers were (migration 0009) never grows: it is left out when it is empty.
+    // The chain recorded before writers were (migration 0008) never grows: it is left out when it is empty.
     const heads = readChainHeads(db).filter((head) => head.identity !== null || head.count > 0);
     const decisions = heads.map((head): ChainState => {
       const name = chainName(head.identity);

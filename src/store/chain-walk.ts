@@ -2,7 +2,7 @@ import { type ChainRow, chainHash } from './audit-hash';
 import { type WriterIdentity, chainGenesis, chainName } from './writer-identity';
 
 // The audit chains checked entry by entry (SPEC §6, §7 `audit verify`), whatever the engine: the decisions are fed in
-// id order, each to the chain of its writer (migration 0009). Within a chain, entries are numbered 1, 2, 3, … (`seq`;
+// id order, each to the chain of its writer (migration 0008). Within a chain, entries are numbered 1, 2, 3, … (`seq`;
 // for the legacy chain, recorded before writers were, the id itself), so a gap is a deleted entry; each hash must
 // continue the previous entry's of the same chain, so an edit shows; and each chain's head must name its newest entry,
 // so deleting the newest entries shows too. A missing or mismatched head is reported, never rebuilt.

@@ -5,7 +5,7 @@ import { GENESIS_HASH } from './audit-hash';
 
 // Who records a decision (SPEC §6, §7): one `serve` process, named by `--writer-name` (default: the host name, which
 // Kubernetes sets to the pod's name) within the `--cluster` its deployment names. Each writer keeps its own audit
-// chain (migration 0009), so replicas sharing one PostgreSQL store never wait on one head row; `audit` shows both.
+// chain (migration 0008), so replicas sharing one PostgreSQL store never wait on one head row; `audit` shows both.
 
 export interface WriterIdentity {
   readonly writer: string;
@@ -34,7 +34,7 @@ export function defaultWriterIdentity(): WriterIdentity {
   return writerIdentity(undefined, undefined);
 }
 
-/** The chain recorded before writers were (migration 0009): no writer, checkpoint name `decisions`. */
+/** The chain recorded before writers were (migration 0008): no writer, checkpoint name `decisions`. */
 export const LEGACY_CHAIN = 'decisions';
 
 /** A chain's name in checkpoints and `audit verify`: `decisions/WRITER` or `decisions/CLUSTER/WRITER`. */

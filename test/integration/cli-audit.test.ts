@@ -81,6 +81,7 @@ describe('image-reviewer audit', () => {
           allowed: false,
           reasons: ['not-approved', 'scan-missing'],
           unchanged: false,
+          signature: null,
         },
       ],
     });

@@ -1,3 +1,4 @@
+import type { RecordedSignature } from '../../core/types';
 import type { AuditStats } from '../../store/audit-stats';
 import type { AuditDecision } from '../../store/audit-query';
 import { formatCsv, formatTable, isoTime } from '../output';
@@ -30,8 +31,15 @@ export function decisionJson(d: AuditDecision) {
       reasons: i.reasons,
       // An image an UPDATE did not change (`/validate`): recorded, not judged.
       unchanged: i.unchanged,
+      signature: signatureJson(i.signature),
     })),
   };
+}
+
+/** An image's signature evidence, `verifiedAt` as ISO-8601 like `approvals --json`; null when none. */
+function signatureJson(signature: RecordedSignature | null) {
+  if (signature?.kind !== 'verified') return signature;
+  return { ...signature, verifiedAt: isoTime(signature.verifiedAt) };
 }
 
 const CSV_HEADERS = ['id', 'time', 'namespace', 'allowed', 'mode', 'breakGlass', 'ticket', 'reasons', 'images',

@@ -61,7 +61,7 @@ describe('audit queries', () => {
         // The writer that recorded it: createInlineAuditWriter's default, this host.
         writer: os.hostname(),
         cluster: null,
-        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false }],
+        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false, signature: null }],
       },
     ]);
   });

@@ -191,7 +191,7 @@ describe('verifyAuditChain', () => {
     const row = {
       id: 1, time: 2, namespace: 'ns', allowed: 0, mode: 'enforce', breakGlass: 0, ticket: null, reason: 'r',
       overridden: null, policyHash: 'p', user: null, groups: null, latencyUs: 3,
-      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0 }],
+      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0, signature: null }],
     };
     // Rows without groups or unchanged images (every ImageReview decision, every row older than migration 0003)
     // keep the v1 form, so a store written before it still verifies.
@@ -201,6 +201,11 @@ describe('verifyAuditChain', () => {
     const admission = { ...row, user: 'alice', groups: '["dev"]', images: [{ ...row.images[0]!, allowed: 1, reasons: '', unchanged: 1 }] };
     expect(canonicalDecision(admission)).toBe(
       '["decision/v2",1,2,"ns",0,"enforce",0,null,"r",null,"p","alice",3,"[\\"dev\\"]",[["i",null,null,1,"",1]]]',
+    );
+    // Signature evidence (migration 0007) makes it v3, which covers the evidence text and everything v2 covers.
+    const signed = { ...row, images: [{ ...row.images[0]!, signature: '{"source":"review","kind":"failed","error":"e"}' }] };
+    expect(canonicalDecision(signed)).toBe(
+      '["decision/v3",1,2,"ns",0,"enforce",0,null,"r",null,"p",null,3,null,[["i",null,null,0,"not-approved",0,"{\\"source\\":\\"review\\",\\"kind\\":\\"failed\\",\\"error\\":\\"e\\"}"]]]',
     );
   });
 });

@@ -13,15 +13,15 @@ import { chainGenesis, chainName, writerIdentity } from '../../../src/store/writ
 import { decisionRecord } from '../../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
-// Migration 0009 (SPEC §6: "with several writers each writer keeps its own chain"): the decisions a store already
+// Migration 0008 (SPEC §6: "with several writers each writer keeps its own chain"): the decisions a store already
 // holds stay one chain, `decisions`, as they were hashed, so checkpoints taken before still verify; each writer then
 // appends to its own chain, named by writer and cluster, and checkpoints cover every chain.
 
 const A = { writer: 'reviewer-a', cluster: null };
 const B = { writer: 'reviewer-b', cluster: 'prod-eu' };
 
-/** Two decisions as the single writer before migration 0009 wrote them: ids 1, 2 chained from zeros, and audit_head. */
-function writePre0009Decisions(db: Database.Database): Buffer[] {
+/** Two decisions as the single writer before migration 0008 wrote them: ids 1, 2 chained from zeros, and audit_head. */
+function writePre0008Decisions(db: Database.Database): Buffer[] {
   db.prepare("INSERT INTO policies (id, hash, source, first_used) VALUES (1, ?, 'built-in default', 1000)").run('f'.repeat(64));
   const hashes: Buffer[] = [];
   let previous = GENESIS_HASH;
@@ -39,20 +39,20 @@ function writePre0009Decisions(db: Database.Database): Buffer[] {
   return hashes;
 }
 
-describe('one audit chain per writer (migration 0009)', () => {
+describe('one audit chain per writer (migration 0008)', () => {
   let tmp: TempDir;
   let db: Database.Database;
   let legacy: Buffer[];
 
   beforeEach(async () => {
     tmp = makeTempDir();
-    const old = tmp.file('migrations-0008');
+    const old = tmp.file('migrations-0007');
     fs.mkdirSync(old);
-    for (const name of fs.readdirSync(DEFAULT_MIGRATIONS_DIR).filter((n) => n < '0009')) {
+    for (const name of fs.readdirSync(DEFAULT_MIGRATIONS_DIR).filter((n) => n < '0008')) {
       fs.copyFileSync(path.join(DEFAULT_MIGRATIONS_DIR, name), path.join(old, name));
     }
     const before = openStore(tmp.file('store.db'), { migrate: 'apply', migrationsDir: old });
-    legacy = writePre0009Decisions(before);
+    legacy = writePre0008Decisions(before);
     before.close();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
     const a = createInlineAuditWriter(db, {}, A);

@@ -1,4 +1,4 @@
--- image-reviewer store, version 9: one audit chain per writer (SPEC §6: "with several writers each writer keeps its own
+-- image-reviewer store, version 8: one audit chain per writer (SPEC §6: "with several writers each writer keeps its own
 -- chain"; §7: a decision names its `writer`, and the `cluster` its deployment is set to). Applied in one transaction by
 -- src/store/migrate.ts.
 --
