@@ -39,7 +39,7 @@ export async function buildProgram(
   );
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
-    .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),

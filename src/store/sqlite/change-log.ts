@@ -1,40 +1,9 @@
 import type Database from 'better-sqlite3';
+import type { ChangeEntry, ChangeRecord } from '../change-entries';
 
 // Every change made through the CLI is kept with actor and time (SPEC §6). Repositories call
 // `recordChange` inside the same transaction as the change itself, so a change and its log row
 // are committed together or not at all.
-
-export const CHANGE_ACTIONS = [
-  'approve',
-  'revoke',
-  'scan-import',
-  'exception-add',
-  'exception-remove',
-  'break-glass-grant',
-  'break-glass-revoke',
-] as const;
-export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
-
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-export interface ChangeEntry {
-  readonly time: number;
-  readonly actor: string;
-  readonly action: ChangeAction;
-  /** What was changed: `repository@digest`, `scan:12`, `exception:3`, `break-glass-grant:4`. */
-  readonly subject: string;
-  readonly details: Readonly<Record<string, JsonValue>>;
-}
-
-export interface ChangeRecord {
-  readonly id: number;
-  readonly time: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  /** The details as stored (JSON text), or null. */
-  readonly details: string | null;
-}
 
 /** Appends one change-log row; call it inside the transaction that makes the change. */
 export function recordChange(db: Database.Database, entry: ChangeEntry): number {

@@ -4,7 +4,8 @@ import { listChanges } from '../../../src/store/sqlite/change-log';
 import { openStore } from '../../../src/store/open-database';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 import type { ImportScanInput } from '../../../src/store/scans-repository';
-import { countSeverities, importScan, newestScanFor, scanFindings, scanTargets } from '../../../src/store/sqlite/scans-repo';
+import { countSeverities } from '../../../src/store/record-rows';
+import { importScan, newestScanFor, scanFindings, scanTargets } from '../../../src/store/sqlite/scans-repo';
 
 const ALPINE = 'docker.io/library/alpine';
 const D1 = `sha256:${'1'.repeat(64)}`;
