@@ -47,8 +47,7 @@ export class StoreError extends AppError {
 
 /**
  * An HTTP request that the API server never sends (SPEC §2): not JSON, not a review, a wrong method, content type or
- * encoding, a body past the limit. Answered with its status (400 unless said otherwise) and a Status body, logged and
- * counted by `label` (`image_reviewer_invalid_requests_total{reason}`); never a decision.
+ * encoding, a body past the limit. Answered with 400 and a Status body, logged and counted by `label` (`image_reviewer_invalid_requests_total{reason}`); never a decision.
  */
 export class InvalidRequestError extends AppError {
   constructor(
@@ -60,13 +59,26 @@ export class InvalidRequestError extends AppError {
   }
 }
 
-/** A method the path does not answer: 405 with the `Allow` header (RFC 9110 §15.5.6). */
+/**
+ * A method the path does not answer. SPEC §2 answers everything the API server never sends with 400; the `Allow`
+ * header still names the method that works (RFC 9110 §10.2.1).
+ */
 export class MethodNotAllowedError extends InvalidRequestError {
   constructor(
     message: string,
     readonly allow: string,
   ) {
-    super(message, 'method', 405);
+    super(message, 'method');
+  }
+}
+
+/**
+ * A body past the limit (after decoding). The limit sits above anything the API server sends (SPEC §2), so only
+ * something else reaches it; `/imagereview` still answers it with a 200 deny, the one answer it can form unread.
+ */
+export class BodyTooLargeError extends InvalidRequestError {
+  constructor(readonly maxBytes: number) {
+    super(`request body is larger than ${maxBytes} bytes`, 'too-large');
   }
 }
 

@@ -2,6 +2,7 @@ import express from 'express';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import type { RecordingDeps } from '../service/review-service';
+import { denyOversizedReview } from './deny-oversized-review';
 import { createHealthRoutes, type Readiness } from './health-routes';
 import { createErrorHandler } from './http-errors';
 import type { Metrics } from './metrics';
@@ -17,7 +18,8 @@ export interface HttpLimits {
 /**
  * 8 MiB: above anything the API server can send (SPEC §2: its requests are at most 3 MiB; an AdmissionReview for
  * `/validate` carries object and oldObject), so a pod can never push a review past it: what a pod author controls
- * is answered by the review limits instead (too-many-images, a 200 deny).
+ * is answered by the review limits instead (too-many-images, a 200 deny). Past it, `/imagereview` still denies
+ * (deny-oversized-review.ts); `/validate` answers 400, having no uid to answer with.
  */
 export const DEFAULT_LIMITS: HttpLimits = { maxBodyBytes: 8 * 1024 * 1024 };
 
@@ -40,7 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('etag');
   app.set('query parser', false);
 
-  app.post('/imagereview', readJsonBody(deps.limits.maxBodyBytes), createReviewRoute(deps));
+  app.post('/imagereview', readJsonBody(deps.limits.maxBodyBytes), createReviewRoute(deps), denyOversizedReview(deps));
   app.all('/imagereview', (_req, _res, next) => {
     next(new MethodNotAllowedError('use POST with an imagepolicy.k8s.io/v1alpha1 ImageReview', 'POST'));
   });

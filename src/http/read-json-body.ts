@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { RequestHandler } from 'express';
-import { InvalidRequestError } from '../errors';
+import { BodyTooLargeError, InvalidRequestError } from '../errors';
 
 // The one body reader of the app (SPEC §2: one route per path, one body reader): reads the request body itself and
 // `JSON.parse`s it. The API server sends `Content-Type: application/json`, UTF-8, no Content-Encoding and a
@@ -29,7 +29,7 @@ export function readJsonBody(maxBytes: number): RequestHandler {
     collect(req, source, maxBytes, (err, raw) => {
       if (err !== null) {
         // Node reads and drops the rest of an unread body after the answer (within the server's requestTimeout), so
-        // the client reads its 413 instead of a reset connection.
+        // the client reads its answer instead of a reset connection.
         next(err);
         return;
       }
@@ -57,11 +57,11 @@ function headerProblem(req: IncomingMessage, maxBytes: number): InvalidRequestEr
     }
   }
   const length = req.headers['content-length'];
-  if (length !== undefined && Number(length) > maxBytes) return tooLarge(maxBytes);
+  if (length !== undefined && Number(length) > maxBytes) return new BodyTooLargeError(maxBytes);
   return null;
 }
 
-/** The decompressor for a Content-Encoding, null for none; an InvalidRequestError (415) for an unknown one. */
+/** The decompressor for a Content-Encoding, null for none; an InvalidRequestError for an unknown one. */
 function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | InvalidRequestError | null {
   switch ((encoding ?? 'identity').trim().toLowerCase()) {
     case 'identity':
@@ -75,8 +75,8 @@ function decoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zli
     case 'br':
       return zlib.createBrotliDecompress();
     default:
-      // RFC 9110 §15.5.16: an unsupported content coding is a 415.
-      return new InvalidRequestError(`unsupported Content-Encoding ${JSON.stringify(encoding)}`, 'content-encoding', 415);
+      // The API server sends no Content-Encoding at all: like every request it never sends, a 400 (SPEC §2).
+      return new InvalidRequestError(`unsupported Content-Encoding ${JSON.stringify(encoding)}`, 'content-encoding');
   }
 }
 
@@ -102,7 +102,7 @@ function collect(
   source.on('data', (chunk: Buffer) => {
     length += chunk.length;
     if (length > maxBytes) {
-      finish(tooLarge(maxBytes));
+      finish(new BodyTooLargeError(maxBytes));
       return;
     }
     if (!finished) chunks.push(chunk);
@@ -130,11 +130,3 @@ function parseJson(raw: Buffer): { readonly value: unknown } | InvalidRequestErr
   }
 }
 
-/**
- * SPEC §2: body limits sit above anything the API server sends (its requests are at most 3 MiB), so a body past
- * the limit can only come from something else; it cannot be parsed, so no deny can be formed, and 413 names the
- * problem exactly (the API server would treat any non-2xx alike, as a backend failure).
- */
-function tooLarge(maxBytes: number): InvalidRequestError {
-  return new InvalidRequestError(`request body is larger than ${maxBytes} bytes`, 'too-large', 413);
-}

@@ -33,11 +33,14 @@ interface WalkRow extends DecisionRow {
   readonly image_allowed: number | null;
   readonly reasons: string | null;
   readonly unchanged: number | null;
+  readonly image_time: number | null;
 }
 
 interface Stored {
   readonly row: ChainRow;
   readonly hash: Buffer;
+  /** The first image (idx) whose `decision_images.time` is not the decision's own time, or null. */
+  readonly timeEditedIdx: number | null;
 }
 
 interface HeadRow {
@@ -49,7 +52,7 @@ interface HeadRow {
 // stream: memory stays flat however many decisions there are.
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
        p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash,
-       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged
+       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.time AS image_time
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
 LEFT JOIN decision_images di ON di.decision_id = d.id
@@ -68,7 +71,7 @@ export function verifyAuditChain(db: Database.Database): VerifyResult {
     for (const stored of decisionsOf(db.prepare<[], WalkRow>(WALK).iterate())) {
       const problem = linkProblem(previous, stored);
       if (problem !== null) return { ok: false, rows, kind: 'chain', ...problem };
-      indexes.add(stored.row);
+      indexes.add(stored);
       previous = { id: stored.row.id, hash: stored.hash };
       rows += 1;
     }
@@ -111,13 +114,19 @@ function createIndexCheck(db: Database.Database) {
   const hasReason = db.prepare<[string, number, number], number>(HAS_REASON).pluck();
   const counts = new Map<string, { n: number; firstId: number }>();
   let reasonRows = 0;
-  let missingReason: IndexProblem | null = null;
+  let rowProblem: IndexProblem | null = null;
   return {
-    add(row: ChainRow): void {
+    add({ row, timeEditedIdx }: Stored): void {
+      if (rowProblem === null && timeEditedIdx !== null) {
+        rowProblem = {
+          firstBadId: row.id,
+          problem: `the time of its image ${timeEditedIdx} in decision_images differs from the decision's (audit --image --since would misplace it)`,
+        };
+      }
       for (const code of new Set(row.images.flatMap((i) => splitReasons(i.reasons)))) {
         reasonRows += 1;
-        if (missingReason === null && hasReason.get(code, row.time, row.id) === undefined) {
-          missingReason = {
+        if (rowProblem === null && hasReason.get(code, row.time, row.id) === undefined) {
+          rowProblem = {
             firstBadId: row.id,
             problem: `its reason '${code}' is missing from decision_reasons (audit --reason would not find it)`,
           };
@@ -129,7 +138,7 @@ function createIndexCheck(db: Database.Database) {
       else group.n += 1;
     },
     problem(): IndexProblem | null {
-      return missingReason ?? extraReason(db, reasonRows) ?? countProblem(db, counts);
+      return rowProblem ?? extraReason(db, reasonRows) ?? countProblem(db, counts);
     },
   };
 }
@@ -216,16 +225,19 @@ function missing(from: number, to: number): string {
 
 /** Groups the joined rows (one per image, or one with null image columns) into decisions. */
 function* decisionsOf(rows: Iterable<WalkRow>): Generator<Stored> {
-  let current: { first: WalkRow; images: ChainImage[] } | null = null;
+  let current: { first: WalkRow; images: ChainImage[]; timeEditedIdx: number | null } | null = null;
   for (const row of rows) {
     if (current !== null && current.first.id !== row.id) {
-      yield toStored(current.first, current.images);
+      yield toStored(current.first, current.images, current.timeEditedIdx);
       current = null;
     }
-    current ??= { first: row, images: [] };
-    if (row.idx !== null) current.images.push(toChainImage(row));
+    current ??= { first: row, images: [], timeEditedIdx: null };
+    if (row.idx === null) continue;
+    current.images.push(toChainImage(row));
+    // `decision_images.time` repeats the decision's time for `audit --image` (not hashed): it must stay equal.
+    if (current.timeEditedIdx === null && row.image_time !== row.time) current.timeEditedIdx = row.idx;
   }
-  if (current !== null) yield toStored(current.first, current.images);
+  if (current !== null) yield toStored(current.first, current.images, current.timeEditedIdx);
 }
 
 function toChainImage(row: WalkRow): ChainImage {
@@ -240,8 +252,9 @@ function toChainImage(row: WalkRow): ChainImage {
   };
 }
 
-function toStored(row: WalkRow, images: readonly ChainImage[]): Stored {
+function toStored(row: WalkRow, images: readonly ChainImage[], timeEditedIdx: number | null): Stored {
   return {
+    timeEditedIdx,
     hash: Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0),
     row: { ...decisionFields(row), images },
   };

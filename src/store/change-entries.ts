@@ -1,4 +1,5 @@
 import type { ApproveInput, RevokeInput } from './approvals-repository';
+import type { ChangeEntry } from './change-log-repository';
 import type { AddExceptionInput, RemoveExceptionInput } from './exceptions-repository';
 import type { GrantInput, RevokeGrantInput } from './grants-repository';
 import type { ImportScanInput } from './scans-repository';
@@ -7,38 +8,6 @@ import { approvalSignatureJson } from './sqlite/snapshot-rows';
 
 // What the change log records for each operator change (SPEC §6), built once for both engines so a store copied
 // from one engine to the other holds the same entries, and either engine's log reads the same in `changes`.
-
-export const CHANGE_ACTIONS = [
-  'approve',
-  'revoke',
-  'scan-import',
-  'exception-add',
-  'exception-remove',
-  'break-glass-grant',
-  'break-glass-revoke',
-] as const;
-export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
-
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-export interface ChangeEntry {
-  readonly time: number;
-  readonly actor: string;
-  readonly action: ChangeAction;
-  /** What was changed: `repository@digest`, `scan:12`, `exception:3`, `break-glass-grant:4`. */
-  readonly subject: string;
-  readonly details: Readonly<Record<string, JsonValue>>;
-}
-
-export interface ChangeRecord {
-  readonly id: number;
-  readonly time: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly subject: string;
-  /** The details as stored (JSON text), or null. */
-  readonly details: string | null;
-}
 
 export function approveChange(input: ApproveInput, approvalId: number): ChangeEntry {
   return {

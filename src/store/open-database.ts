@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, errorMessage } from '../errors';
+import { changeHash } from './change-hash';
 import { applyMigrations, refusePendingMigrations } from './migrate';
 
 export interface OpenDatabaseOptions {
@@ -48,6 +49,21 @@ function configure(db: Database.Database, readonly: boolean): void {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.prepare('SELECT count(*) FROM sqlite_master').get();
+  registerChangeHash(db);
+}
+
+/**
+ * `change_hash(previous, id, time, actor, action, subject, details)`: the change log's chain hash (change-hash.ts) as
+ * a SQL function, so migration 0005 chains the entries a store already holds with the very code that verifies them.
+ */
+function registerChangeHash(db: Database.Database): void {
+  db.function('change_hash', { deterministic: true }, (previous: unknown, id: unknown, time: unknown, actor: unknown, action: unknown, subject: unknown, details: unknown) => {
+    if (!Buffer.isBuffer(previous) || typeof id !== 'number' || typeof time !== 'number' || typeof actor !== 'string' ||
+      typeof action !== 'string' || typeof subject !== 'string' || (details !== null && typeof details !== 'string')) {
+      throw new StoreError(`change_log entry ${String(id)} holds a value of the wrong type: it cannot be chained`);
+    }
+    return changeHash(previous, { id, time, actor, action, subject, details });
+  });
 }
 
 function createParentDirectory(file: string): void {

@@ -1,5 +1,6 @@
 import type { ApprovalsRepository } from './approvals-repository';
 import type { AuditRepository } from './audit-repository';
+import type { ChangeLogRepository } from './change-log-repository';
 import type { ExceptionsRepository } from './exceptions-repository';
 import type { GrantsRepository } from './grants-repository';
 import type { ScansRepository } from './scans-repository';
@@ -29,6 +30,8 @@ export interface Store {
   readonly exceptions: ExceptionsRepository;
   readonly grants: GrantsRepository;
   readonly audit: AuditRepository;
+  /** The operator change log (SPEC §6): `changes`, `approvals history`, `audit verify`. */
+  readonly changes: ChangeLogRepository;
   /** A reader of the facts the review path needs, with its own cache; one per server. */
   snapshotReader(): SnapshotReader;
   /** Applies pending migrations (refused on a store opened `read-only`). */

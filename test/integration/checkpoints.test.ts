@@ -86,22 +86,56 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   expect(last).toMatchObject({
     level: 'info',
     reason: 'shutdown',
-    checkpoint: { time: expect.any(String), chains: [{ chain: 'decisions', count: 5, head: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
+    checkpoint: {
+      time: expect.any(String),
+      chains: [
+        { chain: 'decisions', count: 5, head: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        { chain: 'changes', count: 0, head: '0'.repeat(64) },
+      ],
+    },
     publicKey: expect.any(String),
     signature: expect.any(String),
   });
   const ok = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(ok).toMatchObject({ status: 0, stderr: '' });
-  expect(ok.stdout).toMatch(/^audit chain ok: 5 decisions, consistent with \d+ checkpoint\(s\), the newest \S+Z\n$/);
+  expect(ok.stdout).toMatch(/^audit chain ok: 5 decisions, 0 changes, consistent with \d+ checkpoint\(s\), the newest \S+Z\n$/);
 
   truncateTo(3);
   // The attack: the chain that is left is consistent.
-  expect(await cli('audit', 'verify')).toMatchObject({ status: 0, stdout: 'audit chain ok: 3 decisions\n' });
+  expect(await cli('audit', 'verify')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^audit chain ok: 3 decisions, 0 changes /) });
   const caught = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(caught.status).toBe(1);
   expect(caught.stdout).toBe('');
   expect(caught.stderr).toMatch(
     new RegExp(`^audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the 5 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+  );
+});
+
+it('checkpoints the change log too: a consistent truncation of it (newest change and its effect removed) is caught', async () => {
+  const key = dir.file('checkpoint.key');
+  await cli('checkpoint', 'keygen', '--out', key);
+  const digest = `registry.corp.example/app@sha256:${'a'.repeat(64)}`;
+  expect((await cli('approve', digest, '--offline')).status).toBe(0);
+  expect((await cli('revoke', digest)).status).toBe(0);
+  const log = await serveAndRecord(1, key);
+  expect(server?.logs.filter((l) => l.msg === 'checkpoint').pop()).toMatchObject({
+    checkpoint: { chains: [{ chain: 'decisions', count: 1 }, { chain: 'changes', count: 2, head: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
+  });
+
+  // The attack: the revocation and its log entry are removed, and the head rewound, so the store agrees with itself.
+  const conn = new Database(db);
+  try {
+    conn.exec(`DROP TRIGGER change_log_never_deleted; DELETE FROM change_log WHERE id = 2;
+               UPDATE change_log_head SET change_id = 1, hash = (SELECT hash FROM change_log WHERE id = 1);
+               UPDATE approvals SET revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL`);
+  } finally {
+    conn.close();
+  }
+  expect(await cli('audit', 'verify')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^audit chain ok: 1 decisions, 1 changes /) });
+  const caught = await cli('audit', 'verify', '--checkpoints', log);
+  expect({ status: caught.status, stdout: caught.stdout }).toEqual({ status: 1, stdout: '' });
+  expect(caught.stderr).toMatch(
+    new RegExp(`^audit chain does not match ${log}: the changes chain has 1 entries, fewer than the 2 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 

@@ -168,11 +168,11 @@ describe('image-reviewer audit', () => {
     });
     db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)').run(row.reason, row.time, row.decision_id);
     db.close();
-    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: 'audit chain ok: 3 decisions\n' });
+    expect(await cli('audit', 'verify')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit chain ok: 3 decisions, 0 changes /) });
   });
 
   it('verifies the chain, and names the first bad row after tampering', async () => {
-    expect(await cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions\n', stderr: '' });
+    expect(await cli('audit', 'verify')).toEqual({ code: 0, stdout: 'audit chain ok: 3 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n', stderr: '' });
     const db = new Database(dbFile);
     db.prepare('UPDATE decisions SET allowed = 1 WHERE id = 2').run();
     db.close();

@@ -131,7 +131,8 @@ function reviewImages(body: unknown): string[] | null {
  */
 function mustAnswer200(c: Case): boolean {
   if (c.method !== undefined || c.headers !== undefined || typeof c.body !== 'string') return false;
-  if (Buffer.byteLength(c.body) > MAX_BODY_BYTES) return false;
+  // Past the body limit the review is denied unread: still a 200 (SPEC §2).
+  if (Buffer.byteLength(c.body) > MAX_BODY_BYTES) return true;
   try {
     return reviewImages(JSON.parse(c.body)) !== null;
   } catch {
@@ -143,7 +144,7 @@ function mustAnswer200(c: Case): boolean {
 function mustAllow(c: Case): boolean {
   if (c.mayAllow !== undefined) return c.mayAllow;
   if (c.method !== undefined || c.headers !== undefined || typeof c.body !== 'string') return false;
-  // Past the body limit (above anything the API server sends) nothing can be parsed: 413, whatever the content.
+  // Past the body limit (above anything the API server sends) nothing is parsed: denied, whatever the content.
   if (Buffer.byteLength(c.body) > MAX_BODY_BYTES) return false;
   try {
     return isPlainlyApproved(JSON.parse(c.body));

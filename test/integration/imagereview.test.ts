@@ -337,36 +337,32 @@ describe('POST /imagereview with bad input', () => {
     expect(decisionCount()).toBe(before);
   });
 
-  it('answers a body past --max-body-bytes (8 MiB, above anything the API server sends) with 413', async () => {
+  it('denies a body past --max-body-bytes (8 MiB, above anything the API server sends) unread, with a 200', async () => {
     const before = decisionCount();
     const response = await fetch(`${server.baseUrl}/imagereview`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(imageReview({ containers: [{ image: 'x'.repeat(9 * 1024 * 1024) }] })),
     });
-    expect(response.status).toBe(413);
+    expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: 'request body is larger than 8388608 bytes',
-      reason: 'RequestEntityTooLarge',
-      code: 413,
+      apiVersion: 'imagepolicy.k8s.io/v1alpha1',
+      kind: 'ImageReview',
+      status: { allowed: false, reason: 'too-many-images (the review is larger than 8388608 bytes and was not read)' },
     });
     expect(decisionCount()).toBe(before);
   });
 
-  it('answers a gzip bomb with 413 once the decoded body passes the limit', async () => {
+  it('denies a gzip bomb with a 200 once the decoded body passes the limit', async () => {
     const { status, json } = await post(zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20)), { contentEncoding: 'gzip' });
-    expect(status).toBe(413);
-    expect(json).toMatchObject({ kind: 'Status', code: 413, message: 'request body is larger than 8388608 bytes' });
+    expect(status).toBe(200);
+    expect(json.status).toEqual({ allowed: false, reason: 'too-many-images (the review is larger than 8388608 bytes and was not read)' });
   });
 
-  it('answers an unknown Content-Encoding with 415', async () => {
+  it('answers an unknown Content-Encoding (the API server sends none) with 400', async () => {
     const { status, json } = await post(imageReview({}), { contentEncoding: 'compress' });
-    expect(status).toBe(415);
-    expect(json).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType', code: 415, message: 'unsupported Content-Encoding "compress"' });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400, message: 'unsupported Content-Encoding "compress"' });
   });
 
   it('denies (never 400s) an image string that does not parse, so a fail-open API server cannot let it through', async () => {
@@ -376,11 +372,11 @@ describe('POST /imagereview with bad input', () => {
     expect(String((json.status as { reason: string }).reason)).toContain('invalid-reference');
   });
 
-  it('answers other methods with 405 and unknown paths with 404', async () => {
+  it('answers other methods with 400 (naming the method in Allow) and unknown paths with 404', async () => {
     const get = await fetch(`${server.baseUrl}/imagereview`);
-    expect(get.status).toBe(405);
+    expect(get.status).toBe(400);
     expect(get.headers.get('allow')).toBe('POST');
-    expect(await get.json()).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+    expect(await get.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
     const unknown = await fetch(`${server.baseUrl}/nope`, { method: 'POST' });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ kind: 'Status', code: 404 });

@@ -116,7 +116,7 @@ it('dies by SIGBUS when the -shm file is truncated, losing no answered decision'
   server = await serve();
   expect(await review()).toEqual({ status: 200, id: '3' });
   const verify = spawnSync(process.execPath, [CLI, '--db', db, 'audit', 'verify'], { encoding: 'utf8' });
-  expect({ status: verify.status, stdout: verify.stdout }).toEqual({ status: 0, stdout: 'audit chain ok: 3 decisions\n' });
+  expect({ status: verify.status, stdout: verify.stdout }).toMatchObject({ status: 0, stdout: expect.stringMatching(/^audit chain ok: 3 decisions, 0 changes /) });
 });
 
 describe('serve that cannot listen', () => {

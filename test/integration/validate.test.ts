@@ -283,6 +283,9 @@ describe('POST /validate', () => {
     ['without request.uid', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { kind: {} } }), 'application/json',
       /^request.uid must be a non-empty string$/],
     ['not application/json', JSON.stringify(fixture('pod-create-denied')), 'text/plain', /^Content-Type must be application\/json$/],
+    // Past the 8 MiB limit no uid can be read, so no AdmissionReview answer can be formed.
+    ['past the body limit', JSON.stringify({ ...fixture('pod-create-denied'), padding: 'x'.repeat(9 * 1024 * 1024) }), 'application/json',
+      /^request body is larger than 8388608 bytes$/],
   ])('answers a body the API server never sends (%s) with 400 and a Status', async (_name, body, type, message) => {
     const before = decisionCount();
     const { status, json } = await post(body, type);
@@ -312,7 +315,7 @@ describe('POST /validate', () => {
     const unchangedTable = await runCli(dbPath, ['audit', '--user', 'alice@corp.example', '--decision', 'allowed']);
     expect(unchangedTable.stdout).toContain(`${LEGACY} (unchanged)`);
     const verify = await runCli(dbPath, ['audit', 'verify']);
-    expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions$/m);
+    expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions, 6 changes /m);
     expect(verify.status).toBe(0);
   });
 });

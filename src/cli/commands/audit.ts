@@ -4,6 +4,7 @@ import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
 import type { VerifyResult } from '../../store/audit-verify';
+import type { ChangeLogVerdict } from '../../store/change-log-repository';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
@@ -79,7 +80,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     });
   audit
     .command('verify')
-    .description("check the decisions' hash chain and the indexes derived from it; exit 1 naming the first bad row")
+    .description("check the decisions' and the change log's hash chains, the indexes derived from them, and that approvals, exceptions, grants and scans match the change log; exit 1, one line per problem")
     .option('--checkpoints <file>', 'JSON log lines holding signed checkpoints: fail when a chain is shorter or differs')
     .option('--public-key <file>', 'the checkpoint public key (checkpoint keygen); default: the key each checkpoint embeds')
     .action(async (options: VerifyOptions) => {
@@ -88,31 +89,52 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       }
       const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
       const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
-      const { result, checkpoints } = await withStore(ctx, 'read-only', async (store) => {
-        const chain = await store.audit.verify();
-        const anchored = chain.ok && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
-        return { result: chain, checkpoints: anchored };
+      const verdict = await withStore(ctx, 'read-only', async (store) => {
+        const decisions = await store.audit.verify();
+        const changes = await store.changes.verify();
+        // Checkpoints are compared with intact chains only: a broken chain is already the answer.
+        const intact = decisions.ok && changes.chain === null;
+        const anchored = intact && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
+        return { decisions, changes, checkpoints: anchored };
       });
-      report(ctx, result, checkpoints, options.checkpoints ?? '', publicKey !== undefined);
+      report(ctx, verdict, options.checkpoints ?? '', publicKey !== undefined);
     });
 }
 
-/** One line: on stdout when the chain (and every checkpoint) holds, else on stderr with exit 1. */
-function report(ctx: CliContext, result: VerifyResult, checkpoints: CheckpointVerdict | null, file: string, keyGiven: boolean): void {
-  if (!result.ok) {
-    const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-    ctx.err(`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`);
+interface Verdict {
+  readonly decisions: VerifyResult;
+  readonly changes: ChangeLogVerdict;
+  readonly checkpoints: CheckpointVerdict | null;
+}
+
+/** Every problem on its own line on stderr with exit 1 (SPEC §7); else one line on stdout. */
+function report(ctx: CliContext, { decisions, changes, checkpoints }: Verdict, file: string, keyGiven: boolean): void {
+  const problems = [...decisionProblems(decisions), ...changeProblems(changes)];
+  if (checkpoints !== null && !checkpoints.ok) problems.push(`audit chain does not match ${file}: ${checkpoints.problem}`);
+  if (problems.length > 0) {
+    problems.forEach((p) => ctx.err(p));
     ctx.setExitCode(EXIT_FAILED);
-  } else if (checkpoints === null) {
-    ctx.out(`audit chain ok: ${result.rows} decisions`);
-  } else if (!checkpoints.ok) {
-    ctx.err(`audit chain does not match ${file}: ${checkpoints.problem}`);
-    ctx.setExitCode(EXIT_FAILED);
-  } else {
+    return;
+  }
+  const counted = `audit chain ok: ${decisions.rows} decisions, ${changes.entries} changes`;
+  if (checkpoints === null) {
+    ctx.out(`${counted} (approvals, exceptions, grants and scans match the change log)`);
+  } else if (checkpoints.ok) {
     const signer = keyGiven ? '' : ' (signatures checked only with the keys the checkpoints embed)';
     const newest = checkpoints.newest.signed.checkpoint.time;
-    ctx.out(`audit chain ok: ${result.rows} decisions, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
+    ctx.out(`${counted}, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
   }
+}
+
+function decisionProblems(result: VerifyResult): string[] {
+  if (result.ok) return [];
+  const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
+  return [`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`];
+}
+
+function changeProblems(verdict: ChangeLogVerdict): string[] {
+  const chain = verdict.chain === null ? [] : [`change log broken at change ${verdict.chain.changeId}: ${verdict.chain.problem}`];
+  return [...chain, ...verdict.state];
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {

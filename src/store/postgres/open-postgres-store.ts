@@ -3,6 +3,7 @@ import type { Store, StoreMode } from '../store';
 import type { StoreLocation } from '../store-location';
 import { createApprovalsRepository } from './approvals-repo';
 import { admittedImagesSince, admittedNamespaces, auditStats, queryDecisions } from './audit-reads';
+import { listChanges, verifyChangeLog } from './change-log';
 import { createExceptionsRepository } from './exceptions-repo';
 import { createGrantsRepository } from './grants-repo';
 import { migratePostgres, requireMigratedSchema } from './postgres-migrations';
@@ -48,6 +49,10 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
       chains: () => Promise.reject(notYet('audit verify --checkpoints')),
       admittedNamespaces: (repository, digest, sinceMs) => admittedNamespaces(pool, repository, digest, sinceMs),
       admittedImages: (since) => admittedImagesSince(pool, since),
+    },
+    changes: {
+      list: (filter) => pool.withClient((client) => listChanges(client, filter)),
+      verify: () => verifyChangeLog(pool),
     },
     snapshotReader: () => createReadThroughSnapshotReader(pool),
     migrate: async (now) => {

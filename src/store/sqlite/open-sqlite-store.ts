@@ -11,6 +11,8 @@ import type { Store, StoreMode } from '../store';
 import { admittedImagesSince } from './admitted-images';
 import { admittedNamespaces } from './admitted-namespaces';
 import { approve, listApprovals, revoke } from './approvals-repo';
+import { listChanges } from './change-log';
+import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
 import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
@@ -65,6 +67,10 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       chains: async () => storedChains(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),
       admittedImages: async (since) => admittedImagesSince(db, since),
+    },
+    changes: {
+      list: async (filter) => listChanges(db, filter),
+      verify: async () => verifyChangeLog(db),
     },
     snapshotReader: () => createSnapshotReader(db),
     migrate: async (now) => {

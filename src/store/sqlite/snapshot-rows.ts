@@ -1,7 +1,7 @@
 import type { Approval, ApprovalSignature, BreakGlassGrant, CveException, Finding, ScanResult } from '../../core/types';
 import { SEVERITIES } from '../../core/types';
 import { StoreError } from '../../errors';
-import type { JsonValue } from '../change-entries';
+import type { JsonValue } from '../change-log-repository';
 
 // Row types of the review path's reads and their mapping into the core's types. better-sqlite3 returns
 // untyped rows; every value that the schema constrains is checked here, so a hand-edited store fails

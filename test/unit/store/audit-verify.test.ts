@@ -131,6 +131,13 @@ describe('verifyAuditChain', () => {
         "decision_reasons holds 'not-approved' for decision 99 that no decision has (15 rows where the decisions give 14)",
       ],
       [
+        // Issue 10 item 4: the time `audit --image --since` reads is a copy of the decision's; moving it hid the decision.
+        'an image row moved back in time',
+        'UPDATE decision_images SET time = 0 WHERE decision_id = 9',
+        9,
+        "the time of its image 0 in decision_images differs from the decision's (audit --image --since would misplace it)",
+      ],
+      [
         'an hourly count lowered (audit stats would under-count)',
         'UPDATE decision_counts SET n = n - 1 WHERE allowed = 0',
         1,

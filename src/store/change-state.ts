@@ -1,0 +1,180 @@
+import type { ChangeRecord } from './change-log-repository';
+
+// SPEC §6: "the current approvals, exceptions and grants must equal what that history says". Replays the change
+// log into the rows it implies and compares them with the stored rows, column by column, so a row edited, added or
+// removed outside image-reviewer (a revoked digest silently approved again by an UPDATE of `approvals`) is named.
+// Pure over rows read by the engine (column names as in the schema), so every engine checks the same way.
+
+/** A stored row by column name; scans also carry `targets` and `finding_counts` (see sqlite/change-log-verify.ts). */
+export type StoredRow = Readonly<Record<string, unknown>>;
+
+export interface StoredState {
+  readonly approvals: readonly StoredRow[];
+  readonly cve_exceptions: readonly StoredRow[];
+  readonly break_glass_grants: readonly StoredRow[];
+  readonly scans: readonly StoredRow[];
+}
+
+type Table = keyof StoredState;
+const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans'];
+
+interface Field {
+  readonly value: unknown;
+  /** The change that set it. */
+  readonly change: number;
+}
+
+interface ExpectedRow {
+  readonly label: string;
+  readonly fields: Map<string, Field>;
+}
+
+type Expected = Record<Table, Map<number, ExpectedRow>>;
+
+/** One line per stored row that differs from the change log, and per change the log cannot be replayed from. */
+export function stateProblems(changes: Iterable<ChangeRecord>, stored: StoredState): readonly string[] {
+  const expected: Expected = { approvals: new Map(), cve_exceptions: new Map(), break_glass_grants: new Map(), scans: new Map() };
+  const problems: string[] = [];
+  for (const change of changes) {
+    const problem = replay(expected, change);
+    if (problem !== null) problems.push(`change ${change.id} (${change.action} ${change.subject}) ${problem}`);
+  }
+  for (const table of TABLES) problems.push(...compare(table, expected[table], stored[table]));
+  return problems;
+}
+
+function replay(expected: Expected, change: ChangeRecord): string | null {
+  const details = parseDetails(change.details);
+  if (details === null) return 'has unreadable details';
+  const set = (table: Table, id: unknown, label: string, fields: Record<string, unknown>, create: boolean): string | null => {
+    if (typeof id !== 'number') return 'does not name the row it changed';
+    let row = expected[table].get(id);
+    if (row === undefined) {
+      if (!create) return `changes ${table} row ${id}, which no earlier change created`;
+      row = { label, fields: new Map() };
+      expected[table].set(id, row);
+    }
+    for (const [column, value] of Object.entries(fields)) row.fields.set(column, { value, change: change.id });
+    return null;
+  };
+  const who = { time: change.time, actor: change.actor };
+  const subjectId = Number(/:(\d+)$/.exec(change.subject)?.[1] ?? NaN);
+  switch (change.action) {
+    case 'approve': {
+      const at = change.subject.lastIndexOf('@');
+      return set('approvals', details.approvalId, change.subject, {
+        repository: change.subject.slice(0, at), digest: change.subject.slice(at + 1), tag: details.tag ?? null,
+        approved_by: who.actor, approved_at: who.time, reason: details.reason ?? null, expires_at: details.expiresAt ?? null,
+        image_created_at: details.imageCreatedAt ?? null,
+        signature: details.signature === undefined ? null : JSON.stringify(details.signature),
+        revoked_at: null, revoked_by: null, revoke_reason: null,
+      }, true);
+    }
+    case 'revoke':
+      return set('approvals', details.approvalId, change.subject, { revoked_at: who.time, revoked_by: who.actor, revoke_reason: details.reason ?? null }, false);
+    case 'exception-add':
+      return set('cve_exceptions', subjectId, String(details.vulnerabilityId), {
+        vuln_id: details.vulnerabilityId, repository: details.repository ?? null, expires_at: details.expiresAt,
+        reason: details.reason, created_by: who.actor, created_at: who.time, removed_at: null, removed_by: null,
+      }, true);
+    case 'exception-remove':
+      return set('cve_exceptions', subjectId, '', { removed_at: who.time, removed_by: who.actor }, false);
+    case 'break-glass-grant':
+      return set('break_glass_grants', subjectId, `namespace ${String(details.namespace)}, ticket ${String(details.ticket)}`, {
+        namespace: details.namespace, ticket: details.ticket, expires_at: details.expiresAt, reason: details.reason ?? null,
+        granted_by: who.actor, granted_at: who.time, revoked_at: null, revoked_by: null,
+      }, true);
+    case 'break-glass-revoke':
+      return set('break_glass_grants', subjectId, '', { revoked_at: who.time, revoked_by: who.actor }, false);
+    case 'scan-import':
+      return set('scans', subjectId, `report sha256 ${String(details.reportSha256).slice(0, 12)}…`, scanFields(details, who), true);
+    default:
+      return 'has an action image-reviewer does not know';
+  }
+}
+
+function scanFields(details: Readonly<Record<string, unknown>>, who: { time: number; actor: string }): Record<string, unknown> {
+  const counts = isRecord(details.counts) ? details.counts : {};
+  const targets = Array.isArray(details.targets) ? [...details.targets].map(String).sort() : details.targets;
+  return {
+    scanner: details.scanner, scanned_at: details.scannedAt, report_sha256: details.reportSha256,
+    imported_at: who.time, imported_by: who.actor,
+    critical: counts.CRITICAL, high: counts.HIGH, medium: counts.MEDIUM, low: counts.LOW, unknown: counts.UNKNOWN,
+    // The findings themselves are what reviews read: their counts per severity must still be the report's.
+    finding_counts: JSON.stringify([counts.CRITICAL, counts.HIGH, counts.MEDIUM, counts.LOW, counts.UNKNOWN]),
+    targets: JSON.stringify(targets),
+  };
+}
+
+function compare(table: Table, expected: ReadonlyMap<number, ExpectedRow>, rows: readonly StoredRow[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  for (const row of rows) {
+    const id = Number(row.id);
+    seen.add(id);
+    const want = expected.get(id);
+    if (want === undefined) {
+      problems.push(`${table} row ${id} is not in the change log (added outside image-reviewer)`);
+      continue;
+    }
+    const diffs = [...want.fields]
+      .filter(([column, field]) => row[column] !== field.value)
+      .map(([column, field]) => `${column} is ${show(column, row[column])} where the change log says ${show(column, field.value)} (change ${field.change})`);
+    if (diffs.length > 0) problems.push(`${table} row ${id} (${want.label}) differs from the change log: ${diffs.join('; ')}`);
+  }
+  for (const [id, want] of expected) {
+    if (!seen.has(id)) problems.push(`${table} row ${id} (${want.label}) is missing (deleted): the change log records it`);
+  }
+  return problems;
+}
+
+function show(column: string, value: unknown): string {
+  if (column.endsWith('_at') && typeof value === 'number') return new Date(value).toISOString();
+  return value === undefined ? 'absent' : JSON.stringify(value);
+}
+
+function parseDetails(text: string | null): Readonly<Record<string, unknown>> | null {
+  try {
+    const value: unknown = JSON.parse(text ?? 'null');
+    return isRecord(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A scan's target (`repository@digest`) and its findings counted per severity, as each engine reads them. */
+export interface ScanTargetRow {
+  readonly scan_id: number;
+  readonly target: string;
+}
+export interface FindingCountRow {
+  readonly scan_id: number;
+  readonly severity: string;
+  readonly n: number;
+}
+
+/** SQL (both engines) for the rows `withScanReads` takes. */
+export const SCAN_TARGET_ROWS = "SELECT scan_id, repository || '@' || digest AS target FROM scan_targets";
+export const FINDING_COUNT_ROWS = 'SELECT scan_id, severity, count(*) AS n FROM findings GROUP BY 1, 2';
+
+/** Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. */
+export function withScanReads(scans: readonly StoredRow[], targetRows: Iterable<ScanTargetRow>, countRows: Iterable<FindingCountRow>): StoredRow[] {
+  const targets = new Map<number, string[]>();
+  for (const t of targetRows) targets.set(t.scan_id, [...(targets.get(t.scan_id) ?? []), t.target]);
+  const counts = new Map<number, number[]>();
+  const SEVERITY_INDEX: Readonly<Record<string, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3, UNKNOWN: 4 };
+  for (const f of countRows) {
+    const row = counts.get(f.scan_id) ?? [0, 0, 0, 0, 0];
+    const index = SEVERITY_INDEX[f.severity];
+    if (index !== undefined) row[index] = f.n;
+    counts.set(f.scan_id, row);
+  }
+  return scans.map((scan) => {
+    const id = Number(scan.id);
+    return { ...scan, targets: JSON.stringify((targets.get(id) ?? []).sort()), finding_counts: JSON.stringify(counts.get(id) ?? [0, 0, 0, 0, 0]) };
+  });
+}
