@@ -22,6 +22,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: (registry: Regi
   { name: 'audit', load: async () => (await import('./commands/audit')).registerAudit },
   { name: 'checkpoint', load: async () => (await import('./commands/checkpoint')).registerCheckpoint },
   { name: 'migrate', load: async () => (await import('./commands/migrate')).registerMigrate },
+  { name: 'store', load: async () => (await import('./commands/store')).registerStore },
   { name: 'apiserver-config', load: async () => (await import('./commands/apiserver-config')).registerApiserverConfig },
   { name: 'webhook-config', load: async () => (await import('./commands/webhook-config')).registerWebhookConfig },
 ];

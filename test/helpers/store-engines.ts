@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { openStoreAt } from '../../src/store/open-store';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store';
 import type { Store } from '../../src/store/store';
 import { createTestSchema, dropFileDatabase } from './postgres-server';
 import { makeTempDir } from './temp-dir';
@@ -41,13 +42,18 @@ export async function createEngineLocation(engine: Engine): Promise<EngineLocati
 
 /** Registers hooks giving each test of the block a migrated store of `engine`. */
 export function useEngineStore(engine: Engine): EngineStore {
-  let current: { location: EngineLocation; store: Store } | undefined;
+  let current: { location: EngineLocation; store: Store; sqlite: Database.Database | null } | undefined;
   beforeEach(async () => {
     const location = await createEngineLocation(engine);
     const migrating = await openStoreAt({ db: location.db, env: {} }, 'migrate');
     await migrating.migrate(() => Date.now());
     await migrating.close();
-    current = { location, store: await openStoreAt({ db: location.db, env: {} }, 'read-write') };
+    if (engine === 'sqlite') {
+      const store = openSqliteStore(location.db, 'read-write');
+      current = { location, store, sqlite: store.db };
+    } else {
+      current = { location, store: await openStoreAt({ db: location.db, env: {} }, 'read-write'), sqlite: null };
+    }
   });
   afterEach(async () => {
     await current?.store.close();
@@ -55,11 +61,15 @@ export function useEngineStore(engine: Engine): EngineStore {
     current = undefined;
   });
   afterAll(() => dropFileDatabase());
-  const now = (): { location: EngineLocation; store: Store } => {
+  const now = (): NonNullable<typeof current> => {
     if (current === undefined) throw new Error('useEngineStore: the store exists only inside a test');
     return current;
   };
-  const sql = (text: string) => runSql(engine, now().location.db, text);
+  // On SQLite through the store's own connection, as a hand edit made while it is open would be seen.
+  const sql = async (text: string) => {
+    const { sqlite, location } = now();
+    return sqlite === null ? runSql(engine, location.db, text) : runStatement(sqlite, text);
+  };
   return {
     get db() {
       return now().location.db;
@@ -77,8 +87,7 @@ export async function runSql(engine: Engine, db: string, text: string): Promise<
   if (engine === 'sqlite') {
     const connection = new Database(db);
     try {
-      const statement = connection.prepare(text);
-      return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
+      return runStatement(connection, text);
     } finally {
       connection.close();
     }
@@ -92,4 +101,13 @@ export async function runSql(engine: Engine, db: string, text: string): Promise<
   } finally {
     await client.end();
   }
+}
+
+function runStatement(connection: Database.Database, text: string): Record<string, unknown>[] {
+  const statement = connection.prepare(text);
+  if (!statement.reader) {
+    statement.run();
+    return [];
+  }
+  return statement.all() as Record<string, unknown>[];
 }

@@ -3,6 +3,7 @@ import type { Store, StoreMode } from '../store';
 import type { StoreLocation } from '../store-location';
 import { createApprovalsRepository } from './approvals-repo';
 import { admittedImagesSince, admittedNamespaces, auditStats, queryDecisions } from './audit-reads';
+import { storedChains, verifyAuditChain } from './audit-verify';
 import { listChanges, verifyChangeLog } from './change-log';
 import { createExceptionsRepository } from './exceptions-repo';
 import { createGrantsRepository } from './grants-repo';
@@ -45,8 +46,8 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
     audit: {
       decisions: (filter) => queryDecisions(pool, filter),
       stats: (since) => auditStats(pool, since),
-      verify: () => Promise.reject(notYet('audit verify')),
-      chains: () => Promise.reject(notYet('audit verify --checkpoints')),
+      verify: () => verifyAuditChain(pool),
+      chains: () => storedChains(pool),
       admittedNamespaces: (repository, digest, sinceMs) => admittedNamespaces(pool, repository, digest, sinceMs),
       admittedImages: (since) => admittedImagesSince(pool, since),
     },
@@ -61,9 +62,4 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
     },
     close: () => pool.end(),
   };
-}
-
-/** The decision chains on PostgreSQL are kept per replica by the replicated audit writer, which checks them too. */
-function notYet(what: string): StoreError {
-  return new StoreError(`${what} is not available on a PostgreSQL store yet (it comes with the replicated audit writer)`);
 }

@@ -17,6 +17,8 @@ export interface PostgresPool {
   rows<R extends QueryResultRow>(sql: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** One connection held until `release` (a cursor, a long transaction); errors are the caller's to map. */
+  acquire(): Promise<{ readonly client: PoolClient; release(): void }>;
   /** Runs `work` with one connection of its own (advisory locks are held per connection). */
   withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
   end(): Promise<void>;
@@ -88,6 +90,10 @@ export function openPostgresPool(location: StoreLocation, options: PostgresPoolO
         }
       }),
     withClient,
+    acquire: async () => {
+      const client = await pool.connect().catch(fail);
+      return { client, release: () => client.release() };
+    },
     end: () => pool.end(),
   };
 }
