@@ -16,6 +16,7 @@ import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
 import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
+import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
 
 // The SQLite store behind the engine-agnostic interfaces (../store.ts). better-sqlite3 is synchronous: each
@@ -59,6 +60,12 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       grant: async (input) => grantBreakGlass(db, input),
       revoke: async (input) => revokeGrant(db, input),
       list: async (filter) => listGrants(db, filter),
+    },
+    events: {
+      seen: async (source, key) => eventSeen(db, source, key),
+      record: async (input) => recordEvent(db, input),
+      pending: async (filter) => pendingDigests(db, filter.repositoryGlob),
+      deletions: async () => deletedDigests(db),
     },
     audit: {
       decisions: async (filter) => queryDecisions(db, filter),
