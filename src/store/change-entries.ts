@@ -3,6 +3,7 @@ import type { ChangeEntry } from './change-log-repository';
 import type { AddExceptionInput, RemoveExceptionInput } from './exceptions-repository';
 import type { GrantInput, RevokeGrantInput } from './grants-repository';
 import type { ImportScanInput } from './scans-repository';
+import type { RecordEventInput } from './registry-events-repository';
 import type { SeverityCounts } from '../core/types';
 import { approvalSignatureJson } from './sqlite/snapshot-rows';
 
@@ -89,5 +90,26 @@ export function grantRevokeChange(input: RevokeGrantInput, revoked: { namespace:
     action: 'break-glass-revoke',
     subject: `break-glass-grant:${input.id}`,
     details: { namespace: revoked.namespace, ticket: revoked.ticket },
+  };
+}
+
+export function registryEventChange(input: RecordEventInput, id: number): ChangeEntry {
+  return {
+    time: input.now,
+    actor: input.actor ?? `(${input.source})`,
+    action: 'registry-event',
+    subject: `registry-event:${id}`,
+    details: {
+      source: input.source,
+      key: input.key,
+      type: input.type,
+      kind: input.kind,
+      image: `${input.repository}@${input.digest}`,
+      tag: input.tag,
+      actor: input.actor,
+      occurredAt: input.occurredAt,
+      outcome: input.outcome,
+      detail: input.detail,
+    },
   };
 }

@@ -16,6 +16,7 @@ const COPIED: readonly { readonly table: string; readonly orderBy: readonly stri
   { table: 'findings', orderBy: ['scan_id'] },
   { table: 'cve_exceptions', orderBy: ['id'] },
   { table: 'break_glass_grants', orderBy: ['id'] },
+  { table: 'registry_events', orderBy: ['id'] },
   { table: 'change_log', orderBy: ['id'] },
   { table: 'change_log_head', orderBy: ['id'] },
   { table: 'decisions', orderBy: ['id'] },

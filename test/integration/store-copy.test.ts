@@ -69,6 +69,7 @@ async function readings(db: string): Promise<Record<string, string>> {
     ['audit', '--since', '2026-01-15T11:00:00Z', '--until', '2026-01-15T12:30:00Z', '--decision', 'allowed', '--json'],
     ['audit', 'stats', '--json'],
     ['audit', 'stats', '--since', '2026-01-15T10:30:00Z', '--json'],
+    ['approvals', 'pending', '--json'],
     ['audit', 'verify'],
   ];
   const out: Record<string, string> = {};
@@ -83,7 +84,7 @@ it('copies SQLite to PostgreSQL and back, every command reading the same, the ch
   const shown = pg.url.replace(/:[^:@/]+@/, ':***@');
   expect(copied.split('\n')).toEqual([
     `verified ${sqlite}: 30 decisions, 6 changes`,
-    expect.stringMatching(new RegExp(`^copied \\d+ rows in 14 tables to ${shown.replace(/[?*]/g, '\\$&')}$`)),
+    expect.stringMatching(new RegExp(`^copied \\d+ rows in 15 tables to ${shown.replace(/[?*]/g, '\\$&')}$`)),
     `verified ${shown}: 30 decisions, 6 changes`,
     '',
   ]);

@@ -69,7 +69,13 @@ export function verifyChangeLog(pool: PostgresPool): Promise<ChangeLogVerdict> {
         await queryRows<ScanTargetRow>(client, SCAN_TARGET_ROWS),
         await queryRows<FindingCountRow>(client, FINDING_COUNT_ROWS),
       );
-      const state = { approvals: await all('approvals'), cve_exceptions: await all('cve_exceptions'), break_glass_grants: await all('break_glass_grants'), scans };
+      const state = {
+        approvals: await all('approvals'),
+        cve_exceptions: await all('cve_exceptions'),
+        break_glass_grants: await all('break_glass_grants'),
+        scans,
+        registry_events: await all('registry_events'),
+      };
       return { entries: walk.entries, chain: walk.problem, state: stateProblems(await listChanges(client), state) };
     } finally {
       await client.query('ROLLBACK');

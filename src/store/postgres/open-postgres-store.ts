@@ -9,6 +9,7 @@ import { createExceptionsRepository } from './exceptions-repo';
 import { createGrantsRepository } from './grants-repo';
 import { migratePostgres, requireMigratedSchema } from './postgres-migrations';
 import { type PostgresPool, openPostgresPool } from './postgres-pool';
+import { createRegistryEventsRepository } from './registry-events-repo';
 import { createScansRepository } from './scans-repo';
 import { createReadThroughSnapshotReader } from './snapshot-reader';
 
@@ -43,6 +44,7 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
     scans: createScansRepository(pool),
     exceptions: createExceptionsRepository(pool),
     grants: createGrantsRepository(pool),
+    events: createRegistryEventsRepository(pool),
     audit: {
       decisions: (filter) => queryDecisions(pool, filter),
       stats: (since) => auditStats(pool, since),
