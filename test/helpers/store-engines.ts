@@ -1,7 +1,11 @@
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { openStoreAt } from '../../src/store/open-store';
+import type { FactsSource } from '../../src/store/facts-cache';
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store';
+import { postgresFactsSource } from '../../src/store/postgres/snapshot-reader';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store';
+import { sqliteFactsSource } from '../../src/store/sqlite/snapshot-reader';
 import type { Store } from '../../src/store/store';
 import { createTestSchema, dropFileDatabase } from './postgres-server';
 import { makeTempDir } from './temp-dir';
@@ -23,6 +27,8 @@ export interface EngineStore {
   sql(text: string): Promise<Record<string, unknown>[]>;
   /** The change log as the tests read it: every column, oldest first. */
   changes(): Promise<Record<string, unknown>[]>;
+  /** The engine's source for a replica's facts cache. */
+  factsSource(): FactsSource;
 }
 
 /** A fresh, empty location of the engine: `create()` in a hook, `remove()` after. */
@@ -42,7 +48,7 @@ export async function createEngineLocation(engine: Engine): Promise<EngineLocati
 
 /** Registers hooks giving each test of the block a migrated store of `engine`. */
 export function useEngineStore(engine: Engine): EngineStore {
-  let current: { location: EngineLocation; store: Store; sqlite: Database.Database | null } | undefined;
+  let current: { location: EngineLocation; store: Store; facts: FactsSource; sqlite: Database.Database | null } | undefined;
   beforeEach(async () => {
     const location = await createEngineLocation(engine);
     const migrating = await openStoreAt({ db: location.db, env: {} }, 'migrate');
@@ -50,9 +56,10 @@ export function useEngineStore(engine: Engine): EngineStore {
     await migrating.close();
     if (engine === 'sqlite') {
       const store = openSqliteStore(location.db, 'read-write');
-      current = { location, store, sqlite: store.db };
+      current = { location, store, facts: sqliteFactsSource(store.db), sqlite: store.db };
     } else {
-      current = { location, store: await openStoreAt({ db: location.db, env: {} }, 'read-write'), sqlite: null };
+      const store = await openPostgresStore({ db: location.db, env: {} }, 'read-write');
+      current = { location, store, facts: postgresFactsSource(store.pool), sqlite: null };
     }
   });
   afterEach(async () => {
@@ -79,6 +86,7 @@ export function useEngineStore(engine: Engine): EngineStore {
     },
     sql,
     changes: () => sql('SELECT id, time, actor, action, subject, details FROM change_log ORDER BY id'),
+    factsSource: () => now().facts,
   };
 }
 
