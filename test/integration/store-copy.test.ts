@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
+import { openStoreAt } from '../../src/store/open-store';
 import { decisionRecord, deniedRecord } from '../helpers/decision-record';
 import { type TestDatabase, createTestSchema, dropFileDatabase } from '../helpers/postgres-server';
 import { runCli, runCliArgv } from '../helpers/run-cli';
@@ -77,6 +78,28 @@ async function readings(db: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The dashboard's reads, through the store as `serve --dashboard` opens it. */
+async function dashboardReadings(db: string): Promise<unknown> {
+  const store = await openStoreAt({ db, env: {} }, 'read-only');
+  try {
+    const now = Date.parse('2026-02-01T00:00:00Z');
+    const hour = Date.parse('2026-01-15T10:00:00Z') / 3_600_000;
+    return {
+      decision: await store.audit.decision(7),
+      missing: await store.audit.decision(999),
+      timeline: await store.audit.timeline({ fromHour: hour - 1, buckets: 6, bucketHours: 1 }),
+      denied: await store.audit.topDeniedImages({ since: 0, until: now, limit: 5, maxDecisions: 4 }),
+      approvals: await Promise.all(
+        (['active', 'expiring', 'expired', 'revoked'] as const).map((status) =>
+          store.approvals.find({ status, now: Date.now(), expiringBefore: Date.now() + 40 * 86_400_000, limit: 10 }),
+        ),
+      ),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 it('copies SQLite to PostgreSQL and back, every command reading the same, the chains intact and the copy still writable', async () => {
   await seedSqlite();
   await cli(pg.url, 'migrate');
@@ -92,6 +115,9 @@ it('copies SQLite to PostgreSQL and back, every command reading the same, the ch
   const fromSqlite = await readings(sqlite);
   expect(await readings(pg.url)).toEqual(fromSqlite);
   expect((fromSqlite['audit --json --limit 1000'] ?? '').trim().split('\n')).toHaveLength(30);
+
+  // What the dashboard reads, too.
+  expect(await dashboardReadings(pg.url)).toEqual(await dashboardReadings(sqlite));
 
   // Back to a new SQLite file: the same again.
   const back = tmp.file('back.db');

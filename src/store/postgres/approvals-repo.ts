@@ -1,6 +1,6 @@
 import { compileGlob } from '../../core/glob';
 import { NotFoundError, StoreError } from '../../errors';
-import type { ApprovalRecord, ApprovalsRepository } from '../approvals-repository';
+import type { ApprovalRecord, ApprovalsRepository, FindApprovalsQuery } from '../approvals-repository';
 import { approveChange, revokeChange } from '../change-entries';
 import { APPROVAL_COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 import { encodeApprovalSignature } from '../sqlite/snapshot-rows';
@@ -46,6 +46,7 @@ export function createApprovalsRepository(pool: PostgresPool): ApprovalsReposito
         await recordChange(client, revokeChange(input, current.id));
         return requireRow(client, current.id, input.now);
       }),
+    find: (query) => findApprovals(pool, query),
     list: async (options) => {
       const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
       const rows = await pool.rows<ApprovalRecordRow>(
@@ -59,6 +60,29 @@ export function createApprovalsRepository(pool: PostgresPool): ApprovalsReposito
         .filter((record) => options.all || record.status === 'active');
     },
   };
+}
+
+/** The current approvals of one dashboard section (sqlite/find-approvals.ts), newest row per repository+digest. */
+async function findApprovals(pool: PostgresPool, query: FindApprovalsQuery): Promise<readonly ApprovalRecord[]> {
+  const select = `SELECT ${APPROVAL_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM approvals a`;
+  const current = 'a.id = (SELECT max(b.id) FROM approvals b WHERE b.repository = a.repository AND b.digest = a.digest)';
+  const run = async (where: string, order: string, ...params: number[]): Promise<readonly ApprovalRecord[]> => {
+    const rows = await pool.rows<ApprovalRecordRow>(
+      `${select} WHERE ${where} AND ${current} ORDER BY ${order} LIMIT $${params.length + 1}`,
+      [...params, query.limit],
+    );
+    return rows.map((row) => toApprovalRecord(row, query.now));
+  };
+  switch (query.status) {
+    case 'active':
+      return run('a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > $1)', 'a.id DESC', query.now);
+    case 'expiring':
+      return run('a.revoked_at IS NULL AND a.expires_at > $1 AND a.expires_at <= $2', 'a.expires_at, a.id', query.now, query.expiringBefore);
+    case 'expired':
+      return run('a.revoked_at IS NULL AND a.expires_at <= $1', 'a.expires_at DESC, a.id DESC', query.now);
+    case 'revoked':
+      return run('a.revoked_at IS NOT NULL', 'a.revoked_at DESC, a.id DESC');
+  }
 }
 
 function requireId(row: { id: number } | undefined): number {

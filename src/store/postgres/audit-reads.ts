@@ -3,6 +3,8 @@ import { type AuditDecision, type DecisionFilter, literalHead, prefixRange, toDe
 import type { AdmittedImage } from '../audit-repository';
 import { type DecisionRow, type ImageRow, groupImages } from '../audit-rows';
 import { type AuditStats, type GroupRow, HOUR_MS, summariseStats } from '../audit-stats';
+import { type TimelineBucket, type TimelineCountRow, type TimelineRange, bucketTimeline } from '../audit-timeline';
+import type { TopDeniedImages, TopDeniedImagesQuery } from '../top-denied-images';
 import type { PostgresPool } from './postgres-pool';
 
 // The audit trail's reads on PostgreSQL (SPEC §7 `audit`, `audit stats`; `revoke`'s and `recheck`'s look-ups), with
@@ -115,4 +117,39 @@ export function admittedImagesSince(pool: PostgresPool, since: number): Promise<
      ORDER BY d.namespace, r.image`,
     [since],
   );
+}
+
+/** One decision by id (the dashboard's decision page), or null. */
+export async function queryDecision(pool: PostgresPool, id: number): Promise<AuditDecision | null> {
+  const [row] = await pool.rows<DecisionRow>(`${SELECT} WHERE d.id = $1`, [id]);
+  if (row === undefined) return null;
+  return toDecision(row, groupImages(await imagesOf(pool, [id])).get(id) ?? []);
+}
+
+/** The dashboard's chart from the hourly counts (audit-timeline.ts). */
+export async function auditTimeline(pool: PostgresPool, range: TimelineRange): Promise<readonly TimelineBucket[]> {
+  const rows = await pool.rows<TimelineCountRow>(
+    `SELECT hour, allowed, break_glass, sum(n)::bigint AS n FROM decision_counts WHERE hour >= $1 AND hour < $2
+     GROUP BY hour, allowed, break_glass`,
+    [range.fromHour, range.fromHour + range.buckets * range.bucketHours],
+  );
+  return bucketTimeline(range, rows);
+}
+
+/** The images most often denied among the newest denied decisions of a range (top-denied-images.ts). */
+export async function topDeniedImages(pool: PostgresPool, query: TopDeniedImagesQuery): Promise<TopDeniedImages> {
+  const newest = 'SELECT id FROM decisions WHERE allowed = 0 AND time >= $1 AND time < $2 ORDER BY time DESC LIMIT $3';
+  const params = [query.since, query.until, query.maxDecisions];
+  const [counted] = await pool.rows<{ n: number }>(`SELECT count(*) AS n FROM (${newest}) d`, params);
+  const decisionsRead = counted?.n ?? 0;
+  const images = await pool.rows<{ image: string; denials: number }>(
+    `SELECT r.image AS image, count(*) AS denials
+     FROM (${newest}) d
+     JOIN decision_images di ON di.decision_id = d.id
+     JOIN image_refs r ON r.id = di.image_id
+     WHERE di.allowed = 0
+     GROUP BY di.image_id, r.image ORDER BY denials DESC, r.image LIMIT $4`,
+    [...params, query.limit],
+  );
+  return { images, decisionsRead, capped: decisionsRead >= query.maxDecisions };
 }

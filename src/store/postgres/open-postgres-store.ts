@@ -2,7 +2,7 @@ import { StoreError } from '../../errors';
 import type { Store, StoreMode } from '../store';
 import type { StoreLocation } from '../store-location';
 import { createApprovalsRepository } from './approvals-repo';
-import { admittedImagesSince, admittedNamespaces, auditStats, queryDecisions } from './audit-reads';
+import { admittedImagesSince, admittedNamespaces, auditStats, auditTimeline, queryDecision, queryDecisions, topDeniedImages } from './audit-reads';
 import { storedChains, verifyAuditChain } from './audit-verify';
 import { listChanges, verifyChangeLog } from './change-log';
 import { createExceptionsRepository } from './exceptions-repo';
@@ -47,6 +47,9 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
     events: createRegistryEventsRepository(pool),
     audit: {
       decisions: (filter) => queryDecisions(pool, filter),
+      decision: (id) => queryDecision(pool, id),
+      timeline: (range) => auditTimeline(pool, range),
+      topDeniedImages: (query) => topDeniedImages(pool, query),
       stats: (since) => auditStats(pool, since),
       verify: () => verifyAuditChain(pool),
       chains: () => storedChains(pool),
