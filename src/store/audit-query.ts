@@ -208,7 +208,7 @@ interface ImageRefRow {
   readonly repository: string | null;
 }
 
-function literalHead(glob: string): string {
+export function literalHead(glob: string): string {
   const wildcard = glob.search(/[*?]/);
   return wildcard === -1 ? glob : glob.slice(0, wildcard);
 }
@@ -231,12 +231,14 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
   return { from: head, below: null };
 }
 
-interface WriterColumns {
+/** The chain's writer and cluster (migration 0008), null for decisions recorded before writers were. */
+export interface WriterColumns {
   readonly writer: string | null;
   readonly cluster: string | null;
 }
 
-function toDecision(row: DecisionRow & WriterColumns, images: readonly AuditImage[]): AuditDecision {
+/** A decision row and its images as `audit` shows them (flags as booleans, groups parsed). */
+export function toDecision(row: DecisionRow & WriterColumns, images: readonly AuditImage[]): AuditDecision {
   const groups = row.groups === null ? null : parseGroups(row.groups);
   const { writer, cluster } = row;
   return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, writer, cluster, images };
