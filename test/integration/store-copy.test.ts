@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RecordedSignature } from '../../src/core/types';
+import { CHECKPOINT_MSG, signCheckpoint } from '../../src/checkpoint/checkpoint';
+import { generateCheckpointKey, readCheckpointKey } from '../../src/checkpoint/checkpoint-key';
+import { readChainStates } from '../../src/store/chain-states';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { openStoreAt } from '../../src/store/open-store';
@@ -204,4 +207,37 @@ it('audit verify on PostgreSQL names an edited decision, a deleted reason row an
   expect(edited.stderr.split('\n')[0]).toBe(
     'audit chain broken at decision 7: its hash does not match its contents (the decision, its images or its policy were edited)',
   );
+});
+
+it('a checkpoint of the SQLite store verifies on its PostgreSQL copy, chain by chain, and catches a truncated writer chain there', async () => {
+  await seedSqlite();
+  const key = tmp.file('checkpoint.key');
+  generateCheckpointKey(key);
+  const db = openStore(sqlite, { migrate: 'apply' });
+  const chains = readChainStates(db);
+  db.close();
+  expect(chains.map((c) => [c.chain, c.count])).toEqual([
+    ['decisions/reviewer-0', 15],
+    ['decisions/prod-eu/reviewer-1', 15],
+    ['changes', 6],
+  ]);
+  const signed = signCheckpoint({ time: '2026-01-15T14:00:00.000Z', chains }, readCheckpointKey(key));
+  const log = tmp.file('serve.log');
+  fs.writeFileSync(log, `${JSON.stringify({ level: 'info', msg: CHECKPOINT_MSG, ...signed })}\n`);
+  await cli(pg.url, 'migrate');
+  await cli(sqlite, 'store', 'copy', '--from', sqlite, '--to', pg.url);
+  expect(await cli(pg.url, 'audit', 'verify', '--checkpoints', log, '--public-key', key)).toMatch(
+    /^audit chain ok: 30 decisions, 6 changes, consistent with 1 checkpoint\(s\), the newest 2026-01-15T14:00:00.000Z\n$/,
+  );
+  // reviewer-1's newest entry removed together with a rewind of its head: the store agrees with itself.
+  await runSql(
+    'postgres',
+    pg.url,
+    `DELETE FROM decision_images WHERE decision_id = 30; DELETE FROM decisions WHERE id = 30;
+     UPDATE audit_chains SET count = 14, hash = (SELECT hash FROM decisions WHERE id = 28) WHERE writer = 'reviewer-1'`,
+  );
+  expect(await cli(pg.url, 'audit', 'verify')).toMatch(/^audit chain ok: 29 decisions, 6 changes /);
+  const caught = await runCli(pg.url, ['audit', 'verify', '--checkpoints', log, '--public-key', key]);
+  expect(caught.status).toBe(1);
+  expect(caught.stderr).toMatch(/the decisions\/prod-eu\/reviewer-1 chain has 14 entries, fewer than the 15 of the checkpoint at line 1 .*: entries were deleted\n$/);
 });
