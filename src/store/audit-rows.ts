@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { RecordedSignature } from '../core/types';
 import type { ChainRow } from './audit-hash';
+import { decodeDecisionSignature } from './decision-signature';
 
 // Reading decisions' images for a page of results: one query for the whole page, grouped in memory.
 
@@ -11,6 +13,8 @@ export interface AuditImage {
   readonly reasons: readonly string[];
   /** An image an UPDATE did not change: recorded, not judged. */
   readonly unchanged: boolean;
+  /** The signature evidence its verdict rested on; null when none (or before migration 0007). */
+  readonly signature: RecordedSignature | null;
 }
 
 /** A `decisions` row joined with its policy hash, as both the audit query and the chain walk read it. */
@@ -49,7 +53,8 @@ export function decisionFields(row: DecisionRow): Omit<ChainRow, 'images'> {
   };
 }
 
-interface ImageRow {
+/** One image of a decision with its interned reference, in (decision_id, idx) order. */
+export interface ImageRow {
   readonly decision_id: number;
   readonly image: string;
   readonly repository: string | null;
@@ -57,19 +62,25 @@ interface ImageRow {
   readonly allowed: number;
   readonly reasons: string;
   readonly unchanged: number;
+  readonly signature: string | null;
 }
 
 export function imagesOf(db: Database.Database, decisionIds: readonly number[]): ReadonlyMap<number, AuditImage[]> {
-  const byDecision = new Map<number, AuditImage[]>();
-  if (decisionIds.length === 0) return byDecision;
+  if (decisionIds.length === 0) return new Map();
   const rows = db
     .prepare<[string], ImageRow>(
-      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged
+      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged, di.signature
        FROM decision_images di JOIN image_refs r ON r.id = di.image_id
        WHERE di.decision_id IN (SELECT value FROM json_each(?))
        ORDER BY di.decision_id, di.idx`,
     )
     .all(JSON.stringify(decisionIds));
+  return groupImages(rows);
+}
+
+/** Image rows grouped by decision, in the order read. */
+export function groupImages(rows: readonly ImageRow[]): ReadonlyMap<number, AuditImage[]> {
+  const byDecision = new Map<number, AuditImage[]>();
   for (const row of rows) {
     const list = byDecision.get(row.decision_id) ?? [];
     list.push({
@@ -79,6 +90,7 @@ export function imagesOf(db: Database.Database, decisionIds: readonly number[]):
       allowed: row.allowed === 1,
       reasons: splitReasons(row.reasons),
       unchanged: row.unchanged === 1,
+      signature: decodeDecisionSignature(row.signature),
     });
     byDecision.set(row.decision_id, list);
   }

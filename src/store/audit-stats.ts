@@ -30,7 +30,8 @@ export interface AuditStats {
   readonly byReason: readonly { readonly reason: string; readonly count: number }[];
 }
 
-interface GroupRow {
+/** Decisions counted for one (namespace, mode, allowed, break_glass) group. */
+export interface GroupRow {
   readonly namespace: string;
   readonly mode: string;
   readonly allowed: number;
@@ -38,20 +39,41 @@ interface GroupRow {
   readonly n: number;
 }
 
-/** Named parameters of the queries below: an unset end of the window is the lowest or highest possible time. */
-interface Bounds {
+/** The window and namespace of the queries below: an unset end of the window is the lowest or highest possible time. */
+export interface StatsBounds {
   readonly since: number;
   readonly until: number;
   readonly namespace: string | null;
 }
 
-export function auditStats(db: Database.Database, filter: StatsFilter = {}): AuditStats {
-  const bounds: Bounds = {
+export type ReasonCount = { readonly reason: string; readonly count: number };
+
+export function statsBounds(filter: StatsFilter): StatsBounds {
+  return {
     since: filter.since ?? Number.MIN_SAFE_INTEGER,
     until: filter.until ?? Number.MAX_SAFE_INTEGER,
     namespace: filter.namespace ?? null,
   };
-  const groups = countGroups(db, bounds);
+}
+
+/**
+ * The `decision_counts` hours wholly inside the window, [first, end), or null when none is (both engines): the
+ * partial hours at either end are counted from the decisions themselves.
+ */
+export function wholeHours(bounds: StatsBounds): { readonly first: number; readonly end: number } | null {
+  const first = Math.ceil(bounds.since / HOUR_MS);
+  // The first hour that does not end inside the window (the window's last millisecond is `until`).
+  const end = Math.floor((bounds.until + 1) / HOUR_MS);
+  return first >= end ? null : { first, end };
+}
+
+export function auditStats(db: Database.Database, filter: StatsFilter = {}): AuditStats {
+  const bounds = statsBounds(filter);
+  return summariseStats(filter, countGroups(db, bounds), countReasons(db, bounds));
+}
+
+/** The stats from decision counts per group (several rows per group may come) and per reason; both engines. */
+export function summariseStats(filter: StatsFilter, groups: readonly GroupRow[], byReason: readonly ReasonCount[]): AuditStats {
   const modes = new Map<string, number>();
   const namespaces = new Map<string, { allowed: number; denied: number }>();
   let allowed = 0;
@@ -69,7 +91,7 @@ export function auditStats(db: Database.Database, filter: StatsFilter = {}): Aud
   return {
     since: filter.since ?? null,
     until: filter.until ?? null,
-    namespace: bounds.namespace,
+    namespace: filter.namespace ?? null,
     total,
     allowed,
     denied: total - allowed,
@@ -80,11 +102,11 @@ export function auditStats(db: Database.Database, filter: StatsFilter = {}): Aud
     byNamespace: [...namespaces]
       .map(([namespace, c]) => ({ namespace, allowed: c.allowed, denied: c.denied }))
       .sort((a, b) => b.allowed + b.denied - (a.allowed + a.denied) || cmp(a.namespace, b.namespace)),
-    byReason: countReasons(db, bounds),
+    byReason: byReason.map((r) => ({ reason: r.reason, count: r.count })),
   };
 }
 
-function countReasons(db: Database.Database, bounds: Bounds): { reason: string; count: number }[] {
+function countReasons(db: Database.Database, bounds: StatsBounds): ReasonCount[] {
   // decision_reasons has no namespace: only a namespace filter pays for the join.
   const sql =
     bounds.namespace === null
@@ -93,40 +115,35 @@ function countReasons(db: Database.Database, bounds: Bounds): { reason: string; 
       : `SELECT r.reason AS reason, count(*) AS count FROM decision_reasons r JOIN decisions d ON d.id = r.decision_id
          WHERE r.time >= @since AND r.time <= @until AND d.namespace = @namespace
          GROUP BY r.reason ORDER BY count DESC, r.reason`;
-  return db
-    .prepare<Bounds, { reason: string; count: number }>(sql)
-    .all(bounds)
-    .map((r) => ({ reason: r.reason, count: r.count }));
+  return db.prepare<StatsBounds, ReasonCount>(sql).all(bounds);
 }
 
 /**
  * Decision counts per (namespace, mode, allowed, break_glass) inside the window, possibly several rows per group:
  * the whole hours from `decision_counts`, the partial hours at either end from the decisions themselves.
  */
-function countGroups(db: Database.Database, bounds: Bounds): readonly GroupRow[] {
-  const firstWholeHour = Math.ceil(bounds.since / HOUR_MS);
-  // The first hour that does not end inside the window (the window's last millisecond is `until`).
-  const endHour = Math.floor((bounds.until + 1) / HOUR_MS);
-  if (firstWholeHour >= endHour) return countDecisions(db, bounds);
+function countGroups(db: Database.Database, bounds: StatsBounds): readonly GroupRow[] {
+  const hours = wholeHours(bounds);
+  if (hours === null) return countDecisions(db, bounds);
   const whole = db
-    .prepare<Bounds & { first: number; end: number }, GroupRow>(
+    .prepare<StatsBounds & { first: number; end: number }, GroupRow>(
       `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts
        WHERE hour >= @first AND hour < @end AND n > 0 AND (@namespace IS NULL OR namespace = @namespace)
        GROUP BY namespace, mode, allowed, break_glass`,
     )
-    .all({ ...bounds, first: firstWholeHour, end: endHour });
-  const head = countDecisions(db, { ...bounds, until: Math.min(bounds.until, firstWholeHour * HOUR_MS - 1) });
-  const tail = countDecisions(db, { ...bounds, since: Math.max(bounds.since, endHour * HOUR_MS) });
+    .all({ ...bounds, ...hours });
+  const head = countDecisions(db, { ...bounds, until: Math.min(bounds.until, hours.first * HOUR_MS - 1) });
+  const tail = countDecisions(db, { ...bounds, since: Math.max(bounds.since, hours.end * HOUR_MS) });
   return [...whole, ...head, ...tail];
 }
 
 /** Counted from `decisions` (a window of at most an hour at each end of the stats window, or one inside an hour). */
-function countDecisions(db: Database.Database, bounds: Bounds): readonly GroupRow[] {
+function countDecisions(db: Database.Database, bounds: StatsBounds): readonly GroupRow[] {
   if (bounds.since > bounds.until) return [];
   // The time index, named: with ANALYZE statistics SQLite may prefer a skip-scan of (namespace, time),
   // which reads the table for every namespace.
   return db
-    .prepare<Bounds, GroupRow>(
+    .prepare<StatsBounds, GroupRow>(
       `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions INDEXED BY decisions_time
        WHERE time >= @since AND time <= @until AND (@namespace IS NULL OR namespace = @namespace)
        GROUP BY namespace, mode, allowed, break_glass`,
