@@ -7,6 +7,7 @@ import { type SafeHtml, html } from './html';
 export const CHART_SERIES = [
   { key: 'allowed', label: 'allowed' },
   { key: 'denied', label: 'denied' },
+  { key: 'wouldDeny', label: 'dry-run would-deny', className: 'dry-run' },
   { key: 'breakGlass', label: 'break-glass', className: 'break-glass' },
 ] as const;
 

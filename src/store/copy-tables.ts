@@ -1,8 +1,9 @@
 import { StoreError } from '../errors';
+import { DECISION_ROLLUPS } from './decision-rollups';
 import type { TableReader, TableWriter } from './store-tables';
 
 // The rows `store copy` moves (SPEC §7), table by table in an order that satisfies every foreign key, each in its
-// stored order. Tables the destination derives itself are not copied: its triggers rebuild the hourly decision counts
+// stored order. Tables the destination derives itself are not copied: its triggers rebuild the decision rollups
 // and the facts generation as the rows go in, and its own migrations are its own. A source table this code does not
 // know (made by a newer image-reviewer) stops the copy rather than being left behind.
 
@@ -29,7 +30,7 @@ const COPIED: readonly { readonly table: string; readonly orderBy: readonly stri
 const HEADS: ReadonlySet<string> = new Set(['change_log_head', 'audit_head']);
 
 /** Kept by the destination itself. */
-const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', 'decision_counts']);
+const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', ...DECISION_ROLLUPS.map((r) => r.table)]);
 
 export interface CopiedTable {
   readonly table: string;
