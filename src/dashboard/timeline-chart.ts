@@ -37,5 +37,8 @@ ${CHART_SERIES.map((s) => {
   )}</g>`;
 })}
 </svg>
-<div class="legend">${CHART_SERIES.map((s) => html`<span class="${'className' in s ? s.className : s.key}"><i></i>${s.label}</span>`)}</div>`;
+<div class="legend">${CHART_SERIES.map(
+    // The total beside each name: equal counts draw over each other in the chart.
+    (s) => html`<span class="${'className' in s ? s.className : s.key}"><i></i>${s.label} ${buckets.reduce((sum, b) => sum + b[s.key], 0)}</span>`,
+  )}</div>`;
 }
