@@ -1,5 +1,5 @@
 -- compatibility: expand
--- image-reviewer PostgreSQL store: SQLite 0009's rollups for the dashboard's overview and `audit stats` (issue 15,
+-- image-reviewer PostgreSQL store, version 3: SQLite 0009's rollups for the dashboard's overview and `audit stats` (issue 15,
 -- SPEC §11), kept by triggers in the transaction that writes the decision (whichever image-reviewer version writes
 -- it: code of the previous schema keeps working, and keeps them exact), and checked by `audit verify`. Only adds.
 
