@@ -4,8 +4,9 @@ import type { ApprovalRecord } from '../../store/approvals-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
 import { withStore } from '../with-store';
+import { registerApprovalsHistory } from './approvals-history';
 
-// `approvals [--repository GLOB] [--all] [--json]` (SPEC §7).
+// `approvals [--repository GLOB] [--all] [--json]` and `approvals history REF` (SPEC §7).
 
 interface ApprovalsOptions {
   readonly repository?: string;
@@ -14,18 +15,19 @@ interface ApprovalsOptions {
 }
 
 export function registerApprovals(program: Command, ctx: CliContext): void {
-  program
+  const approvals = program
     .command('approvals')
-    .description('list current approvals (--all includes revoked and expired ones)')
+    .description('list current approvals (--all: every approval ever made, revoked, expired and superseded ones too)')
     .option('--repository <glob>', 'only repositories matching GLOB (docker.io/library/*)')
-    .option('--all', 'include revoked and expired approvals')
+    .option('--all', 'every approval ever made: revoked, expired and superseded (approved again since) ones too')
     .option('--json', 'print a JSON array')
     .action(async (options: ApprovalsOptions) => {
       const filter = { repositoryGlob: options.repository, all: options.all === true, now: ctx.now() };
-      const approvals = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
-      if (options.json === true) ctx.out(JSON.stringify(approvals.map(approvalJson)));
-      else ctx.out(approvalsTable(approvals));
+      const listed = await withStore(ctx, 'read-only', (store) => store.approvals.list(filter));
+      if (options.json === true) ctx.out(JSON.stringify(listed.map(approvalJson)));
+      else ctx.out(approvalsTable(listed));
     });
+  registerApprovalsHistory(approvals, ctx);
 }
 
 /** SPEC §7 `approvals --json` shape; more fields may be added. */

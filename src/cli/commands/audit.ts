@@ -9,6 +9,7 @@ import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import type { CliContext } from '../context';
+import { outputFormat } from '../output';
 import { withStore } from '../with-store';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
@@ -149,12 +150,6 @@ function toFilter(options: AuditOptions, now: number): DecisionFilter {
     until: options.until === undefined ? undefined : pastTime('--until', options.until, now),
     limit: limitValue(options.limit),
   };
-}
-
-function outputFormat(options: AuditOptions): 'json' | 'csv' | 'table' {
-  if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
-  if (options.json === true) return 'json';
-  return options.csv === true ? 'csv' : 'table';
 }
 
 function decisionValue(text: string): 'allowed' | 'denied' {

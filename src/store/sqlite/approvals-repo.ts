@@ -18,10 +18,14 @@ import { writeTransaction } from '../write-transaction';
 
 interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
+  /** 1 when no later approval of the same repository+digest exists. */
+  readonly newest: number;
 }
 
 const COLUMNS =
   'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
+/** The newest row of its repository+digest is the current approval; any other one was superseded by a later approval. */
+const CURRENT_COLUMNS = `${COLUMNS}, 1 AS newest`;
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
 export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
@@ -87,13 +91,13 @@ export function currentApproval(
   return row === undefined ? null : toApprovalRecord(row, now);
 }
 
-/** Current approvals (newest row per repository+digest), by repository then approval time. */
+/** Current active approvals (newest row per repository+digest), or with `all` every row; by repository then approval time. */
 export function listApprovals(db: Database.Database, options: ListApprovalsOptions): readonly ApprovalRecord[] {
   const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
   return db
     .prepare<[], ApprovalRecordRow>(
-      `SELECT ${COLUMNS} FROM approvals
-       WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)
+      `SELECT ${COLUMNS}, id = (SELECT MAX(id) FROM approvals n WHERE n.repository = a.repository AND n.digest = a.digest) AS newest
+       FROM approvals a ${options.all ? '' : 'WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)'}
        ORDER BY repository, approved_at, id`,
     )
     .all()
@@ -102,16 +106,35 @@ export function listApprovals(db: Database.Database, options: ListApprovalsOptio
     .filter((record) => options.all || record.status === 'active');
 }
 
+/** Every approval of repository+digest, oldest first. */
+export function approvalHistory(db: Database.Database, repository: string, digest: string, now: number): readonly ApprovalRecord[] {
+  return db
+    .prepare<[{ repository: string; digest: string }], ApprovalRecordRow>(
+      `SELECT ${COLUMNS}, id = (SELECT MAX(id) FROM approvals WHERE repository = @repository AND digest = @digest) AS newest
+       FROM approvals WHERE repository = @repository AND digest = @digest ORDER BY id`,
+    )
+    .all({ repository, digest })
+    .map((row) => toApprovalRecord(row, now));
+}
+
+/** The digests of `repository` ever approved under `tag`, sorted. */
+export function digestsTagged(db: Database.Database, repository: string, tag: string): readonly string[] {
+  return db
+    .prepare<[string, string], string>('SELECT DISTINCT digest FROM approvals WHERE repository = ? AND tag = ? ORDER BY digest')
+    .pluck()
+    .all(repository, tag);
+}
+
 function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRecordRow | undefined {
   return db
     .prepare<[string, string], ApprovalRecordRow>(
-      `SELECT ${COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
+      `SELECT ${CURRENT_COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
     )
     .get(repository, digest);
 }
 
 function requireRow(db: Database.Database, id: number, now: number): ApprovalRecord {
-  const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
+  const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${CURRENT_COLUMNS} FROM approvals WHERE id = ?`).get(id);
   if (row === undefined) throw new StoreError(`approval ${id} vanished inside its own transaction`);
   return toApprovalRecord(row, now);
 }
@@ -120,9 +143,13 @@ function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
   return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
 }
 
-/** Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`). */
-function approvalStatus(row: ApprovalRow, now: number): ApprovalStatus {
+/**
+ * Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`); an earlier
+ * approval that was neither is superseded by the later one.
+ */
+function approvalStatus(row: ApprovalRecordRow, now: number): ApprovalStatus {
   if (row.revoked_at !== null) return 'revoked';
+  if (row.newest !== 1) return 'superseded';
   if (row.expires_at !== null && row.expires_at <= now) return 'expired';
   return 'active';
 }

@@ -10,7 +10,7 @@ import { openDatabase, openStore } from '../open-database';
 import type { Store, StoreMode } from '../store';
 import { admittedImagesSince } from './admitted-images';
 import { admittedNamespaces } from './admitted-namespaces';
-import { approve, listApprovals, revoke } from './approvals-repo';
+import { approvalHistory, approve, digestsTagged, listApprovals, revoke } from './approvals-repo';
 import { listChanges } from './change-log';
 import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
@@ -43,6 +43,8 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       approve: async (input) => approve(db, input),
       revoke: async (input) => revoke(db, input),
       list: async (filter) => listApprovals(db, filter),
+      history: async (repository, digest, now) => approvalHistory(db, repository, digest, now),
+      digestsTagged: async (repository, tag) => digestsTagged(db, repository, tag),
     },
     scans: {
       import: async (input) => importScan(db, input),

@@ -100,7 +100,9 @@ describe('approve', () => {
     expect(again).toMatchObject({ id: 2, status: 'active', approvedBy: 'carol', revokedAt: null });
     expect(currentApproval(db, NGINX, D1, T0 + 3 * HOUR)).toMatchObject({ id: 2, status: 'active' });
     expect(countRows('approvals')).toBe(2);
-    expect(listApprovals(db, { all: true, now: T0 + 3 * HOUR }).map((a) => a.id)).toEqual([2]);
+    // Approvals are a history (SPEC §6): --all keeps the revoked approval in view.
+    expect(listApprovals(db, { all: true, now: T0 + 3 * HOUR }).map((a) => [a.id, a.status])).toEqual([[1, 'revoked'], [2, 'active']]);
+    expect(listApprovals(db, { all: false, now: T0 + 3 * HOUR }).map((a) => a.id)).toEqual([2]);
   });
 
   it('writes nothing when the change log cannot be written (one transaction)', () => {
@@ -185,10 +187,11 @@ describe('listApprovals', () => {
     expect(listApprovals(db, { repositoryGlob: 'docker.io/library/nginx', all: false, now: T0 })).toHaveLength(2);
   });
 
-  it('shows only the newest row of a repository + digest', () => {
+  it('shows the newest row of a repository + digest as current; --all shows the earlier one as superseded', () => {
     approveAt(T0 + HOUR, { digest: D1, tag: '1.25.1', by: 'dave' });
-    const nginx = listApprovals(db, { all: true, now: T0 + HOUR }).filter((a) => a.repository === NGINX && a.digest === D1);
-    expect(nginx.map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
+    const nginx = (all: boolean) => listApprovals(db, { all, now: T0 + HOUR }).filter((a) => a.repository === NGINX && a.digest === D1);
+    expect(nginx(false).map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
+    expect(nginx(true).map((a) => [a.id, a.tag, a.status])).toEqual([[1, '1.25', 'superseded'], [4, '1.25.1', 'active']]);
   });
 });
 
