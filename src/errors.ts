@@ -82,6 +82,13 @@ export class BodyTooLargeError extends InvalidRequestError {
   }
 }
 
+/** A registry event without the source's shared secret (SPEC §2 `/events/*`): 401, nothing stored. */
+export class UnauthenticatedError extends InvalidRequestError {
+  constructor(message: string) {
+    super(message, 'unauthenticated', 401);
+  }
+}
+
 /** A registry could not answer as needed (unreachable, 401/403/404, bad digest): exit 1, HTTP 502. */
 export class RegistryError extends AppError {
   constructor(message: string) {

@@ -4,13 +4,18 @@ import { type CliContext, type CliIo, createCliContext } from './context';
 import type { RegisterCommand } from './register-command';
 import { type RegistryFlags, addRegistryOptions, registryClientOptions } from './registry-options';
 import { type RegistryProvider, type RegistrySource, createRegistryProvider } from './registry-provider';
+import type { RegistryClientOptions } from '../registry/registry-client';
 
 /**
  * The commands, in `--help` order, each loaded only when it runs: a command's module pulls in what it needs
  * (serve: Express and prom-client; approve: the registry client), and a CLI run pays only for its own.
  */
-const COMMANDS: readonly { readonly name: string; readonly load: (registry: RegistrySource) => Promise<RegisterCommand> }[] = [
-  { name: 'serve', load: async (registry) => (await import('./commands/serve')).createServeCommand(registry) },
+const COMMANDS: readonly {
+  readonly name: string;
+  readonly load: (registry: RegistrySource, clientOptions: () => Promise<RegistryClientOptions>) => Promise<RegisterCommand>;
+}[] = [
+  // serve also talks to Harbor's API (`--harbor-url`), with the registry client's credentials.
+  { name: 'serve', load: async (registry, clientOptions) => (await import('./commands/serve')).createServeCommand(registry, clientOptions) },
   { name: 'explain', load: async (registry) => (await import('./commands/explain')).createExplainCommand(registry) },
   { name: 'approve', load: async (registry) => (await import('./commands/approve')).createApproveCommand(registry) },
   { name: 'revoke', load: async (registry) => (await import('./commands/revoke')).createRevokeCommand(registry) },
@@ -34,10 +39,12 @@ export async function buildProgram(
 ): Promise<{ program: Command; ctx: CliContext; registry: RegistryProvider }> {
   const program = new Command('image-reviewer');
   const ctx = createCliContext(io, () => program.opts<{ db?: string }>().db);
-  // Read when a command first asks a registry, by then commander has parsed the flags wherever they stood.
-  const registry = createRegistryProvider(() =>
-    registryClientOptions(program.opts<RegistryFlags>(), io.env, io.stdin ?? process.stdin),
-  );
+  // Read once (stdin holds one password), when a command first asks a registry or Harbor: by then commander has
+  // parsed the flags wherever they stood.
+  let clientOptions: Promise<RegistryClientOptions> | null = null;
+  const options = (): Promise<RegistryClientOptions> =>
+    (clientOptions ??= registryClientOptions(program.opts<RegistryFlags>(), io.env, io.stdin ?? process.stdin));
+  const registry = createRegistryProvider(options);
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
     .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
@@ -48,7 +55,7 @@ export async function buildProgram(
   addRegistryOptions(program);
   const named = commandName(program, argv);
   const wanted = COMMANDS.filter((c) => c.name === named);
-  for (const command of wanted.length > 0 ? wanted : COMMANDS) (await command.load(registry.get))(program, ctx);
+  for (const command of wanted.length > 0 ? wanted : COMMANDS) (await command.load(registry.get, options))(program, ctx);
   // Every subcommand, however deep, reports usage errors through the same exit path (exit 2).
   const applyOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -270,6 +270,14 @@ export interface Policy {
   readonly defaultMode: Mode;
   readonly namespaces: readonly { readonly match: string; readonly mode: Mode }[];
   readonly signatures: readonly SignatureRule[];
+  /** Registry events (SPEC §5): a push by `pushedBy` (glob on the event's operator) into `repository` (glob) approves. */
+  readonly autoApprove: readonly AutoApproveRule[];
+}
+
+/** One `autoApprove` entry: repositories where a push by that account is itself the approval. */
+export interface AutoApproveRule {
+  readonly repository: string;
+  readonly pushedBy: string;
 }
 
 export const TRANSPARENCY_LOG_MODES = ['skip', 'require'] as const;
@@ -346,4 +354,6 @@ export interface PolicyMatchers {
   readonly versionFloors: readonly CompiledVersionFloor[];
   /** The first `signatures` entry whose repository glob matches, with its index in the list; null when none. */
   readonly signatureRule: (repository: string) => { readonly index: number; readonly rule: SignatureRule } | null;
+  /** The first `autoApprove` entry matching a push of `repository` by `pushedBy`; null when none. */
+  readonly autoApprover: (repository: string, pushedBy: string) => AutoApproveRule | null;
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import { AppError, InvalidRequestError, MethodNotAllowedError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { sendJson } from './send-json';
@@ -7,6 +7,7 @@ import { sendJson } from './send-json';
 /** Kubernetes `Status` reasons for the codes this server answers with. */
 const STATUS_REASONS: Readonly<Record<number, string>> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'NotFound',
   500: 'InternalError',
@@ -38,7 +39,7 @@ export function sendError(res: ServerResponse, code: number, message: string): v
  */
 export function createErrorHandler(deps: {
   readonly logger: Logger;
-  readonly onInvalid: (label: string) => void;
+  readonly onInvalid: (label: string, req: Request) => void;
 }): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {
@@ -46,7 +47,7 @@ export function createErrorHandler(deps: {
       return;
     }
     if (err instanceof InvalidRequestError) {
-      deps.onInvalid(err.label);
+      deps.onInvalid(err.label, req);
       deps.logger.warn('invalid request', { method: req.method, path: req.path, reason: err.label, problem: err.message });
       if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow);
       sendError(res, err.httpStatus, err.message);

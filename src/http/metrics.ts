@@ -23,6 +23,12 @@ export interface Metrics {
   readonly auditWriteFailures: Counter<string>;
   readonly policyReloads: Counter<'result'>;
   readonly storeSize: Gauge<string>;
+  /**
+   * Registry events (SPEC §2 `/events/*`) by source (harbor, registry), event type as the sender names it, and result:
+   * received (every event read), stored, ignored (changes nothing, already received, registry not in the policy),
+   * rejected (a request refused: unauthenticated, malformed, report not fetched; type `unknown` when unread).
+   */
+  readonly registryEvents: Counter<'source' | 'type' | 'result'>;
 }
 
 /**
@@ -75,6 +81,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       registers,
     }),
     storeSize: createStoreSizeGauge(registers, deps.storeSizeBytes),
+    registryEvents: new Counter({
+      name: 'image_reviewer_registry_events_total',
+      help: 'Registry events (Harbor webhooks, distribution notifications) by source, type and result (received, stored, ignored, rejected).',
+      labelNames: ['source', 'type', 'result'] as const,
+      registers,
+    }),
   };
 }
 

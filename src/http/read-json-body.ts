@@ -12,10 +12,16 @@ import { BodyTooLargeError, InvalidRequestError } from '../errors';
 
 const UTF8 = new Set(['utf-8', 'utf8']);
 
-/** Express middleware: `req.body` becomes the parsed JSON value (any JSON, `null` included), or `next(error)`. */
-export function readJsonBody(maxBytes: number): RequestHandler {
+const JSON_ONLY: readonly string[] = ['application/json'];
+
+/**
+ * Express middleware: `req.body` becomes the parsed JSON value (any JSON, `null` included), or `next(error)`.
+ * `mediaTypes`: the JSON media types the route accepts (registry events come as `application/cloudevents+json` and
+ * `application/vnd.docker.distribution.events.v1+json`); `application/json` only by default.
+ */
+export function readJsonBody(maxBytes: number, mediaTypes: readonly string[] = JSON_ONLY): RequestHandler {
   return (req, _res, next) => {
-    const problem = headerProblem(req, maxBytes);
+    const problem = headerProblem(req, maxBytes, mediaTypes);
     if (problem !== null) {
       next(problem);
       return;
@@ -44,11 +50,11 @@ export function readJsonBody(maxBytes: number): RequestHandler {
   };
 }
 
-function headerProblem(req: IncomingMessage, maxBytes: number): InvalidRequestError | null {
+function headerProblem(req: IncomingMessage, maxBytes: number, mediaTypes: readonly string[]): InvalidRequestError | null {
   const type = req.headers['content-type'];
-  const [mediaType = '', ...params] = (type ?? '').split(';');
-  if (mediaType.trim().toLowerCase() !== 'application/json') {
-    return new InvalidRequestError('Content-Type must be application/json', 'content-type');
+  const [, ...params] = (type ?? '').split(';');
+  if (!mediaTypes.includes(mediaTypeOf(req))) {
+    return new InvalidRequestError(`Content-Type must be ${mediaTypes.join(' or ')}`, 'content-type');
   }
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
@@ -130,3 +136,8 @@ function parseJson(raw: Buffer): { readonly value: unknown } | InvalidRequestErr
   }
 }
 
+
+/** The request's media type, lower case, without parameters (`application/json; charset=utf-8` → `application/json`). */
+export function mediaTypeOf(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { problemText } from '../core/json-reader';
 import { futureScanProblem } from '../core/scan-report/future-scan-problem';
 import { parseScanReport } from '../core/scan-report/parse-scan-report';
-import type { Scanner, ScanReport } from '../core/scan-report/scan-report';
+import type { ParsedReport, Scanner, ScanReport } from '../core/scan-report/scan-report';
 import { InvalidInputError } from '../errors';
 import type { ImportScanInput, ScansRepository, ScanTarget, StoredScan } from '../store/scans-repository';
 
@@ -40,8 +40,15 @@ export interface ImportedScan {
 
 /** The report parsed and its targets chosen; InvalidInputError when it is not a report, is dated in the future or names no digest. */
 export function prepareScanImport(request: ImportScanRequest): PreparedScan {
+  return prepareParsedScan(parseScanReport(request.bytes.toString('utf8'), request.format), request);
+}
+
+/**
+ * A report already read (a Trivy or Grype file, or Harbor's report from a registry event) checked and prepared the
+ * one way `scan import` does: never dated in the future, its targets chosen, the bytes' sha256 kept.
+ */
+export function prepareParsedScan(parsed: ParsedReport, request: Omit<ImportScanRequest, 'format'>): PreparedScan {
   const { source } = request;
-  const parsed = parseScanReport(request.bytes.toString('utf8'), request.format);
   if (!parsed.ok) throw new InvalidInputError(`${source}: ${problemText(parsed)}`);
   const future = futureScanProblem(parsed.value.scannedAt, request.now);
   if (future !== null) throw new InvalidInputError(`${source}: ${future}`);

@@ -13,6 +13,7 @@ export const CHANGE_ACTIONS = [
   'exception-remove',
   'break-glass-grant',
   'break-glass-revoke',
+  'registry-event',
 ] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 
@@ -23,7 +24,7 @@ export interface ChangeEntry {
   readonly time: number;
   readonly actor: string;
   readonly action: ChangeAction;
-  /** What was changed: `repository@digest`, `scan:12`, `exception:3`, `break-glass-grant:4`. */
+  /** What was changed: `repository@digest`, `scan:12`, `exception:3`, `break-glass-grant:4`, `registry-event:5`. */
   readonly subject: string;
   /** Everything the change set, so that the current approvals, exceptions and grants can be derived from the log. */
   readonly details: Readonly<Record<string, JsonValue>>;

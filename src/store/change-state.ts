@@ -13,10 +13,11 @@ export interface StoredState {
   readonly cve_exceptions: readonly StoredRow[];
   readonly break_glass_grants: readonly StoredRow[];
   readonly scans: readonly StoredRow[];
+  readonly registry_events: readonly StoredRow[];
 }
 
 type Table = keyof StoredState;
-const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans'];
+const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
 
 interface Field {
   readonly value: unknown;
@@ -33,7 +34,7 @@ type Expected = Record<Table, Map<number, ExpectedRow>>;
 
 /** One line per stored row that differs from the change log, and per change the log cannot be replayed from. */
 export function stateProblems(changes: Iterable<ChangeRecord>, stored: StoredState): readonly string[] {
-  const expected: Expected = { approvals: new Map(), cve_exceptions: new Map(), break_glass_grants: new Map(), scans: new Map() };
+  const expected: Expected = { approvals: new Map(), cve_exceptions: new Map(), break_glass_grants: new Map(), scans: new Map(), registry_events: new Map() };
   const problems: string[] = [];
   for (const change of changes) {
     const problem = replay(expected, change);
@@ -88,9 +89,22 @@ function replay(expected: Expected, change: ChangeRecord): string | null {
       return set('break_glass_grants', subjectId, '', { revoked_at: who.time, revoked_by: who.actor }, false);
     case 'scan-import':
       return set('scans', subjectId, `report sha256 ${String(details.reportSha256).slice(0, 12)}…`, scanFields(details, who), true);
+    case 'registry-event':
+      return set('registry_events', subjectId, `${String(details.type)} ${String(details.image)}`, registryEventFields(details, who), true);
     default:
       return 'has an action image-reviewer does not know';
   }
+}
+
+/** A registry event row (migration 0006) as its change says it was stored: pending digests derive from these rows. */
+function registryEventFields(details: Readonly<Record<string, unknown>>, who: { time: number }): Record<string, unknown> {
+  const image = String(details.image);
+  const at = image.lastIndexOf('@');
+  return {
+    source: details.source, event_key: details.key, type: details.type, kind: details.kind,
+    repository: image.slice(0, at), digest: image.slice(at + 1), tag: details.tag ?? null, actor: details.actor ?? null,
+    occurred_at: details.occurredAt, received_at: who.time, outcome: details.outcome, detail: details.detail ?? null,
+  };
 }
 
 function scanFields(details: Readonly<Record<string, unknown>>, who: { time: number; actor: string }): Record<string, unknown> {

@@ -3,6 +3,7 @@ import type { AuditRepository } from './audit-repository';
 import type { ChangeLogRepository } from './change-log-repository';
 import type { ExceptionsRepository } from './exceptions-repository';
 import type { GrantsRepository } from './grants-repository';
+import type { RegistryEventsRepository } from './registry-events-repository';
 import type { ScansRepository } from './scans-repository';
 import type { SnapshotReader } from './snapshot-reader';
 
@@ -29,6 +30,8 @@ export interface Store {
   readonly scans: ScansRepository;
   readonly exceptions: ExceptionsRepository;
   readonly grants: GrantsRepository;
+  /** Registry events (SPEC §2 `/events/*`) and the pending digests they leave. */
+  readonly events: RegistryEventsRepository;
   readonly audit: AuditRepository;
   /** The operator change log (SPEC §6): `changes`, `approvals history`, `audit verify`. */
   readonly changes: ChangeLogRepository;

@@ -64,7 +64,16 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startTestRegistry(auth?: { readonly username: string; readonly password: string }): Promise<TestRegistry> {
+/** A distribution `notifications: endpoints:` entry: where the registry POSTs its event envelopes, with which headers. */
+export interface NotificationEndpoint {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export async function startTestRegistry(
+  auth?: { readonly username: string; readonly password: string },
+  notify?: NotificationEndpoint,
+): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'image-reviewer-registry-'));
   const port = await freePort();
   const lines = [
@@ -78,6 +87,12 @@ export async function startTestRegistry(auth?: { readonly username: string; read
     const entry = execFileSync(HTPASSWD_BINARY, ['-nbB', auth.username, auth.password], { encoding: 'utf8' }).trim();
     await writeFile(path.join(dir, 'htpasswd'), `${entry}\n`);
     lines.push(`auth: {htpasswd: {realm: test-registry, path: ${JSON.stringify(path.join(dir, 'htpasswd'))}}}`);
+  }
+  if (notify !== undefined) {
+    // Distribution's notifications block (docs/configuration.md "notifications"): short timeout and backoff so a
+    // test sees a delivery (or its retry) within seconds.
+    const headers = Object.entries(notify.headers).map(([name, value]) => `${name}: [${JSON.stringify(value)}]`).join(', ');
+    lines.push(`notifications: {endpoints: [{name: reviewer, url: ${JSON.stringify(notify.url)}, headers: {${headers}}, timeout: 2s, threshold: 3, backoff: 1s}]}`);
   }
   await writeFile(path.join(dir, 'config.yml'), `${lines.join('\n')}\n`);
   const child = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });

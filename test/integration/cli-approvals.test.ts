@@ -241,6 +241,7 @@ describe('approvals', () => {
         imageCreatedAt: null,
         status: 'active',
         signature: null,
+        deletedFromRegistryAt: null,
       },
     ]);
   });

@@ -21,10 +21,10 @@ describe('image-reviewer migrate', () => {
   it('creates and migrates a new store, then finds it up to date', async () => {
     expect(await cli('migrate')).toEqual({
       code: 0,
-      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\napplied 0003_admission_users.sql\napplied 0004_approval_signatures.sql\napplied 0005_change_log_chain.sql\nstore is now at schema version 5\n',
+      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\napplied 0003_admission_users.sql\napplied 0004_approval_signatures.sql\napplied 0005_change_log_chain.sql\napplied 0006_registry_events.sql\nstore is now at schema version 6\n',
       stderr: '',
     });
-    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 5)\n', stderr: '' });
+    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 6)\n', stderr: '' });
     const db = new Database(dbFile, { readonly: true });
     try {
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
@@ -33,6 +33,7 @@ describe('image-reviewer migrate', () => {
         { version: 3, name: '0003_admission_users.sql' },
         { version: 4, name: '0004_approval_signatures.sql' },
         { version: 5, name: '0005_change_log_chain.sql' },
+        { version: 6, name: '0006_registry_events.sql' },
       ]);
     } finally {
       db.close();
@@ -42,14 +43,14 @@ describe('image-reviewer migrate', () => {
   it('refuses a store newer than this image-reviewer with exit 1 and one line', async () => {
     expect((await cli('migrate')).code).toBe(0);
     const db = new Database(dbFile);
-    db.prepare("INSERT INTO schema_migrations VALUES (6, '0006_future.sql', 'x', 0)").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (7, '0007_future.sql', 'x', 0)").run();
     db.close();
     expect(await cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'error: store schema version 6 is newer than this image-reviewer (knows 5): upgrade image-reviewer ' +
-        '(unknown migrations: 0006_future.sql)\n',
+        'error: store schema version 7 is newer than this image-reviewer (knows 6): upgrade image-reviewer ' +
+        '(unknown migrations: 0007_future.sql)\n',
     });
     // Every command that opens the store refuses it the same way.
     expect(await cli('audit')).toMatchObject({ code: 1, stdout: '' });

@@ -158,6 +158,7 @@ describe('the built-in default policy', () => {
       defaultMode: 'enforce',
       namespaces: [{ match: 'kube-system', mode: 'exempt' }],
       signatures: [],
+      autoApprove: [],
     });
     expect(compiled.matchers.registryAllowed('docker.io')).toBe(false);
     expect(compiled.matchers.namespaceMode('kube-system')).toBe('exempt');

@@ -26,6 +26,9 @@ import { createPolicyTagResolver } from '../../service/policy-tag-resolver';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import { type RegistrySource, openRegistry } from '../registry-provider';
 import { positiveInt } from './positive-int';
+import { dashboardSettings, startDashboard } from '../../dashboard/start-dashboard';
+import { parseEventsFlags, startEventsListener } from './serve-events';
+import type { RegistryClientOptions } from '../../registry/registry-client';
 
 interface ServeOptions {
   readonly listen?: string;
@@ -42,17 +45,29 @@ interface ServeOptions {
   readonly resolveDeadlineMs: string;
   readonly checkpointKey?: string;
   readonly checkpointInterval: string;
+  readonly dashboard?: string;
+  readonly dashboardTokenFile?: string;
+  readonly eventsListen?: string;
+  readonly eventsSecretFile?: string;
+  readonly harborUrl?: string;
+  readonly harborTimeoutMs: string;
 }
 
 /** How often readiness is evaluated on its own, so a damaged store is logged even when nothing probes. */
 const READINESS_CHECK_MS = 5_000;
 
 /** `serve`; in `tags: resolve` mode tag-only images are resolved through `registry` before deciding. */
-export function createServeCommand(registry: RegistrySource): RegisterCommand {
-  return (program: Command, ctx: CliContext): void => registerServe(program, ctx, registry);
+export function createServeCommand(registry: RegistrySource, clientOptions: () => Promise<RegistryClientOptions>): RegisterCommand {
+  return (program: Command, ctx: CliContext): void => registerServe(program, ctx, { registry, clientOptions });
 }
 
-function registerServe(program: Command, ctx: CliContext, registry: RegistrySource): void {
+interface RegistryAccess {
+  readonly registry: RegistrySource;
+  /** Credentials and insecure hosts, for Harbor's API (`--harbor-url`). */
+  readonly clientOptions: () => Promise<RegistryClientOptions>;
+}
+
+function registerServe(program: Command, ctx: CliContext, access: RegistryAccess): void {
   program
     .command('serve')
     .description('run the webhook (plain HTTP on 127.0.0.1:8080; HTTPS on 0.0.0.0:8443 with --tls-cert/--tls-key)')
@@ -70,15 +85,22 @@ function registerServe(program: Command, ctx: CliContext, registry: RegistrySour
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
     .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
     .option('--checkpoint-interval <duration>', 'how often a signed checkpoint is logged', '60s')
-    .action(async (options: ServeOptions) => serve(ctx, options, registry));
+    .option('--dashboard <host:port>', 'serve the read-only audit dashboard here (loopback unless --dashboard-token-file)')
+    .option('--dashboard-token-file <file>', 'require this bearer token for the dashboard (needed on a non-loopback address)')
+    .option('--events-listen <host:port>', 'also listen for registry events (Harbor webhooks, distribution notifications) here')
+    .option('--events-secret-file <file>', 'shared secrets of the event sources: lines "harbor SECRET" and "registry SECRET"')
+    .option('--harbor-url <url>', 'Harbor\u2019s base URL, to fetch the vulnerability report of a scanned artifact')
+    .option('--harbor-timeout-ms <ms>', 'how long one Harbor report fetch may take', '10000')
+    .action(async (options: ServeOptions) => serve(ctx, options, access));
 }
 
-async function serve(ctx: CliContext, options: ServeOptions, registry: RegistrySource): Promise<void> {
+async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAccess): Promise<void> {
   const settings = parseServeOptions(options);
+  const events = parseEventsFlags(options);
   const checkpointKey = options.checkpointKey === undefined ? null : readCheckpointKey(options.checkpointKey);
   // The client is made at start even under require-digest, because a reloaded policy may turn resolve on:
   // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
-  const lookup = await openRegistry(registry);
+  const lookup = await openRegistry(access.registry);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
   const dbPath = ctx.dbPath();
   const db = openStore(dbPath, { migrate: options.migrate ? 'apply' : 'refuse' });
@@ -89,6 +111,19 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
   };
   try {
     const started = await start(settings, { db, dbPath, lookup, logger, cleanup }, options.policy);
+    const eventsServer =
+      events === null
+        ? null
+        : await startEventsListener({
+            settings: events,
+            dbPath,
+            policy: () => started.policy.current(),
+            metrics: started.metrics,
+            logger,
+            env: ctx.io.env,
+            clientOptions: access.clientOptions,
+            cleanup,
+          });
     if (checkpointKey === null) {
       logger.info('no --checkpoint-key: the audit chain is not anchored outside the store (README "Checkpoints")');
     }
@@ -97,7 +132,7 @@ async function serve(ctx: CliContext, options: ServeOptions, registry: RegistryS
         ? null
         : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
     await untilStopped(logger, started.policy, ctx.io.signals ?? process);
-    await started.server.close(settings.graceMs);
+    await Promise.all([started.server.close(settings.graceMs), eventsServer?.close(settings.graceMs), started.dashboard?.close(settings.graceMs)]);
     checkpoints?.stop();
     await started.audit.close();
     // The last checkpoint covers every decision answered before shutdown.
@@ -150,6 +185,12 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     readiness: monitor.readiness,
     limits: settings.limits,
   });
+  // Before the webhook's listener, so that a dashboard port in use stops start-up with nothing left listening.
+  const dashboard = settings.dashboard === null ? null : await startDashboard(settings.dashboard, { dbPath, logger, clock, policy: () => policy.current() });
+  if (dashboard !== null) {
+    cleanup.push(() => dashboard.close(0));
+    logger.info('dashboard', { url: dashboard.url, token: settings.dashboard?.token !== null });
+  }
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
   const active = policy.current();
   logger.info('serving', {
@@ -164,7 +205,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   if (policyFile === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
   }
-  return { server, audit, policy };
+  return { server, audit, policy, metrics, dashboard };
 }
 
 /** Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`; SIGHUP reloads the policy meanwhile. */
@@ -229,6 +270,7 @@ function parseServeOptions(options: ServeOptions) {
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
     checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
+    dashboard: dashboardSettings(options.dashboard, options.dashboardTokenFile),
   };
 }
 

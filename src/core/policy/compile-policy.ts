@@ -29,6 +29,11 @@ function compileMatchers(policy: Policy): PolicyMatchers {
   const namespaceRules = policy.namespaces.map((rule) => ({ matches: compileGlob(rule.match), mode: rule.mode }));
   const breakGlassNamespaces = compileGlobs(policy.breakGlass.namespaces);
   const signatureRules = policy.signatures.map((rule, index) => ({ index, rule, matches: compileGlob(rule.repository) }));
+  const autoApproveRules = policy.autoApprove.map((rule) => ({
+    rule,
+    repository: compileGlob(repositoryPattern(rule.repository)),
+    pushedBy: compileGlob(rule.pushedBy),
+  }));
   return {
     registryAllowed: registries,
     namespaceMode: (namespace): Mode => namespaceRules.find((rule) => rule.matches(namespace))?.mode ?? policy.defaultMode,
@@ -38,6 +43,8 @@ function compileMatchers(policy: Policy): PolicyMatchers {
       const found = signatureRules.find((entry) => entry.matches(repository));
       return found === undefined ? null : { index: found.index, rule: found.rule };
     },
+    autoApprover: (repository, pushedBy) =>
+      autoApproveRules.find((entry) => entry.repository(repository) && entry.pushedBy(pushedBy))?.rule ?? null,
   };
 }
 

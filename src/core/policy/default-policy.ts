@@ -31,6 +31,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   defaultMode: 'enforce',
   namespaces: Object.freeze([Object.freeze({ match: 'kube-system', mode: 'exempt' })]),
   signatures: Object.freeze([]),
+  autoApprove: Object.freeze([]),
 });
 
 export function builtInPolicy(): CompiledPolicy {

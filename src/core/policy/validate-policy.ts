@@ -34,6 +34,7 @@ const TOP_LEVEL_KEYS = [
   'defaultMode',
   'namespaces',
   'signatures',
+  'autoApprove',
 ] as const;
 
 /**
@@ -60,6 +61,7 @@ const readPolicy = readSection(TOP_LEVEL_KEYS, (field): Policy => {
     defaultMode: field('defaultMode', readOneOf(MODES), d.defaultMode),
     namespaces: field('namespaces', readListOf(readNamespaceRule), d.namespaces),
     signatures: field('signatures', readListOf(readSignatureRule), d.signatures),
+    autoApprove: field('autoApprove', readListOf(readAutoApproveRule), d.autoApprove),
   };
 });
 
@@ -116,4 +118,10 @@ const readNamespaceRule = readEntry(['match', 'mode'], (map, path, problems): { 
   const match = problems.take(requiredField(map, 'match', path, readNonEmptyString), undefined);
   const mode = problems.take(requiredField(map, 'mode', path, readOneOf(MODES)), undefined);
   return match === undefined || mode === undefined ? undefined : { match, mode };
+});
+
+const readAutoApproveRule = readEntry(['repository', 'pushedBy'], (map, path, problems): Policy['autoApprove'][number] | undefined => {
+  const repository = problems.take(requiredField(map, 'repository', path, readNonEmptyString), undefined);
+  const pushedBy = problems.take(requiredField(map, 'pushedBy', path, readNonEmptyString), undefined);
+  return repository === undefined || pushedBy === undefined ? undefined : { repository, pushedBy };
 });

@@ -16,13 +16,13 @@ import { writeTransaction } from '../write-transaction';
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
 // recorded on the current row (SPEC §6).
 
-interface ApprovalRecordRow extends ApprovalRow {
+export interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
   /** 1 when no later approval of the same repository+digest exists. */
   readonly newest: number;
 }
 
-const COLUMNS =
+export const COLUMNS =
   'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
 /** The newest row of its repository+digest is the current approval; any other one was superseded by a later approval. */
 const CURRENT_COLUMNS = `${COLUMNS}, 1 AS newest`;
@@ -139,7 +139,7 @@ function requireRow(db: Database.Database, id: number, now: number): ApprovalRec
   return toApprovalRecord(row, now);
 }
 
-function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
+export function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
   return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
 }
 

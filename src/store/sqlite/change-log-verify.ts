@@ -5,7 +5,7 @@ import { type StoredRow, type StoredState, stateProblems } from '../change-state
 import { listChanges } from './change-log';
 
 // `audit verify` for the change log on SQLite: the chain (change-chain.ts), then the stored approvals, exceptions,
-// grants and scans against what the log says (change-state.ts), in one read transaction (a consistent snapshot
+// grants, scans and registry events against what the log says (change-state.ts), in one read transaction (a consistent snapshot
 // while a CLI write may be committing).
 
 export function verifyChangeLog(db: Database.Database): ChangeLogVerdict {
@@ -19,7 +19,7 @@ export function verifyChangeLog(db: Database.Database): ChangeLogVerdict {
 
 function storedState(db: Database.Database): StoredState {
   const all = (table: string): StoredRow[] => db.prepare<[], StoredRow>(`SELECT * FROM ${table} ORDER BY id`).all();
-  return { approvals: all('approvals'), cve_exceptions: all('cve_exceptions'), break_glass_grants: all('break_glass_grants'), scans: scanRows(db, all('scans')) };
+  return { approvals: all('approvals'), cve_exceptions: all('cve_exceptions'), break_glass_grants: all('break_glass_grants'), scans: scanRows(db, all('scans')), registry_events: all('registry_events') };
 }
 
 /** Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. */

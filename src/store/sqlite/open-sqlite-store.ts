@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors';
-import { queryDecisions } from '../audit-query';
+import { queryDecision, queryDecisions } from '../audit-query';
+import { auditTimeline } from '../audit-timeline';
+import { topDeniedImages } from '../top-denied-images';
 import { auditStats } from '../audit-stats';
 import { verifyAuditChain } from '../audit-verify';
 import { storedChains } from '../chain-states';
@@ -16,7 +18,9 @@ import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
 import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
+import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
+import { findApprovals } from './find-approvals';
 
 // The SQLite store behind the engine-agnostic interfaces (../store.ts). better-sqlite3 is synchronous: each
 // method does its work when called and returns a settled Promise, so a caller that awaits it sees the same
@@ -45,6 +49,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       list: async (filter) => listApprovals(db, filter),
       history: async (repository, digest, now) => approvalHistory(db, repository, digest, now),
       digestsTagged: async (repository, tag) => digestsTagged(db, repository, tag),
+      find: async (query) => findApprovals(db, query),
     },
     scans: {
       import: async (input) => importScan(db, input),
@@ -62,8 +67,17 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       revoke: async (input) => revokeGrant(db, input),
       list: async (filter) => listGrants(db, filter),
     },
+    events: {
+      seen: async (source, key) => eventSeen(db, source, key),
+      record: async (input) => recordEvent(db, input),
+      pending: async (filter) => pendingDigests(db, filter.repositoryGlob),
+      deletions: async () => deletedDigests(db),
+    },
     audit: {
       decisions: async (filter) => queryDecisions(db, filter),
+      decision: async (id) => queryDecision(db, id),
+      timeline: async (range) => auditTimeline(db, range),
+      topDeniedImages: async (query) => topDeniedImages(db, query),
       stats: async (since) => auditStats(db, since),
       verify: async () => verifyAuditChain(db),
       chains: async () => storedChains(db),

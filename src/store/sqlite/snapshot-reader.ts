@@ -3,6 +3,7 @@ import type { BreakGlassGrant, CveException, ImageFacts } from '../../core/types
 import { AppError, StoreError, errorMessage } from '../../errors';
 import { factsKey } from '../../core/image-ref';
 import type { FactsKey, SnapshotFacts, SnapshotReader } from '../snapshot-reader';
+import type { FactsSource } from '../facts-cache';
 import {
   EFFECTIVE_SCAN_DATE,
   type ApprovalRow,
@@ -72,6 +73,17 @@ export function createSnapshotReader(db: Database.Database, options: SnapshotRea
   return {
     facts: async (keys) => guard(() => read(keys)),
     check: async () => guard(() => void statements.readGeneration()),
+  };
+}
+
+/** The same reads as a FactsSource (../facts-cache.ts), each a settled Promise. */
+export function sqliteFactsSource(db: Database.Database): FactsSource {
+  const statements = guard(() => prepareStatements(db));
+  return {
+    generation: async () => guard(() => statements.readGeneration()),
+    image: async (key) => guard(() => statements.readImage(key)),
+    exceptions: async () => guard(() => statements.readExceptions()),
+    grants: async () => guard(() => statements.readGrants()),
   };
 }
 

@@ -44,7 +44,7 @@ describe('openDatabase / openStore', () => {
 
   it('refuses a store with pending migrations when migrate is refuse', () => {
     expect(() => openStore(tmp.file('store.db'), { migrate: 'refuse' })).toThrow(
-      'the store has pending migrations (0001_initial.sql, 0002_audit_rollups.sql, 0003_admission_users.sql, 0004_approval_signatures.sql, 0005_change_log_chain.sql): run `image-reviewer migrate`',
+      'the store has pending migrations (0001_initial.sql, 0002_audit_rollups.sql, 0003_admission_users.sql, 0004_approval_signatures.sql, 0005_change_log_chain.sql, 0006_registry_events.sql): run `image-reviewer migrate`',
     );
     openStore(tmp.file('store.db'), { migrate: 'apply' }).close();
     openStore(tmp.file('store.db'), { migrate: 'refuse' }).close();

@@ -1,0 +1,92 @@
+import type { CompiledPolicy } from '../../core/types';
+import { UsageError } from '../../errors';
+import { createEventsApp } from '../../http/create-events-app';
+import { loadEventSecrets } from '../../http/event-secrets';
+import type { Metrics } from '../../http/metrics';
+import { type ListenAddress, type RunningServer, parseListen, startServer } from '../../http/server';
+import type { Logger } from '../../logger';
+import { createHarborClient } from '../../registry/harbor-client';
+import type { RegistryClientOptions } from '../../registry/registry-client';
+import { openSqliteStore } from '../../store/sqlite/open-sqlite-store';
+import { positiveInt } from './positive-int';
+
+// The registry events listener of `serve` (SPEC §7 `--events-listen`, §10): its own socket, secrets and Harbor client.
+
+export interface EventsFlags {
+  readonly eventsListen?: string;
+  readonly eventsSecretFile?: string;
+  readonly harborUrl?: string;
+  readonly harborTimeoutMs: string;
+}
+
+export interface EventsSettings {
+  readonly listen: ListenAddress;
+  readonly secretFile: string | undefined;
+  readonly harborUrl: string | undefined;
+  readonly harborTimeoutMs: number;
+}
+
+/** The events settings, or null without `--events-listen` (then the other events flags are refused). */
+export function parseEventsFlags(flags: EventsFlags): EventsSettings | null {
+  if (flags.eventsListen === undefined) {
+    if (flags.eventsSecretFile !== undefined || flags.harborUrl !== undefined) {
+      throw new UsageError('--events-secret-file and --harbor-url need --events-listen');
+    }
+    return null;
+  }
+  return {
+    listen: parseListen(flags.eventsListen, 8090),
+    secretFile: flags.eventsSecretFile,
+    harborUrl: flags.harborUrl,
+    harborTimeoutMs: positiveInt('--harbor-timeout-ms', flags.harborTimeoutMs),
+  };
+}
+
+export interface EventsListenerDeps {
+  readonly settings: EventsSettings;
+  readonly dbPath: string;
+  readonly policy: () => CompiledPolicy;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly env: NodeJS.ProcessEnv;
+  readonly clientOptions: () => Promise<RegistryClientOptions>;
+  /** Whatever is started is pushed here, to be stopped in reverse order. */
+  readonly cleanup: (() => unknown)[];
+}
+
+export async function startEventsListener(deps: EventsListenerDeps): Promise<RunningServer> {
+  const { settings, logger } = deps;
+  const secrets = loadEventSecrets(settings.secretFile, deps.env);
+  const harbor = settings.harborUrl === undefined ? null : await harborClient(settings, deps.clientOptions);
+  if (harbor !== null) deps.cleanup.push(() => harbor.close());
+  // A connection of its own: event writes are CLI-like writes (BEGIN IMMEDIATE), never in the review path's way.
+  const store = openSqliteStore(deps.dbPath, 'read-write');
+  deps.cleanup.push(() => store.close());
+  const app = createEventsApp({
+    intake: { events: store.events, approvals: store.approvals, scans: store.scans, policy: deps.policy, harbor, clock: () => Date.now() },
+    secrets,
+    metrics: deps.metrics,
+    logger: logger.child({ listener: 'events' }),
+  });
+  const server = await startServer({ app, listen: settings.listen, logger });
+  logger.info('serving registry events', {
+    address: `${server.address.host}:${server.address.port}`,
+    harbor: secrets.harbor !== null,
+    registry: secrets.registry !== null,
+    harborUrl: settings.harborUrl ?? null,
+  });
+  if (secrets.harbor !== null && harbor === null) {
+    logger.warn('no --harbor-url: Harbor scan events are recorded without their report');
+  }
+  return server;
+}
+
+async function harborClient(settings: EventsSettings, clientOptions: () => Promise<RegistryClientOptions>) {
+  const options = await clientOptions();
+  return createHarborClient({
+    baseUrl: settings.harborUrl ?? '',
+    credentials: options.credentials ?? (() => null),
+    insecureRegistries: options.insecureRegistries ?? [],
+    timeoutMs: settings.harborTimeoutMs,
+  });
+}
