@@ -1,4 +1,4 @@
-import { factsKey, parseImageRef } from '../image-ref';
+import { type ParsedRef, factsKey, parseImageRef } from '../image-ref';
 import type { Check, CompiledPolicy, Facts, ImageFacts, ImageRef, ImageVerdict, Reason, TagResolution } from '../types';
 import { checkReference } from './check-reference';
 import type { ActiveException } from './image-context';
@@ -9,14 +9,18 @@ export interface JudgeEnvironment {
   readonly exceptions: readonly ActiveException[];
   readonly policy: CompiledPolicy;
   readonly now: number;
+  /** Build the messages of passed and skipped checks (ImageContext.describe). */
+  readonly describe: boolean;
+  /** Images already parsed (DecideOptions.references); others are parsed here. */
+  readonly references?: ReadonlyMap<string, ParsedRef>;
 }
 
 const NO_FACTS: ImageFacts = { approval: null, scan: null };
 
 /** Runs every check on one image string from the request and turns the failures into reasons. */
 export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
-  const parsed = parseImageRef(image);
-  const referenceCheck = checkReference(parsed);
+  const parsed = env.references?.get(image) ?? parseImageRef(image);
+  const referenceCheck = checkReference(parsed, env);
   if (!parsed.ok) return verdict(image, null, null, [referenceCheck]);
   const { ref } = parsed;
   const resolution = tagResolution(ref, env);
@@ -24,7 +28,8 @@ export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
   const key = digest === null ? null : factsKey(ref.repository, digest);
   const facts = key === null ? NO_FACTS : (env.facts.images.get(key) ?? NO_FACTS);
   const signature = key === null ? null : (env.facts.signatures.get(key) ?? null);
-  const context = { ref, resolution, digest, facts, signature, exceptions: env.exceptions, policy: env.policy, now: env.now };
+  const { exceptions, policy, now, describe } = env;
+  const context = { ref, resolution, digest, facts, signature, exceptions, policy, now, describe };
   return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))]);
 }
 
@@ -68,5 +73,8 @@ function verdict(image: string, ref: ImageRef | null, digest: string | null, che
 }
 
 function reasonsOf(checks: readonly Check[]): readonly Reason[] {
-  return checks.flatMap((check) => (check.outcome === 'fail' ? [{ code: check.code, message: check.message }] : []));
+  // A loop rather than flatMap, which built an array for every check of every image of every review.
+  const reasons: Reason[] = [];
+  for (const check of checks) if (check.outcome === 'fail') reasons.push({ code: check.code, message: check.message });
+  return reasons;
 }

@@ -1,31 +1,16 @@
 import type Database from 'better-sqlite3';
 import { compileGlob } from '../../core/glob';
 import { NotFoundError, StoreError } from '../../errors';
-import type {
-  ApprovalRecord,
-  ApprovalStatus,
-  ApproveInput,
-  ListApprovalsOptions,
-  RevokeInput,
-} from '../approvals-repository';
+import type { ApprovalRecord, ApproveInput, ListApprovalsOptions, RevokeInput } from '../approvals-repository';
+import { approveChange, revokeChange } from '../change-entries';
+import { APPROVAL_COLUMNS as COLUMNS, APPROVAL_HISTORY_COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 import { recordChange } from './change-log';
-import { type ApprovalRow, approvalSignatureJson, encodeApprovalSignature, toApproval } from './snapshot-rows';
+import { encodeApprovalSignature } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
 // recorded on the current row (SPEC §6).
-
-export interface ApprovalRecordRow extends ApprovalRow {
-  readonly id: number;
-  /** 1 when no later approval of the same repository+digest exists. */
-  readonly newest: number;
-}
-
-export const COLUMNS =
-  'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
-/** The newest row of its repository+digest is the current approval; any other one was superseded by a later approval. */
-const CURRENT_COLUMNS = `${COLUMNS}, 1 AS newest`;
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
 export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
@@ -37,20 +22,7 @@ export function approve(db: Database.Database, input: ApproveInput): ApprovalRec
       )
       .run(input.repository, input.digest, input.tag, input.by, input.now, input.reason, input.expiresAt, input.imageCreatedAt, encodeApprovalSignature(input.signature));
     const id = Number(lastInsertRowid);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'approve',
-      subject: `${input.repository}@${input.digest}`,
-      details: {
-        approvalId: id,
-        tag: input.tag,
-        reason: input.reason,
-        expiresAt: input.expiresAt,
-        imageCreatedAt: input.imageCreatedAt,
-        ...(input.signature === null ? {} : { signature: approvalSignatureJson(input.signature) }),
-      },
-    });
+    recordChange(db, approveChange(input, id));
     return requireRow(db, id, input.now);
   });
 }
@@ -69,13 +41,7 @@ export function revoke(db: Database.Database, input: RevokeInput): ApprovalRecor
       input.reason,
       current.id,
     );
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'revoke',
-      subject: `${input.repository}@${input.digest}`,
-      details: { approvalId: current.id, reason: input.reason },
-    });
+    recordChange(db, revokeChange(input, current.id));
     return requireRow(db, current.id, input.now);
   });
 }
@@ -96,9 +62,9 @@ export function listApprovals(db: Database.Database, options: ListApprovalsOptio
   const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
   return db
     .prepare<[], ApprovalRecordRow>(
-      `SELECT ${COLUMNS}, id = (SELECT MAX(id) FROM approvals n WHERE n.repository = a.repository AND n.digest = a.digest) AS newest
-       FROM approvals a ${options.all ? '' : 'WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)'}
-       ORDER BY repository, approved_at, id`,
+      `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a
+       ${options.all ? '' : 'WHERE a.id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)'}
+       ORDER BY a.repository, a.approved_at, a.id`,
     )
     .all()
     .filter((row) => matches(row.repository))
@@ -109,11 +75,10 @@ export function listApprovals(db: Database.Database, options: ListApprovalsOptio
 /** Every approval of repository+digest, oldest first. */
 export function approvalHistory(db: Database.Database, repository: string, digest: string, now: number): readonly ApprovalRecord[] {
   return db
-    .prepare<[{ repository: string; digest: string }], ApprovalRecordRow>(
-      `SELECT ${COLUMNS}, id = (SELECT MAX(id) FROM approvals WHERE repository = @repository AND digest = @digest) AS newest
-       FROM approvals WHERE repository = @repository AND digest = @digest ORDER BY id`,
+    .prepare<[string, string], ApprovalRecordRow>(
+      `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a WHERE a.repository = ? AND a.digest = ? ORDER BY a.id`,
     )
-    .all({ repository, digest })
+    .all(repository, digest)
     .map((row) => toApprovalRecord(row, now));
 }
 
@@ -128,28 +93,13 @@ export function digestsTagged(db: Database.Database, repository: string, tag: st
 function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRecordRow | undefined {
   return db
     .prepare<[string, string], ApprovalRecordRow>(
-      `SELECT ${CURRENT_COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
+      `SELECT ${COLUMNS} FROM approvals WHERE repository = ? AND digest = ? ORDER BY id DESC LIMIT 1`,
     )
     .get(repository, digest);
 }
 
 function requireRow(db: Database.Database, id: number, now: number): ApprovalRecord {
-  const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${CURRENT_COLUMNS} FROM approvals WHERE id = ?`).get(id);
+  const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
   if (row === undefined) throw new StoreError(`approval ${id} vanished inside its own transaction`);
   return toApprovalRecord(row, now);
-}
-
-export function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
-  return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
-}
-
-/**
- * Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`); an earlier
- * approval that was neither is superseded by the later one.
- */
-function approvalStatus(row: ApprovalRecordRow, now: number): ApprovalStatus {
-  if (row.revoked_at !== null) return 'revoked';
-  if (row.newest !== 1) return 'superseded';
-  if (row.expires_at !== null && row.expires_at <= now) return 'expired';
-  return 'active';
 }
