@@ -10,7 +10,8 @@ const Database = require('better-sqlite3');
 const { CLI, runCli } = require('./lib/cli');
 const { parseBenchArgs } = require('./lib/parse-bench-args');
 const { prepareBenchImages } = require('./lib/prepare-bench-images');
-const { SCENARIOS } = require('./lib/review-bodies');
+const { startSignedRegistry } = require('./lib/signed-registry');
+const { SCENARIOS, cleanTrivyReport } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
 const { spawnServer } = require('./lib/spawn-server');
 const { cpuMs } = require('./lib/process-stats');
@@ -38,9 +39,9 @@ function imageNodeFlags() {
   return m ? m[1].split(' ') : [];
 }
 
-function serveArgs(db) {
+function serveArgs(db, policy = POLICY) {
   const flags = imageNodeFlags();
-  return (port) => [...flags, CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`];
+  return (port) => [...flags, CLI, '--db', db, 'serve', '--policy', policy, '--listen', `127.0.0.1:${port}`];
 }
 
 function freshStore(name) {
@@ -114,10 +115,27 @@ async function httpSection(args) {
   const emptyDb = freshStore('run-empty.db');
   const baseline = await spawnServer({ args: (port) => [path.join(__dirname, 'baseline-server.js'), '--listen', `127.0.0.1:${port}`], logFile: path.join(WORK, 'baseline.log') });
   const reviewer = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer.log') });
+  // (f): the same store, scanned for the signed image too, served under a policy whose `signatures` entry approves.
+  const registry = await startSignedRegistry(WORK, POLICY);
+  const signedReport = path.join(WORK, 'bench-signed-scan.json');
+  fs.writeFileSync(signedReport, cleanTrivyReport(Date.now(), [registry.image]));
+  runCli(emptyDb, ['scan', 'import', signedReport]);
+  const signedReviewer = await spawnServer({ args: serveArgs(emptyDb, registry.policy), logFile: path.join(WORK, 'reviewer-signed.log') });
   try {
     await check(baseline.url, { body: SCENARIOS.single.body, allowed: true });
     await check(baseline.url, SCENARIOS.validate);
     for (const s of Object.values(SCENARIOS)) await check(reviewer.url, s);
+    // Warms the verification cache: the only time the registry is asked. Retried: on a loaded machine the first
+    // verification can miss the review deadline (a fail-closed deny), and a failure is not cached.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await check(signedReviewer.url, registry.scenario);
+        break;
+      } catch (err) {
+        if (attempt === 5) throw err;
+        log(`(f) warm-up: ${err.message.slice(0, 160)}; retrying`);
+      }
+    }
     const before = countDecisions(emptyDb);
     const targets = [
       { name: 'a', url: baseline.url, pid: baseline.pid, body: SCENARIOS.single.body },
@@ -126,14 +144,18 @@ async function httpSection(args) {
       { name: 'd', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.denied.body },
       { name: 'av', url: baseline.url, pid: baseline.pid, body: SCENARIOS.validate.body, path: '/validate' },
       { name: 'e', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.validate.body, path: '/validate' },
+      { name: 'f', url: signedReviewer.url, pid: signedReviewer.pid, body: registry.scenario.body },
     ];
     const { cells, answered } = await measureCells(targets, CONNECTIONS, args);
     // Every 200 the reviewer sent must be a committed decision (SPEC §6): the store must hold at least as many.
     const recorded = countDecisions(emptyDb) - before;
-    return { cells, reviewerRssMb: reviewer.peakRssMb(), baselineRssMb: baseline.peakRssMb(), recorded, answered: answered.get(reviewer.url) ?? 0, emptyDb };
+    const answeredAll = (answered.get(reviewer.url) ?? 0) + (answered.get(signedReviewer.url) ?? 0);
+    return { cells, reviewerRssMb: reviewer.peakRssMb(), baselineRssMb: baseline.peakRssMb(), recorded, answered: answeredAll, emptyDb };
   } finally {
     await baseline.stop();
     await reviewer.stop();
+    await signedReviewer.stop();
+    await registry.stop();
   }
 }
 

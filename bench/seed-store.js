@@ -12,7 +12,11 @@ const { createProgress } = require('./lib/progress');
 const { digestOf, REGISTRY } = require('./lib/review-bodies');
 
 const dist = path.resolve(__dirname, '../dist');
-const { chainHash, GENESIS_HASH } = require(path.join(dist, 'store/audit-hash.js'));
+const { chainHash } = require(path.join(dist, 'store/audit-hash.js'));
+const { chainGenesis } = require(path.join(dist, 'store/writer-identity.js'));
+
+/** The writer whose chain the seeded decisions form (one chain per writer: migration 0008). */
+const SEED_WRITER = { writer: 'bench-seed', cluster: null };
 
 const DAY = 24 * 3600 * 1000;
 /** The seeded decisions are spread evenly over this span, ending at the seed time. */
@@ -119,17 +123,18 @@ function seedDecisions(db, count, now, quiet) {
     image: db.prepare('INSERT INTO image_refs (image, repository, digest) VALUES (?, ?, ?)'),
     decision: db.prepare(
       `INSERT INTO decisions (id, time, namespace, allowed, mode, break_glass, ticket, reason, overridden, policy_id,
-                              user, latency_us, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+                              user, latency_us, hash, chain_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
     ),
     decisionImage: db.prepare(
       'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     reason: db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)'),
-    head: db.prepare(
-      `INSERT INTO audit_head (id, decision_id, hash) VALUES (1, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET decision_id = excluded.decision_id, hash = excluded.hash`,
-    ),
+    head: db.prepare('UPDATE audit_chains SET count = ?, hash = ? WHERE id = ?'),
   };
+  const genesis = chainGenesis(SEED_WRITER);
+  const chainId = Number(
+    db.prepare('INSERT INTO audit_chains (writer, cluster, count, hash) VALUES (?, NULL, 0, ?)').run(SEED_WRITER.writer, genesis).lastInsertRowid,
+  );
   const policyHash = 'seed'.padEnd(64, '0');
   const policyId = Number(s.policy.run(policyHash, now - SPAN_MS).lastInsertRowid);
   const imageIds = new Map();
@@ -142,11 +147,12 @@ function seedDecisions(db, count, now, quiet) {
     return id;
   };
   const rnd = random(42);
-  const chain = { id: 0, hash: GENESIS_HASH };
+  // A fresh store: the seeded decisions are ids 1, 2, 3, … and entries 1, 2, 3, … of the seed writer's chain.
+  const chain = { chainId, id: 0, hash: genesis };
   const progress = createProgress('decisions', count, quiet);
   const batch = db.transaction((from, to) => {
     for (let n = from; n < to; n++) writeDecision(s, chain, rnd, internImage, policyId, policyHash, decisionTime(n, count, now));
-    s.head.run(chain.id, chain.hash);
+    s.head.run(chain.id, chain.hash, chain.chainId);
   });
   for (let i = 0; i < count; i += TXN_DECISIONS) {
     batch(i, Math.min(count, i + TXN_DECISIONS));
@@ -173,10 +179,10 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     if (unvetted) {
       const u = Math.floor(rnd() * 5000);
       const reasons = u % 3 === 0 ? 'vulnerabilities' : 'not-approved,scan-missing';
-      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons });
+      images.push({ ...unvettedImage(u, namespace), allowed: 0, reasons, unchanged: 0, signature: null });
     } else {
       const a = approvedImage(Math.floor(rnd() * IMAGES_IN_USE));
-      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '' });
+      images.push({ image: a.image, repository: a.repository, digest: a.digest, allowed: 1, reasons: '', unchanged: 0, signature: null });
     }
   }
   const failed = images.filter((i) => i.allowed === 0);
@@ -198,12 +204,14 @@ function writeDecision(s, chain, rnd, internImage, policyId, policyHash, time) {
     overridden: outcome === 'dry-run' || outcome === 'break-glass' ? denial : null,
     policyHash,
     user: null,
+    // ImageReview decisions: no groups, no unchanged image, no signature evidence (the v1 hash form, audit-hash.ts).
+    groups: null,
     latencyUs: 200 + Math.floor(rnd() * 800),
     images,
   };
   const hash = chainHash(chain.hash, row);
   s.decision.run(id, time, namespace, row.allowed, row.mode, row.breakGlass, row.ticket, row.reason, row.overridden,
-    policyId, row.latencyUs, hash);
+    policyId, row.latencyUs, hash, chain.chainId, id);
   const codes = new Set();
   images.forEach((img, idx) => {
     const imageId = internImage(img.image, img.image, img.repository, img.digest);

@@ -99,14 +99,14 @@ const SCENARIOS = {
   validate: { body: admissionReview(APPROVED_IMAGES.slice(0, 1), 'prod-bench'), allowed: true, path: '/validate' },
 };
 
-/** A clean Trivy report (schema 2) dated now, naming every approved bench image. */
-function cleanTrivyReport(now = Date.now()) {
+/** A clean Trivy report (schema 2) dated now, naming `images` (every approved bench image by default). */
+function cleanTrivyReport(now = Date.now(), images = APPROVED_IMAGES) {
   return JSON.stringify({
     SchemaVersion: 2,
     CreatedAt: new Date(now).toISOString(),
     ArtifactName: `${REGISTRY}/bench/service`,
     ArtifactType: 'container_image',
-    Metadata: { RepoDigests: APPROVED_IMAGES },
+    Metadata: { RepoDigests: images },
     Results: [],
   });
 }

@@ -40,7 +40,8 @@ async function spawnServer(o) {
   fs.closeSync(out);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (o.timeoutMs ?? 20_000);
+  // Generous: on a loaded machine (other builds sharing the cores) start-up alone has taken over 20 s.
+  const deadline = Date.now() + (o.timeoutMs ?? 90_000);
   let readyMs = null;
   while (readyMs === null) {
     if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${fs.readFileSync(o.logFile, 'utf8')}`);

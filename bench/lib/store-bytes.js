@@ -7,7 +7,8 @@ const Database = require('better-sqlite3');
 const AUDIT_OBJECTS = new Set([
   'decisions', 'decisions_time', 'decisions_namespace_time', 'decisions_break_glass', 'decisions_denied',
   'decision_images', 'decision_images_image', 'decision_reasons', 'image_refs', 'image_refs_key',
-  'image_refs_repository', 'policies', 'sqlite_autoindex_policies_1', 'audit_head',
+  'image_refs_repository', 'policies', 'sqlite_autoindex_policies_1', 'audit_chains', 'audit_chains_writer',
+  'decisions_chain_seq',
 ]);
 
 function storeBytes(file) {

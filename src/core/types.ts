@@ -84,6 +84,16 @@ export type SignatureVerification =
   | { readonly status: 'verified'; readonly evidence: SignatureEvidence }
   | { readonly status: 'failed'; readonly error: string };
 
+/**
+ * The signature evidence an image's verdict rested on, as its audit row records it (SPEC §6): the approval's record
+ * (verified at approval, or an operator's `--allow-unsigned`), or the reviewer's own verification (`approves: true`),
+ * failures included. Null when no `signatures` entry matched or nothing was found to record.
+ */
+export type RecordedSignature =
+  | ({ readonly source: 'approval' | 'review'; readonly kind: 'verified' } & SignatureEvidence)
+  | { readonly source: 'approval'; readonly kind: 'unsigned-allowed'; readonly by: string }
+  | { readonly source: 'review'; readonly kind: 'failed'; readonly error: string };
+
 /** One vulnerability in one package version (SPEC §7 `scan import`). */
 export interface Finding {
   readonly id: string;
@@ -219,6 +229,8 @@ export interface ImageVerdict {
   readonly reasons: readonly Reason[];
   /** Every check in order, passed, failed or skipped (empty when the namespace is exempt). */
   readonly checks: readonly Check[];
+  /** The signature evidence judged (check `signature`), recorded in the audit row; null when none. */
+  readonly signature: RecordedSignature | null;
 }
 
 export interface BreakGlassOutcome {

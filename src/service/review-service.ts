@@ -139,6 +139,7 @@ function toRecord(evaluation: Evaluation, request: ReviewRequest, latencyUs: num
         digest: verdict.digest,
         allowed: verdict.allowed,
         reasons: verdict.reasons.map((reason) => reason.code),
+        signature: verdict.signature,
       })),
       ...(request.unchanged ?? []).map(unchangedImage),
     ],

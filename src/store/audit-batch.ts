@@ -1,17 +1,19 @@
 import type Database from 'better-sqlite3';
-import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash, wellFormed } from './audit-hash';
+import { type ChainImage, type ChainRow, chainHash, wellFormed } from './audit-hash';
 import { StoreError } from '../errors';
 import type { DecisionImage, DecisionRecord } from './decision-record';
+import { type WriterIdentity, chainGenesis, chainName } from './writer-identity';
+import { encodeDecisionSignature } from './decision-signature';
 
 /** The chain's head does not continue the stored chain: nothing is recorded (the review answers 500). */
 export class ChainHeadError extends StoreError {}
 
-// Writes one group commit: every decision of the batch in one IMMEDIATE transaction, chained to the
-// head of the hash chain (SPEC §6). Policy hashes and image strings are interned so a decision costs
-// few bytes (SPEC §11); their ids are cached, but only once the transaction that made them committed.
-// The head is never rebuilt: a missing `audit_head`, one that does not name the newest decision, or one
-// behind what this writer already committed is a truncation or an edit, and every commit is refused
-// until an operator looks (SPEC §6: "a missing or mismatched head is never rebuilt silently").
+// Writes one group commit: every decision of the batch in one IMMEDIATE transaction, appended to this writer's own
+// hash chain (SPEC §6; migration 0008, writer-identity.ts). Policy hashes and image strings are interned so a decision
+// costs few bytes (SPEC §11); their ids are cached, but only once the transaction that made them committed.
+// The head is never rebuilt: a chain head that is missing after this writer recorded decisions, one that does not
+// name the chain's newest entry, or one behind what this writer already committed is a truncation or an edit, and
+// every commit is refused until an operator looks (SPEC §6: "a missing or mismatched head is never rebuilt silently").
 
 export interface BatchWriter {
   /**
@@ -26,50 +28,75 @@ export interface BatchWriter {
 /** Interned ids kept in memory; beyond this the oldest are forgotten (and looked up again when needed). */
 const MAX_CACHED_IMAGES = 50_000;
 
-export const HEAD_SQL = 'SELECT decision_id, hash FROM audit_head WHERE id = 1';
-export const LAST_SQL = 'SELECT id, hash FROM decisions ORDER BY id DESC LIMIT 1';
-
-export interface HeadRow {
-  readonly decision_id: number;
-  readonly hash: Buffer;
-}
-
-export interface LastRow {
+export interface ChainHeadRow {
   readonly id: number;
+  readonly count: number;
   readonly hash: Buffer;
 }
 
-export function createBatchWriter(db: Database.Database): BatchWriter {
+/** A chain's newest entry. */
+export interface LastEntryRow {
+  readonly id: number;
+  readonly seq: number;
+  readonly hash: Buffer;
+}
+
+export const CHAIN_SQL = "SELECT id, count, hash FROM audit_chains WHERE ifnull(cluster, '') = ? AND writer = ?";
+// Served by the partial index decisions_chain_seq.
+export const CHAIN_LAST_SQL = 'SELECT id, seq, hash FROM decisions WHERE chain_id = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1';
+
+export function createBatchWriter(db: Database.Database, identity: WriterIdentity): BatchWriter {
   const s = prepare(db);
+  const name = chainName(identity);
+  const chainKey = [identity.cluster ?? '', identity.writer] as const;
+
+  /** This writer's chain, checked; created on its first commit. */
+  const openChain = (committedUpTo: number): { id: number; count: number; hash: Buffer } => {
+    const head = s.chain.get(...chainKey);
+    if (head === undefined) {
+      if (committedUpTo > 0) throw headError(`the audit chain ${name} has no head, but this server recorded decisions up to ${committedUpTo}`);
+      // A new chain, or this writer's head deleted while it was stopped: refused when any chain's entries lack a head.
+      const orphan = headlessChain(s);
+      if (orphan !== null) throw headError(`decisions of audit chain ${orphan} are in the store but its head is missing`);
+      const genesis = chainGenesis(identity);
+      const id = Number(s.newChain.run(identity.writer, identity.cluster, genesis).lastInsertRowid);
+      return { id, count: 0, hash: genesis };
+    }
+    return { id: head.id, ...checkedHead(name, head, s.chainLast.get(head.id), committedUpTo) };
+  };
+
   const policyIds = new Map<string, number>();
   const imageIds = new Map<string, number>();
 
   const run = db.transaction((records: readonly DecisionRecord[], committedUpTo: number, staged: Map<string, number>): number[] => {
-    let { id, hash } = chainHead(s.head.get(), s.last.get(), committedUpTo);
+    const chain = openChain(committedUpTo);
+    let { count, hash } = chain;
+    let id = s.lastId.get() ?? 0;
     const ids: number[] = [];
     for (const record of records) {
       id += 1;
+      count += 1;
       const row = chainRow(id, record);
       hash = chainHash(hash, row);
       const policyId = intern(staged, policyIds, `p:${row.policyHash}`, () => policyIdFor(s, record));
       s.decision.run(id, row.time, row.namespace, row.allowed, row.mode, row.breakGlass, row.ticket, row.reason,
-        row.overridden, policyId, row.user, row.groups, row.latencyUs, hash);
+        row.overridden, policyId, row.user, row.groups, row.latencyUs, hash, chain.id, count);
       row.images.forEach((image, idx) => {
         const key = `i:${JSON.stringify([image.image, image.repository, image.digest])}`;
         const imageId = intern(staged, imageIds, key, () => imageIdFor(s, image));
-        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged);
+        s.image.run(id, idx, imageId, image.allowed, image.reasons, row.time, image.unchanged, image.signature);
       });
       for (const code of new Set(record.images.flatMap((i) => i.reasons))) s.reason.run(code, row.time, id);
       ids.push(id);
     }
-    s.setHead.run(id, hash);
+    s.setHead.run(count, hash, chain.id);
     return ids;
   });
 
   // Rewrites one row with its own value: a real commit that changes nothing, so readiness learns whether
   // the store is writable now, not only whether the last batch was.
   const probe = db.transaction((committedUpTo: number): void => {
-    chainHead(s.head.get(), s.last.get(), committedUpTo);
+    openChain(committedUpTo);
     s.touch.run();
   });
 
@@ -94,23 +121,34 @@ export function createBatchWriter(db: Database.Database): BatchWriter {
 }
 
 /**
- * Where the chain continues: the head, which must name the newest decision with its hash. Ids are assigned
- * here, one after the head, so that a deleted row shows as a gap in `audit verify`.
+ * Where a writer's chain continues: its head, which must name the chain's newest entry with its hash, and must not be
+ * behind the newest id this writer committed (`committedUpTo`, 0 before its first).
  */
-export function chainHead(head: HeadRow | undefined, last: LastRow | undefined, committedUpTo: number): { id: number; hash: Buffer } {
-  if (head === undefined) {
-    if (last !== undefined) throw headError(`audit_head is missing while the store holds decisions up to ${last.id}`);
-    if (committedUpTo > 0) throw headError(`the store holds no decisions, but this server recorded decisions up to ${committedUpTo}`);
-    return { id: 0, hash: GENESIS_HASH };
+export function checkedHead(name: string, head: ChainHeadRow, last: LastEntryRow | undefined, committedUpTo: number): { count: number; hash: Buffer } {
+  const lastCount = last?.seq ?? 0;
+  if (lastCount !== head.count || (last !== undefined && !last.hash.equals(head.hash))) {
+    const newest = last === undefined ? 'no entry' : `entry ${last.seq} (decision ${last.id})`;
+    throw headError(`the head of the audit chain ${name} records ${head.count} entries but its newest is ${newest} (or its hash differs)`);
   }
-  if (last === undefined || last.id !== head.decision_id || !last.hash.equals(head.hash)) {
+  if ((last?.id ?? 0) < committedUpTo) {
     const newest = last === undefined ? 'no decision' : `decision ${last.id}`;
-    throw headError(`audit_head names decision ${head.decision_id} but the newest row is ${newest} (or its hash differs)`);
+    throw headError(`the audit chain ${name} ends at ${newest}, but this server recorded decisions up to ${committedUpTo}`);
   }
-  if (head.decision_id < committedUpTo) {
-    throw headError(`audit_head names decision ${head.decision_id}, but this server recorded decisions up to ${committedUpTo}`);
+  return { count: head.count, hash: head.hash };
+}
+
+/**
+ * The first chain id that decisions name but `audit_chains` lacks, or null. One index seek per chain (the chains are
+ * few, the decisions many), run only when a writer starts a chain.
+ */
+function headlessChain(s: Statements): number | null {
+  let after = 0;
+  for (;;) {
+    const next = s.nextChainId.get(after);
+    if (next === null || next === undefined) return null;
+    if (s.chainExists.get(next) === undefined) return next;
+    after = next;
   }
-  return { id: head.decision_id, hash: head.hash };
 }
 
 function headError(what: string): ChainHeadError {
@@ -144,6 +182,7 @@ function chainImage(i: DecisionImage): ChainImage {
     allowed: i.allowed ? 1 : 0,
     reasons: i.reasons.join(','),
     unchanged: i.unchanged === true ? 1 : 0,
+    signature: i.signature === undefined || i.signature === null ? null : encodeDecisionSignature(i.signature),
   };
 }
 
@@ -172,12 +211,14 @@ type Statements = ReturnType<typeof prepare>;
 
 function prepare(db: Database.Database) {
   return {
-    head: db.prepare<[], HeadRow>(HEAD_SQL),
-    last: db.prepare<[], LastRow>(LAST_SQL),
-    setHead: db.prepare<[number, Buffer]>(
-      `INSERT INTO audit_head (id, decision_id, hash) VALUES (1, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET decision_id = excluded.decision_id, hash = excluded.hash`,
-    ),
+    chain: db.prepare<[string, string], ChainHeadRow>(CHAIN_SQL),
+    chainLast: db.prepare<[number], LastEntryRow>(CHAIN_LAST_SQL),
+    nextChainId: db.prepare<[number], number | null>('SELECT min(chain_id) FROM decisions WHERE seq IS NOT NULL AND chain_id > ?').pluck(),
+    chainExists: db.prepare<[number], number>('SELECT 1 FROM audit_chains WHERE id = ?').pluck(),
+    newChain: db.prepare<[string, string | null, Buffer]>('INSERT INTO audit_chains (writer, cluster, count, hash) VALUES (?, ?, 0, ?)'),
+    // Ids are unique across every chain: one after the newest decision of any.
+    lastId: db.prepare<[], number>('SELECT max(id) FROM decisions').pluck(),
+    setHead: db.prepare<[number, Buffer, number]>('UPDATE audit_chains SET count = ?, hash = ? WHERE id = ?'),
     touch: db.prepare("UPDATE meta SET value = value WHERE key = 'facts_generation'"),
     findPolicy: db.prepare<[string], { id: number }>('SELECT id FROM policies WHERE hash = ?'),
     insertPolicy: db.prepare<[string, string, number]>(
@@ -192,11 +233,12 @@ function prepare(db: Database.Database) {
     ),
     decision: db.prepare(
       `INSERT INTO decisions (id, time, namespace, allowed, mode, break_glass, ticket, reason, overridden, policy_id,
-                              user, groups, latency_us, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                              user, groups, latency_us, hash, chain_id, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    image: db.prepare<[number, number, number, number, string, number, number]>(
-      'INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    image: db.prepare<[number, number, number, number, string, number, number, string | null]>(
+      `INSERT INTO decision_images (decision_id, idx, image_id, allowed, reasons, time, unchanged, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     reason: db.prepare<[string, number, number]>(
       'INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)',

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type BatchWriter, createBatchWriter } from './audit-batch';
 import type { DecisionRecord } from './decision-record';
+import type { WriterIdentity } from './writer-identity';
 
 // The commit step of the audit writer (audit-log.ts), the same code whether it runs in the writer thread
 // (`serve`: audit-thread.ts) or inline: a connection opened lazily and dropped after any failure, so a
@@ -25,14 +26,15 @@ export interface CommitConnection {
   check?(): void;
 }
 
-export function createAuditCommitSession(connection: CommitConnection): AuditCommitSession {
+/** Commits to `identity`'s own chain (writer-identity.ts). */
+export function createAuditCommitSession(connection: CommitConnection, identity: WriterIdentity): AuditCommitSession {
   let current: { readonly db: Database.Database; readonly batch: BatchWriter } | null = null;
 
   const connect = (): BatchWriter => {
     if (current !== null) return current.batch;
     const db = connection.open();
     try {
-      current = { db, batch: createBatchWriter(db) };
+      current = { db, batch: createBatchWriter(db, identity) };
       return current.batch;
     } catch (err) {
       connection.release(db);

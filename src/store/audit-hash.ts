@@ -14,6 +14,8 @@ export interface ChainImage {
   readonly reasons: string;
   /** 1 for an image an UPDATE did not change (recorded, not judged), else 0. */
   readonly unchanged: number;
+  /** The signature evidence as stored: JSON text (decision-signature.ts), null when none (migration 0007). */
+  readonly signature: string | null;
 }
 
 /** A decision row as stored, with its policy hash (not the interned policy id) and its images in order. */
@@ -41,14 +43,22 @@ export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 /**
  * A JSON array in a fixed field order: deterministic, unambiguous (strings are quoted and escaped) and
  * type-sensitive, so changing `allowed` from 0 to 1, or to the text '0', changes it. Version-tagged so
- * the form can evolve without ambiguity: a row with nothing that migration 0003 added (no groups, no unchanged
- * image: every ImageReview decision, and every row written before it) keeps the `decision/v1` form, so old rows
- * verify exactly as they were hashed; any other row is hashed as `decision/v2`, which covers those fields too.
- * Which form applies is read from the row itself, so editing a v2 field still breaks the hash.
+ * the form can evolve without ambiguity, each row keeping the oldest form that covers what it holds, so rows
+ * written before a migration verify exactly as they were hashed: nothing that migrations 0003 or 0007 added (no
+ * groups, no unchanged image, no signature evidence: every plain ImageReview decision) → `decision/v1`; groups or
+ * an unchanged image (0003) → `decision/v2`; any image with signature evidence (0007) → `decision/v3`, which covers
+ * all of them. Which form applies is read from the row itself, so editing a v2 or v3 field still breaks the hash.
  */
 export function canonicalDecision(row: ChainRow): string {
-  const v2 = row.groups !== null || row.images.some((i) => i.unchanged !== 0);
-  if (v2) {
+  if (row.images.some((i) => i.signature !== null)) {
+    return JSON.stringify([
+      'decision/v3',
+      ...decisionV1Fields(row),
+      row.groups,
+      row.images.map((i) => [i.image, i.repository, i.digest, i.allowed, i.reasons, i.unchanged, i.signature]),
+    ]);
+  }
+  if (row.groups !== null || row.images.some((i) => i.unchanged !== 0)) {
     return JSON.stringify([
       'decision/v2',
       ...decisionV1Fields(row),

@@ -50,6 +50,10 @@ export interface AuditDecision {
   /** The requesting user's groups, null for ImageReview decisions. */
   readonly groups: readonly string[] | null;
   readonly latencyUs: number;
+  /** The `serve` that decided (SPEC §7), null for decisions recorded before writers were (migration 0008). */
+  readonly writer: string | null;
+  /** The cluster that writer's deployment names, or null. */
+  readonly cluster: string | null;
   readonly images: readonly AuditImage[];
 }
 
@@ -57,7 +61,7 @@ export interface AuditDecision {
 export function queryDecisions(db: Database.Database, filter: DecisionFilter): readonly AuditDecision[] {
   const query = decisionQuery(db, filter);
   if (query === null) return [];
-  const rows = db.prepare<(string | number)[], DecisionRow>(query.sql).all(...query.params);
+  const rows = db.prepare<(string | number)[], DecisionRow & WriterColumns>(query.sql).all(...query.params);
   const images = imagesOf(
     db,
     rows.map((r) => r.id),
@@ -67,7 +71,7 @@ export function queryDecisions(db: Database.Database, filter: DecisionFilter): r
 
 /** One decision by id, or null when there is none. */
 export function queryDecision(db: Database.Database, id: number): AuditDecision | null {
-  const row = db.prepare<[number], DecisionRow>(`${SELECT} FROM decisions d ${POLICY} WHERE d.id = ?`).get(id);
+  const row = db.prepare<[number], DecisionRow & WriterColumns>(`${SELECT} FROM decisions d ${POLICY} WHERE d.id = ?`).get(id);
   return row === undefined ? null : toDecision(row, imagesOf(db, [id]).get(id) ?? []);
 }
 
@@ -87,8 +91,8 @@ interface Query {
 }
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.groups, d.latency_us`;
-const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id';
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, c.writer, c.cluster`;
+const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id LEFT JOIN audit_chains c ON c.id = d.chain_id';
 const IMAGE_IN = 'SELECT value FROM json_each(?)';
 
 /**
@@ -227,10 +231,17 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
   return { from: head, below: null };
 }
 
+/** The chain's writer and cluster (migration 0008), null for decisions recorded before writers were. */
+export interface WriterColumns {
+  readonly writer: string | null;
+  readonly cluster: string | null;
+}
+
 /** A decision row and its images as `audit` shows them (flags as booleans, groups parsed). */
-export function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
+export function toDecision(row: DecisionRow & WriterColumns, images: readonly AuditImage[]): AuditDecision {
   const groups = row.groups === null ? null : parseGroups(row.groups);
-  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, images };
+  const { writer, cluster } = row;
+  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, writer, cluster, images };
 }
 
 /** `decisions.groups` as written (a JSON array of strings); anything else, edited by hand, reads as no groups. */

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { RecordedSignature } from '../core/types';
 import type { ChainRow } from './audit-hash';
+import { decodeDecisionSignature } from './decision-signature';
 
 // Reading decisions' images for a page of results: one query for the whole page, grouped in memory.
 
@@ -11,6 +13,8 @@ export interface AuditImage {
   readonly reasons: readonly string[];
   /** An image an UPDATE did not change: recorded, not judged. */
   readonly unchanged: boolean;
+  /** The signature evidence its verdict rested on; null when none (or before migration 0007). */
+  readonly signature: RecordedSignature | null;
 }
 
 /** A `decisions` row joined with its policy hash, as both the audit query and the chain walk read it. */
@@ -58,13 +62,14 @@ export interface ImageRow {
   readonly allowed: number;
   readonly reasons: string;
   readonly unchanged: number;
+  readonly signature: string | null;
 }
 
 export function imagesOf(db: Database.Database, decisionIds: readonly number[]): ReadonlyMap<number, AuditImage[]> {
   if (decisionIds.length === 0) return new Map();
   const rows = db
     .prepare<[string], ImageRow>(
-      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged
+      `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged, di.signature
        FROM decision_images di JOIN image_refs r ON r.id = di.image_id
        WHERE di.decision_id IN (SELECT value FROM json_each(?))
        ORDER BY di.decision_id, di.idx`,
@@ -85,6 +90,7 @@ export function groupImages(rows: readonly ImageRow[]): ReadonlyMap<number, Audi
       allowed: row.allowed === 1,
       reasons: splitReasons(row.reasons),
       unchanged: row.unchanged === 1,
+      signature: decodeDecisionSignature(row.signature),
     });
     byDecision.set(row.decision_id, list);
   }

@@ -6,6 +6,7 @@ import type { AuditThreadData, AuditThreadReply, AuditThreadRequest } from './au
 import { encodeRecords } from './encode-records';
 import { threadScript } from './thread-script';
 import type { StoreIdentity } from './store-identity';
+import type { WriterIdentity } from './writer-identity';
 
 /**
  * The thread's young generation, capped: it only decodes batches and hashes rows, and V8's default lets its
@@ -17,11 +18,11 @@ const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
 type Waiting = { readonly resolve: (reply: AuditThreadReply) => void };
 
 /**
- * Commits in a worker thread holding its own connection to `file` (audit-thread.ts). A thread that dies (out of
+ * Commits in a worker thread holding its own connection to `file` (audit-thread.ts), to `writer`'s chain. A thread that dies (out of
  * memory, an uncaught error) fails the request in flight like a failed commit, and is replaced: the next
  * reviews are recorded by a fresh thread.
  */
-export function threadAuditCommitter(file: string, identity: StoreIdentity | null = null): AuditCommitter {
+export function threadAuditCommitter(file: string, writer: WriterIdentity, identity: StoreIdentity | null = null): AuditCommitter {
   const script = threadScript('audit-thread');
   if (!fs.existsSync(script)) throw new StoreError(`the audit writer thread ${script} is missing (run npm run build)`);
   let waiting: Waiting | null = null;
@@ -29,7 +30,7 @@ export function threadAuditCommitter(file: string, identity: StoreIdentity | nul
   let worker = start();
 
   function start(): Worker {
-    const w = new Worker(script, { workerData: { file, identity } satisfies AuditThreadData, resourceLimits: THREAD_LIMITS });
+    const w = new Worker(script, { workerData: { file, identity, writer } satisfies AuditThreadData, resourceLimits: THREAD_LIMITS });
     w.unref();
     let crash = '';
     w.on('message', (reply: AuditThreadReply) => settle(reply));
@@ -80,9 +81,9 @@ export function threadAuditCommitter(file: string, identity: StoreIdentity | nul
 }
 
 /**
- * The audit writer `serve` uses: commits in a worker thread with its own connection to `file`, refused once the
- * path no longer names the file opened as `identity`.
+ * The audit writer `serve` uses: commits to `writer`'s chain in a worker thread with its own connection to `file`,
+ * refused once the path no longer names the file opened as `identity`.
  */
-export function createThreadAuditWriter(file: string, identity: StoreIdentity | null, options: AuditWriterOptions = {}): AuditWriter {
-  return createAuditWriter(threadAuditCommitter(file, identity), options);
+export function createThreadAuditWriter(file: string, writer: WriterIdentity, identity: StoreIdentity | null, options: AuditWriterOptions = {}): AuditWriter {
+  return createAuditWriter(threadAuditCommitter(file, writer, identity), options);
 }

@@ -8,11 +8,14 @@ import { decodeRecords } from './encode-records';
 import { StoreError, errorMessage } from '../errors';
 import { openDatabase } from './open-database';
 import { type StoreIdentity, storeIdentityProblem } from './store-identity';
+import type { WriterIdentity } from './writer-identity';
 
 export interface AuditThreadData {
   readonly file: string;
   /** The store file the server opened: commits are refused once the path names another (store-identity.ts). */
   readonly identity: StoreIdentity | null;
+  /** Whose chain the decisions are appended to. */
+  readonly writer: WriterIdentity;
 }
 
 export type AuditThreadRequest =
@@ -31,7 +34,7 @@ export type AuditThreadReply =
   | { readonly kind: 'closed' };
 
 function run(port: NonNullable<typeof parentPort>, data: AuditThreadData): void {
-  const { file, identity } = data;
+  const { file, identity, writer } = data;
   const session = createAuditCommitSession({
     open: () => openDatabase(file),
     release: (db) => db.close(),
@@ -39,7 +42,7 @@ function run(port: NonNullable<typeof parentPort>, data: AuditThreadData): void 
       const problem = identity === null ? null : storeIdentityProblem(file, identity);
       if (problem !== null) throw new StoreError(problem);
     },
-  });
+  }, writer);
   port.on('message', (request: AuditThreadRequest) => {
     if (request.kind === 'close') {
       session.close();

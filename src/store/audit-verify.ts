@@ -1,12 +1,14 @@
 import type Database from 'better-sqlite3';
-import { type ChainImage, type ChainRow, GENESIS_HASH, chainHash } from './audit-hash';
+import type { ChainImage, ChainRow } from './audit-hash';
+import { type StoredChainHead, createChainWalk } from './chain-walk';
+import { readChainHeads } from './chain-heads';
 import { type DecisionRow, decisionFields, splitReasons } from './audit-rows';
 import { HOUR_MS } from './audit-stats';
 
-// `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing the hash chain with the
-// writer's own canonical form (audit-hash.ts). The writer numbers decisions 1, 2, 3, … so a gap is a
-// deleted row, a hash that does not match is an edited row (or an edited image or policy row), and
-// `audit_head` names the last decision written, so deleting the newest rows is detected too.
+// `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing each writer's hash chain with the
+// writer's own canonical form (audit-hash.ts, chain-walk.ts): a gap in a chain is a deleted row, a hash that does not
+// match is an edited row (or an edited image or policy row), and each chain's head (`audit_chains`) must name its
+// newest entry, so deleting the newest rows is detected too.
 // The same walk checks the two indexes derived from the hashed rows, which the chain itself does not cover:
 // `decision_reasons` (a deleted row there would hide a decision from `audit --reason`) and `decision_counts`
 // (an edited count would falsify `audit stats`). A broken chain is reported before an edited index.
@@ -23,8 +25,10 @@ export type VerifyResult =
       readonly problem: string;
     };
 
-/** A decision joined with one of its images (or none), as both engines read the chain. */
+/** A decision joined with one of its images (or none), as both engines read the chains. */
 export interface WalkRow extends DecisionRow {
+  readonly chain_id: number;
+  readonly seq: number | null;
   /** A BLOB as written; anything else (a hand-edited value) fails the comparison. */
   readonly hash: unknown;
   readonly idx: number | null;
@@ -34,42 +38,37 @@ export interface WalkRow extends DecisionRow {
   readonly image_allowed: number | null;
   readonly reasons: string | null;
   readonly unchanged: number | null;
+  readonly signature: unknown;
   readonly image_time: number | null;
 }
 
 interface Stored {
   readonly row: ChainRow;
+  readonly chainId: number;
+  readonly seq: number | null;
   readonly hash: Buffer;
   /** The first image (idx) whose `decision_images.time` is not the decision's own time, or null. */
   readonly timeEditedIdx: number | null;
 }
 
-export interface HeadRow {
-  readonly decision_id: number;
-  readonly hash: unknown;
-}
-
 // One statement, rows ordered by the primary keys of decisions and decision_images (no sort), read as a
 // stream: memory stays flat however many decisions there are.
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash,
-       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.time AS image_time
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, d.hash, d.chain_id, d.seq,
+       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.signature, di.time AS image_time
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
 LEFT JOIN decision_images di ON di.decision_id = d.id
 LEFT JOIN image_refs r ON r.id = di.image_id
 ORDER BY d.id, di.idx`;
 
-const HEAD = 'SELECT decision_id, hash FROM audit_head WHERE id = 1';
-
 export function verifyAuditChain(db: Database.Database): VerifyResult {
   // One read transaction: a consistent snapshot while the server keeps appending.
   return db.transaction((): VerifyResult => {
-    const head = db.prepare<[], HeadRow>(HEAD).get();
     const hasReason = db.prepare<[string, number, number], number>(HAS_REASON).pluck();
-    const walker = createChainWalker((code, time, id) => hasReason.get(code, time, id) !== undefined);
+    const walker = createChainWalker(readChainHeads(db), (code, time, id) => hasReason.get(code, time, id) !== undefined);
     walker.push(db.prepare<[], WalkRow>(WALK).iterate());
-    return walker.finish(head, {
+    return walker.finish({
       storedReasonRows: db.prepare<[], number>(REASON_ROWS).pluck().get() ?? 0,
       extraReason: () => db.prepare<[], ExtraReasonRow>(EXTRA_REASON).get(),
       countRows: () => db.prepare<[], CountRow>(COUNT_ROWS).iterate(),
@@ -93,32 +92,35 @@ export interface IndexTotals {
 }
 
 /**
- * The chain walk, fed rows in (decision id, image idx) order, in as many batches as the engine reads (SQLite one
- * stream, PostgreSQL cursor batches). Pure but for `hasReason`, the engine's look-up in `decision_reasons`.
+ * The walk of every chain (chain-walk.ts), fed rows in (decision id, image idx) order, in as many batches as the
+ * engine reads (SQLite one stream, PostgreSQL range batches). Pure but for `hasReason`, the engine's look-up in
+ * `decision_reasons`.
  */
 export interface ChainWalker {
-  /** Feeds rows; false once the chain is broken (feeding more changes nothing). */
+  /** Feeds rows; false once a chain is broken (feeding more changes nothing). */
   push(rows: Iterable<WalkRow>): boolean;
   /** Reason rows the decisions walked so far account for. */
   reasonRows(): number;
-  finish(head: HeadRow | undefined, totals: IndexTotals): VerifyResult;
+  finish(totals: IndexTotals): VerifyResult;
 }
 
-export function createChainWalker(hasReason: (code: string, time: number, id: number) => boolean): ChainWalker {
+export function createChainWalker(
+  heads: readonly StoredChainHead[],
+  hasReason: (code: string, time: number, id: number) => boolean,
+): ChainWalker {
+  const chains = createChainWalk(heads);
   const indexes = createIndexCheck(hasReason);
   const grouping = createGrouping();
-  let previous: { id: number; hash: Buffer } = { id: 0, hash: GENESIS_HASH };
   let rows = 0;
   let broken: VerifyResult | null = null;
   const take = (stored: Stored): void => {
     if (broken !== null) return;
-    const problem = linkProblem(previous, stored);
+    const problem = chains.add(stored);
     if (problem !== null) {
       broken = { ok: false, rows, kind: 'chain', ...problem };
       return;
     }
     indexes.add(stored);
-    previous = { id: stored.row.id, hash: stored.hash };
     rows += 1;
   };
   return {
@@ -131,11 +133,11 @@ export function createChainWalker(hasReason: (code: string, time: number, id: nu
       return true;
     },
     reasonRows: () => indexes.reasonRows(),
-    finish: (head, totals) => {
+    finish: (totals) => {
       const last = grouping.end();
       if (last !== null) take(last);
       if (broken !== null) return broken;
-      const chain = headProblem(head, previous);
+      const chain = chains.finish();
       if (chain !== null) return { ok: false, rows, kind: 'chain', ...chain };
       const index = indexes.problem(totals);
       return index === null ? { ok: true, rows } : { ok: false, rows, kind: 'index', ...index };
@@ -143,9 +145,6 @@ export function createChainWalker(hasReason: (code: string, time: number, id: nu
   };
 }
 
-const EDITED = 'its hash does not match its contents (the decision, its images or its policy were edited)';
-
-type Problem = { readonly firstBadId: number; readonly problem: string };
 type IndexProblem = { readonly firstBadId: number | null; readonly problem: string };
 
 const HAS_REASON = 'SELECT 1 FROM decision_reasons WHERE reason = ? AND time = ? AND decision_id = ?';
@@ -246,44 +245,6 @@ function countKey(hour: number, namespace: string, mode: string, allowed: number
   return JSON.stringify([hour, namespace, mode, allowed, breakGlass]);
 }
 
-function linkProblem(previous: { id: number; hash: Buffer }, stored: Stored): Problem | null {
-  const id = stored.row.id;
-  if (id !== previous.id + 1) {
-    return { firstBadId: previous.id + 1, problem: `${missing(previous.id + 1, id - 1)} before decision ${id}` };
-  }
-  if (!chainHash(previous.hash, stored.row).equals(stored.hash)) {
-    return { firstBadId: id, problem: EDITED };
-  }
-  return null;
-}
-
-function headProblem(head: HeadRow | undefined, last: { id: number; hash: Buffer }): Problem | null {
-  if (head === undefined) {
-    if (last.id === 0) return null;
-    return { firstBadId: last.id, problem: 'the audit head is missing (audit_head was edited)' };
-  }
-  if (head.decision_id > last.id) {
-    const problem = `${missing(last.id + 1, head.decision_id)} (the audit head records decision ${head.decision_id})`;
-    return { firstBadId: last.id + 1, problem };
-  }
-  if (head.decision_id < last.id) {
-    const problem = `it was added after the audit head (decision ${head.decision_id})`;
-    return { firstBadId: head.decision_id + 1, problem };
-  }
-  if (!sameHash(head.hash, last.hash)) {
-    return { firstBadId: last.id, problem: 'its hash does not match the audit head (audit_head was edited)' };
-  }
-  return null;
-}
-
-function sameHash(stored: unknown, expected: Buffer): boolean {
-  return Buffer.isBuffer(stored) && stored.equals(expected);
-}
-
-function missing(from: number, to: number): string {
-  return from === to ? `decision ${from} is missing (deleted)` : `decisions ${from}–${to} are missing (deleted)`;
-}
-
 /** Groups the joined rows (one per image, or one with null image columns) into decisions, across batches. */
 function createGrouping() {
   let current: { first: WalkRow; images: ChainImage[]; timeEditedIdx: number | null } | null = null;
@@ -317,6 +278,8 @@ function toChainImage(row: WalkRow): ChainImage {
     allowed: row.image_allowed ?? -1,
     reasons: row.reasons ?? '',
     unchanged: row.unchanged ?? 0,
+    // Text as written, or null; any other value (edited by hand) cannot equal what was hashed.
+    signature: row.signature === null || typeof row.signature === 'string' ? row.signature : '\u0000edited',
   };
 }
 
@@ -324,6 +287,8 @@ function toStored(row: WalkRow, images: readonly ChainImage[], timeEditedIdx: nu
   return {
     timeEditedIdx,
     hash: Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0),
+    chainId: row.chain_id,
+    seq: row.seq,
     row: { ...decisionFields(row), images },
   };
 }

@@ -2,12 +2,15 @@ import type Database from 'better-sqlite3';
 import type { ChainState } from '../checkpoint/checkpoint';
 import { GENESIS_HASH } from './audit-hash';
 import { readChangeHead } from './sqlite/change-log';
-import { HEAD_SQL, type HeadRow, LAST_SQL, type LastRow, chainHead } from './audit-batch';
+import { CHAIN_LAST_SQL, ChainHeadError, type LastEntryRow, checkedHead } from './audit-batch';
+import { readChainHeads } from './chain-heads';
+import type { StoredChainHead } from './chain-walk';
+import { chainGenesis, chainName } from './writer-identity';
 
-// The chains a checkpoint covers, read from the store: `decisions` (the audit log) and `changes` (the operator change
-// log, chained since migration 0005). A checkpoint lists each as {chain, count, head}.
+// The chains a checkpoint covers, read from the store: each writer's audit chain (`decisions/WRITER`, migration 0008),
+// the decisions recorded before writers were (`decisions`), and `changes` (the operator change log, chained since
+// migration 0005). A checkpoint lists each as {chain, count, head}.
 
-export const DECISIONS_CHAIN = 'decisions';
 export const CHANGES_CHAIN = 'changes';
 
 const CHANGE_COUNT = 'SELECT count(*) FROM change_log';
@@ -17,9 +20,23 @@ const CHANGE_AT = 'SELECT hash FROM change_log ORDER BY id LIMIT 1 OFFSET ?';
 /** Each chain's count and head; throws ChainHeadError when a head does not name the chain's newest entry. */
 export function readChainStates(db: Database.Database): readonly ChainState[] {
   return db.transaction((): ChainState[] => {
-    const head = chainHead(db.prepare<[], HeadRow>(HEAD_SQL).get(), db.prepare<[], LastRow>(LAST_SQL).get(), 0);
-    return [{ chain: DECISIONS_CHAIN, count: head.id, head: head.hash.toString('hex') }, changesState(db)];
+    const last = db.prepare<[number], LastEntryRow>(CHAIN_LAST_SQL);
+    const legacyLast = db.prepare<[number], LastEntryRow>('SELECT id, id AS seq, hash FROM decisions WHERE id = ? AND chain_id = 1');
+    // The chain recorded before writers were (migration 0008) never grows: it is left out when it is empty.
+    const heads = readChainHeads(db).filter((head) => head.identity !== null || head.count > 0);
+    const decisions = heads.map((head): ChainState => {
+      const name = chainName(head.identity);
+      if (!Buffer.isBuffer(head.hash)) throw headUnreadable(name);
+      const newest = head.identity === null ? legacyLast.get(head.count) : last.get(head.id);
+      const { count, hash } = checkedHead(name, { id: head.id, count: head.count, hash: head.hash }, newest, 0);
+      return { chain: name, count, head: hash.toString('hex') };
+    });
+    return [...decisions, changesState(db)];
   })();
+}
+
+function headUnreadable(name: string): ChainHeadError {
+  return new ChainHeadError(`the head of the audit chain ${name} is unreadable (audit_chains was edited)`);
 }
 
 function changesState(db: Database.Database): ChainState {
@@ -35,22 +52,29 @@ export interface StoredChains {
   headAt(chain: string, count: number): string | null;
 }
 
+/**
+ * The chains as `audit verify --checkpoints` compares them, once `audit verify` found each consistent with its head:
+ * a chain's length is its head's count; entry N is found by position (`seq`), or by id in the legacy chain.
+ */
 export function storedChains(db: Database.Database): StoredChains {
-  const decisions = db.prepare<[], { n: number }>('SELECT ifnull(max(id), 0) AS n FROM decisions');
-  const decisionAt = db.prepare<[number], { hash: unknown }>('SELECT hash FROM decisions WHERE id = ?');
+  const heads = new Map<string, StoredChainHead>(readChainHeads(db).map((h) => [chainName(h.identity), h]));
+  const entryAt = db.prepare<[number, number], { hash: unknown }>('SELECT hash FROM decisions WHERE chain_id = ? AND seq = ?');
+  const legacyAt = db.prepare<[number], { hash: unknown }>('SELECT hash FROM decisions WHERE id = ? AND chain_id = 1');
   const changes = db.prepare<[], number>(CHANGE_COUNT).pluck();
   const changeAt = db.prepare<[number], { hash: unknown }>(CHANGE_AT);
   const hex = (row: { hash: unknown } | undefined): string | null =>
     row !== undefined && Buffer.isBuffer(row.hash) ? row.hash.toString('hex') : null;
   return {
     length: (chain) => {
-      if (chain === DECISIONS_CHAIN) return decisions.get()?.n ?? 0;
-      return chain === CHANGES_CHAIN ? (changes.get() ?? 0) : null;
+      if (chain === CHANGES_CHAIN) return changes.get() ?? 0;
+      return heads.get(chain)?.count ?? null;
     },
     headAt: (chain, count) => {
-      if (chain !== DECISIONS_CHAIN && chain !== CHANGES_CHAIN) return null;
-      if (count === 0) return GENESIS_HASH.toString('hex');
-      return hex(chain === DECISIONS_CHAIN ? decisionAt.get(count) : changeAt.get(count - 1));
+      if (chain === CHANGES_CHAIN) return count === 0 ? GENESIS_HASH.toString('hex') : hex(changeAt.get(count - 1));
+      const head = heads.get(chain);
+      if (head === undefined) return null;
+      if (count === 0) return chainGenesis(head.identity).toString('hex');
+      return hex(head.identity === null ? legacyAt.get(count) : entryAt.get(head.id, count));
     },
   };
 }

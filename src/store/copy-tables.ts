@@ -19,17 +19,20 @@ const COPIED: readonly { readonly table: string; readonly orderBy: readonly stri
   { table: 'registry_events', orderBy: ['id'] },
   { table: 'change_log', orderBy: ['id'] },
   { table: 'change_log_head', orderBy: ['id'] },
+  { table: 'audit_chains', orderBy: ['id'] },
   { table: 'decisions', orderBy: ['id'] },
   { table: 'decision_images', orderBy: ['decision_id', 'idx'] },
   { table: 'decision_reasons', orderBy: ['decision_id', 'reason'] },
-  { table: 'audit_head', orderBy: ['id'] },
 ];
 
 /** A new store already holds its chains' head rows (at the start of the chain): replaced by the source's. */
-const HEADS: ReadonlySet<string> = new Set(['change_log_head', 'audit_head']);
+const HEADS: ReadonlySet<string> = new Set(['change_log_head', 'audit_chains']);
 
-/** Kept by the destination itself. */
-const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', 'decision_counts']);
+/**
+ * Kept by the destination itself, or (`audit_head`) superseded: PostgreSQL keeps that table after its migration 0002
+ * (which only adds), where SQLite 0008 dropped it; its content became chain 1's row of `audit_chains`.
+ */
+const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', 'decision_counts', 'audit_head']);
 
 export interface CopiedTable {
   readonly table: string;

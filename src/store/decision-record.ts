@@ -1,4 +1,4 @@
-import { type Mode, REASON_CODES, type ReasonCode } from '../core/types';
+import { type Mode, REASON_CODES, type ReasonCode, type RecordedSignature } from '../core/types';
 
 /** What the audit log records of one review (SPEC §6): one `decisions` row and one row per image. */
 export interface DecisionRecord {
@@ -38,6 +38,8 @@ export interface DecisionImage {
   readonly reasons: readonly ReasonCode[];
   /** An image an UPDATE did not change: recorded, not judged (`allowed` true, no reasons). */
   readonly unchanged?: boolean;
+  /** The signature evidence its verdict rested on (SPEC §5 `signatures`); absent or null when none. */
+  readonly signature?: RecordedSignature | null;
 }
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(REASON_CODES);

@@ -4,24 +4,28 @@ import { type AuditWriter, type AuditWriterOptions, createAuditWriter } from '..
 import { threadAuditCommitter } from '../../src/store/audit-thread-committer';
 import { verifyAuditChain } from '../../src/store/audit-verify';
 import { openDatabase, openStore } from '../../src/store/open-database';
+import { queryDecisions } from '../../src/store/audit-query';
+import type { WriterIdentity } from '../../src/store/writer-identity';
 import { decisionRecord, deniedRecord } from '../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // The one audit writer, with its commit step run both ways: in the worker thread `serve` uses (the compiled
 // thread script in dist/, hence an integration test: its project builds dist/ first) and inline. Every behaviour
 // below must hold for both.
+const A: WriterIdentity = { writer: 'reviewer-a', cluster: null };
 const committers = [
-  ['in the worker thread', (_db: Database.Database, file: string) => threadAuditCommitter(file)],
-  ['inline', (db: Database.Database) => inlineAuditCommitter(db)],
+  ['in the worker thread', (_db: Database.Database, file: string, writer: WriterIdentity) => threadAuditCommitter(file, writer)],
+  ['inline', (db: Database.Database, _file: string, writer: WriterIdentity) => inlineAuditCommitter(db, writer)],
 ] as const;
+const CHAIN_A = 'the audit chain decisions/reviewer-a';
 
 describe.each(committers)('createAuditWriter, committing %s', (_name, committerFor) => {
   let tmp: TempDir;
   let db: Database.Database;
   const writers: AuditWriter[] = [];
 
-  const newWriter = (handle: Database.Database, options: AuditWriterOptions = {}): AuditWriter => {
-    const writer = createAuditWriter(committerFor(handle, handle.name), options);
+  const newWriter = (handle: Database.Database, options: AuditWriterOptions = {}, identity: WriterIdentity = A): AuditWriter => {
+    const writer = createAuditWriter(committerFor(handle, handle.name, identity), options);
     writers.push(writer);
     return writer;
   };
@@ -109,22 +113,17 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     expect(await writer.probe(10_000)).toMatchObject({ writable: true, problem: null });
   });
 
-  it('never rebuilds a deleted audit_head: it refuses to record, and ids are not reused', async () => {
+  it('never rebuilds a deleted chain head: it refuses to record, and ids are not reused', async () => {
     const writer = newWriter(db);
     await Promise.all([writer.append(decisionRecord()), writer.append(decisionRecord())]);
-    db.exec('DELETE FROM audit_head');
+    db.exec("DELETE FROM audit_chains WHERE writer = 'reviewer-a'");
     await expect(writer.append(decisionRecord())).rejects.toThrow(
-      'audit write failed: audit_head is missing while the store holds decisions up to 2: decisions were deleted or the head was edited',
+      `audit write failed: ${CHAIN_A} has no head, but this server recorded decisions up to 2: decisions were deleted or the head was edited`,
     );
     const probed = await writer.probe(10_000);
     expect(probed.writable).toBe(false);
-    expect(probed.problem).toContain('audit_head is missing');
-    // Deleting every decision as well looks like a new store, but this writer already recorded id 2.
-    db.exec('DELETE FROM decision_reasons; DELETE FROM decision_images; DELETE FROM decisions');
-    await expect(writer.append(decisionRecord())).rejects.toThrow(
-      'the store holds no decisions, but this server recorded decisions up to 2',
-    );
-    expect(count('decisions')).toBe(0);
+    expect(probed.problem).toContain(`${CHAIN_A} has no head`);
+    expect(count('decisions')).toBe(2);
   });
 
   it('refuses to continue a chain whose newest decisions were deleted and whose head was rewound', async () => {
@@ -132,19 +131,33 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     await Promise.all([1, 2, 3].map(() => writer.append(decisionRecord())));
     db.exec(`DELETE FROM decision_reasons WHERE decision_id = 3; DELETE FROM decision_images WHERE decision_id = 3;
              DELETE FROM decisions WHERE id = 3;
-             UPDATE audit_head SET decision_id = 2, hash = (SELECT hash FROM decisions WHERE id = 2)`);
+             UPDATE audit_chains SET count = 2, hash = (SELECT hash FROM decisions WHERE id = 2) WHERE writer = 'reviewer-a'`);
     await expect(writer.append(decisionRecord())).rejects.toThrow(
-      'audit_head names decision 2, but this server recorded decisions up to 3',
+      `${CHAIN_A} ends at decision 2, but this server recorded decisions up to 3`,
     );
     expect(count('decisions')).toBe(2);
   });
 
-  it('refuses a head that does not name the newest decision', async () => {
+  it('refuses a head that does not name the newest entry of its chain', async () => {
     await newWriter(db).append(decisionRecord());
-    db.exec('UPDATE audit_head SET hash = zeroblob(32)');
+    db.exec('UPDATE audit_chains SET hash = zeroblob(32) WHERE writer IS NOT NULL');
     await expect(newWriter(db).append(decisionRecord())).rejects.toThrow(
-      'audit_head names decision 1 but the newest row is decision 1 (or its hash differs)',
+      `the head of ${CHAIN_A} records 1 entries but its newest is entry 1 (decision 1) (or its hash differs)`,
     );
+  });
+
+  it('keeps one chain per writer, ids unique across them, each decision naming its writer and cluster', async () => {
+    const a = newWriter(db);
+    const b = newWriter(db, {}, { writer: 'reviewer-b', cluster: 'prod-eu' });
+    const ids = await Promise.all([a.append(decisionRecord()), b.append(deniedRecord()), a.append(decisionRecord()), b.append(decisionRecord())]);
+    expect(new Set(ids).size).toBe(4);
+    expect(db.prepare('SELECT writer, cluster, count FROM audit_chains WHERE writer IS NOT NULL ORDER BY writer').all()).toEqual([
+      { writer: 'reviewer-a', cluster: null, count: 2 },
+      { writer: 'reviewer-b', cluster: 'prod-eu', count: 2 },
+    ]);
+    const decided = queryDecisions(db, { limit: 10 }).map((d) => [d.id, d.writer, d.cluster]);
+    expect(decided.sort()).toEqual(ids.map((id, i) => [id, i % 2 === 0 ? 'reviewer-a' : 'reviewer-b', i % 2 === 0 ? null : 'prod-eu']).sort());
+    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 4 });
   });
 
   it('refuses a malformed record alone, without failing the others', async () => {

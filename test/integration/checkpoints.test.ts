@@ -40,7 +40,7 @@ async function review(baseUrl: string, namespace: string): Promise<number> {
 
 /** Runs serve with a checkpoint key, records `n` decisions, stops it, and returns the log file it wrote. */
 async function serveAndRecord(n: number, key: string): Promise<string> {
-  server = await startServeProcess(['--db', db, 'serve', '--listen', '127.0.0.1:0', '--checkpoint-interval', '1s'], {
+  server = await startServeProcess(['--db', db, 'serve', '--listen', '127.0.0.1:0', '--checkpoint-interval', '1s', '--writer-name', 'reviewer-0'], {
     IMAGE_REVIEWER_CHECKPOINT_KEY: key,
   });
   for (let i = 0; i < n; i++) expect(await review(server.baseUrl, `ns-${i}`)).toBe(200);
@@ -56,7 +56,7 @@ function truncateTo(keep: number): void {
   try {
     conn.exec(`DELETE FROM decision_reasons WHERE decision_id > ${keep}; DELETE FROM decision_images WHERE decision_id > ${keep};
                DELETE FROM decisions WHERE id > ${keep};
-               UPDATE audit_head SET decision_id = ${keep}, hash = (SELECT hash FROM decisions WHERE id = ${keep})`);
+               UPDATE audit_chains SET count = ${keep}, hash = (SELECT hash FROM decisions WHERE id = ${keep}) WHERE writer = 'reviewer-0'`);
   } finally {
     conn.close();
   }
@@ -89,7 +89,7 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
     checkpoint: {
       time: expect.any(String),
       chains: [
-        { chain: 'decisions', count: 5, head: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        { chain: 'decisions/reviewer-0', count: 5, head: expect.stringMatching(/^[0-9a-f]{64}$/) },
         { chain: 'changes', count: 0, head: '0'.repeat(64) },
       ],
     },
@@ -109,7 +109,7 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   // The first checkpoint past 3 is named: an interval checkpoint may fall between the 4th and 5th decision on a
   // loaded machine, so it may hold 4.
   expect(caught.stderr).toMatch(
-    new RegExp(`^audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the [45] of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+    new RegExp(`^audit chain does not match ${log}: the decisions/reviewer-0 chain has 3 entries, fewer than the [45] of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 
@@ -121,7 +121,7 @@ it('checkpoints the change log too: a consistent truncation of it (newest change
   expect((await cli('revoke', digest)).status).toBe(0);
   const log = await serveAndRecord(1, key);
   expect(server?.logs.filter((l) => l.msg === 'checkpoint').pop()).toMatchObject({
-    checkpoint: { chains: [{ chain: 'decisions', count: 1 }, { chain: 'changes', count: 2, head: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
+    checkpoint: { chains: [{ chain: 'decisions/reviewer-0', count: 1 }, { chain: 'changes', count: 2, head: expect.stringMatching(/^[0-9a-f]{64}$/) }] },
   });
 
   // The attack: the revocation and its log entry are removed, and the head rewound, so the store agrees with itself.

@@ -27,7 +27,7 @@ describe('image-reviewer audit', () => {
     dbFile = tmp.file('store.db');
     const db = openStore(dbFile, { migrate: 'apply' });
     try {
-      const writer = createInlineAuditWriter(db);
+      const writer = createInlineAuditWriter(db, {}, { writer: 'reviewer-0', cluster: 'prod-eu' });
       await writer.append(decisionRecord({ time: now - 3 * HOUR }));
       await writer.append(deniedRecord({ time: now - 2 * HOUR, namespace: 'dev' }));
       await writer.append(
@@ -43,7 +43,7 @@ describe('image-reviewer audit', () => {
     const r = await cli('audit');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+USER\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES$/);
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+NAMESPACE\s+USER\s+DECISION\s+MODE\s+BREAK-GLASS\s+REASONS\s+IMAGES\s+WRITER$/);
     // USER is `-` for ImageReview decisions, which never say who asked.
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 7))).toEqual([
       ['3', new Date(now - 30 * 60_000).toISOString(), 'prod', '-', 'allowed', 'enforce', 'INC-7'],
@@ -71,6 +71,8 @@ describe('image-reviewer audit', () => {
       user: null,
       groups: null,
       latencyUs: 250,
+      writer: 'reviewer-0',
+      cluster: 'prod-eu',
       images: [
         {
           image: `registry.corp.example/web/app@${DIGEST_B}`,
@@ -79,6 +81,7 @@ describe('image-reviewer audit', () => {
           allowed: false,
           reasons: ['not-approved', 'scan-missing'],
           unchanged: false,
+          signature: null,
         },
       ],
     });
@@ -88,10 +91,10 @@ describe('image-reviewer audit', () => {
     const r = await cli('audit', '--csv', '--break-glass');
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout.trimEnd().split('\r\n')).toEqual([
-      'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs,groups',
+      'id,time,namespace,allowed,mode,breakGlass,ticket,reasons,images,reason,policyHash,user,latencyUs,groups,writer,cluster',
       `3,${new Date(now - 30 * 60_000).toISOString()},prod,true,enforce,true,INC-7,not-approved scan-missing,` +
         `registry.corp.example/web/app@${DIGEST_B},registry.corp.example/web/app@${DIGEST_B}: not approved; no scan,` +
-        `${'f'.repeat(64)},,250,`,
+        `${'f'.repeat(64)},,250,,reviewer-0,prod-eu`,
     ]);
   });
 

@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { loadMigrations } from '../../src/store/migration-files';
 import { runCli } from '../helpers/run-cli';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// The package's migrations (0001_initial.sql, 0002_audit_rollups.sql, …), so each new one needs no edit here.
+const MIGRATIONS = loadMigrations();
+const LATEST = MIGRATIONS.length;
 
 describe('image-reviewer migrate', () => {
   let tmp: TempDir;
@@ -19,22 +24,16 @@ describe('image-reviewer migrate', () => {
   afterEach(() => tmp.cleanup());
 
   it('creates and migrates a new store, then finds it up to date', async () => {
+    expect(MIGRATIONS.slice(0, 2).map((m) => m.name)).toEqual(['0001_initial.sql', '0002_audit_rollups.sql']);
     expect(await cli('migrate')).toEqual({
       code: 0,
-      stdout: 'applied 0001_initial.sql\napplied 0002_audit_rollups.sql\napplied 0003_admission_users.sql\napplied 0004_approval_signatures.sql\napplied 0005_change_log_chain.sql\napplied 0006_registry_events.sql\nstore is now at schema version 6\n',
+      stdout: `${MIGRATIONS.map((m) => `applied ${m.name}\n`).join('')}store is now at schema version ${LATEST}\n`,
       stderr: '',
     });
-    expect(await cli('migrate')).toEqual({ code: 0, stdout: 'store is up to date (schema version 6)\n', stderr: '' });
+    expect(await cli('migrate')).toEqual({ code: 0, stdout: `store is up to date (schema version ${LATEST})\n`, stderr: '' });
     const db = new Database(dbFile, { readonly: true });
     try {
-      expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
-        { version: 1, name: '0001_initial.sql' },
-        { version: 2, name: '0002_audit_rollups.sql' },
-        { version: 3, name: '0003_admission_users.sql' },
-        { version: 4, name: '0004_approval_signatures.sql' },
-        { version: 5, name: '0005_change_log_chain.sql' },
-        { version: 6, name: '0006_registry_events.sql' },
-      ]);
+      expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     } finally {
       db.close();
     }
@@ -43,14 +42,14 @@ describe('image-reviewer migrate', () => {
   it('refuses a store newer than this image-reviewer with exit 1 and one line', async () => {
     expect((await cli('migrate')).code).toBe(0);
     const db = new Database(dbFile);
-    db.prepare("INSERT INTO schema_migrations VALUES (7, '0007_future.sql', 'x', 0)").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 'x', 0)").run(LATEST + 1, `${String(LATEST + 1).padStart(4, '0')}_future.sql`);
     db.close();
     expect(await cli('migrate')).toEqual({
       code: 1,
       stdout: '',
       stderr:
-        'error: store schema version 7 is newer than this image-reviewer (knows 6): upgrade image-reviewer ' +
-        '(unknown migrations: 0007_future.sql)\n',
+        `error: store schema version ${LATEST + 1} is newer than this image-reviewer (knows ${LATEST}): upgrade image-reviewer ` +
+        `(unknown migrations: ${String(LATEST + 1).padStart(4, '0')}_future.sql)\n`,
     });
     // Every command that opens the store refuses it the same way.
     expect(await cli('audit')).toMatchObject({ code: 1, stdout: '' });

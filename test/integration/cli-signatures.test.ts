@@ -162,6 +162,7 @@ describeWithRegistry('signed images: approve, approvals and explain against dock
     const text = await runCli(store.dbPath, ['explain', ref, '--policy', policy()]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/PASS approval: approved by signature: signed by alice\.pub at /);
+    expect(text.stdout).toMatch(/PASS signature: signed by alice\.pub at \S+ \(verified at review: sha256:[0-9a-f]{64}\)/);
     const unsigned = await image('trusted/app', []);
     expect(await explain(`${registry.host}/trusted/app@${unsigned}`)).toMatchObject({
       status: 1,
@@ -241,9 +242,21 @@ describeWithRegistry('signed images: serve with approves: true', {}, () => {
     const denied = await review(`${registry.host}/trusted/api@${unsigned}`);
     expect(denied.allowed).toBe(false);
     expect(denied.reason).toContain('signature-missing (no signature found)');
-    expect((await auditJsonRow(dir.file('store.db'), allowed.id)).images).toMatchObject([{ digest: signed, allowed: true, reasons: [] }]);
-    expect((await auditJsonRow(dir.file('store.db'), denied.id)).images).toMatchObject([
-      { digest: unsigned, allowed: false, reasons: ['not-approved', 'signature-missing'] },
-    ]);
+    // The evidence each verdict rested on is part of the audit row (migration 0007), and of its hash.
+    expect((await auditJsonRow(dir.file('store.db'), allowed.id)).images).toEqual([expect.objectContaining({
+      digest: signed,
+      allowed: true,
+      reasons: [],
+      signature: { source: 'review', kind: 'verified', signers: ['release.pub'], artifacts: [expect.stringMatching(/^sha256:[0-9a-f]{64}$/)], verifiedAt: expect.stringMatching(/Z$/) },
+    })]);
+    expect((await auditJsonRow(dir.file('store.db'), denied.id)).images).toEqual([expect.objectContaining({
+      digest: unsigned,
+      allowed: false,
+      reasons: ['not-approved', 'signature-missing'],
+      signature: { source: 'review', kind: 'failed', error: 'no signature found' },
+    })]);
+    const verify = await runCli(dir.file('store.db'), ['audit', 'verify']);
+    expect(verify).toMatchObject({ status: 0, stderr: '' });
+    expect(verify.stdout).toMatch(/^audit chain ok: 2 decisions/);
   });
 });

@@ -178,6 +178,7 @@ describe('POST /imagereview', () => {
       allowed: false,
       reasons: ['too-many-images'],
       unchanged: false,
+      signature: null,
     });
     const found = await runCli(dbPath, ['audit', '--reason', 'too-many-images', '--json']);
     expect(found.stdout).toContain(`"id":${id},`);

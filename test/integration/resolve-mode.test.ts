@@ -80,7 +80,7 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
     const image = `${registry.host}/team/api:2.0`;
     const answer = await review([image]);
     expect(answer).toMatchObject({ status: 200, allowed: true });
-    expect(await auditImages(answer.id)).toEqual([{ image, repository: `${registry.host}/team/api`, digest: approved, allowed: true, reasons: [], unchanged: false }]);
+    expect(await auditImages(answer.id)).toEqual([{ image, repository: `${registry.host}/team/api`, digest: approved, allowed: true, reasons: [], unchanged: false, signature: null }]);
   });
 
   it('judges a tag that points to an unapproved digest by that digest', async () => {

@@ -1,5 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { RecordedSignature } from '../../src/core/types';
+import { CHECKPOINT_MSG, signCheckpoint } from '../../src/checkpoint/checkpoint';
+import { generateCheckpointKey, readCheckpointKey } from '../../src/checkpoint/checkpoint-key';
+import { readChainStates } from '../../src/store/chain-states';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { openStoreAt } from '../../src/store/open-store';
@@ -16,6 +20,14 @@ const NGINX = `docker.io/library/nginx@sha256:${'1'.repeat(64)}`;
 const BUSYBOX = `docker.io/library/busybox@sha256:${'2'.repeat(64)}`;
 const ALPINE_REPORT = path.join(__dirname, '../fixtures/trivy/alpine-39.json');
 const ALPINE = 'docker.io/library/alpine@sha256:' + 'a'.repeat(64);
+
+const SIGNATURE: RecordedSignature = {
+  source: 'review',
+  kind: 'verified',
+  signers: ['release.pub'],
+  artifacts: [`sha256:${'5'.repeat(64)}`],
+  verifiedAt: Date.parse('2026-01-15T09:00:00Z'),
+};
 
 let tmp: TempDir;
 let pg: TestDatabase;
@@ -47,13 +59,20 @@ async function seedSqlite(): Promise<void> {
   await cli(sqlite, 'exception', 'add', 'CVE-2019-14697', '--expires', '7d', '--reason', 'no fix yet');
   await cli(sqlite, 'break-glass', 'grant', '--namespace', 'prod', '--ticket', 'INC-1', '--expires', '1h');
   const db = openStore(sqlite, { migrate: 'apply' });
-  const writer = createInlineAuditWriter(db);
+  // Two replicas' chains, one naming its cluster; some decisions carry signature evidence (decision/v3 hashes).
+  const writers = [
+    createInlineAuditWriter(db, {}, { writer: 'reviewer-0', cluster: null }),
+    createInlineAuditWriter(db, {}, { writer: 'reviewer-1', cluster: 'prod-eu' }),
+  ];
   const hour = Date.parse('2026-01-15T10:00:00Z');
   for (let i = 0; i < 30; i += 1) {
     const time = hour + i * 7 * 60_000;
-    await writer.append(i % 3 === 0 ? deniedRecord({ time, namespace: `team-${i % 4}` }) : decisionRecord({ time, namespace: `team-${i % 4}` }));
+    const record = i % 3 === 0 ? deniedRecord({ time, namespace: `team-${i % 4}` }) : decisionRecord({ time, namespace: `team-${i % 4}` });
+    const [first] = record.images;
+    const signed = i % 5 === 1 && first !== undefined ? { ...record, images: [{ ...first, signature: SIGNATURE }] } : record;
+    await writers[i % 2]!.append(signed);
   }
-  await writer.close();
+  for (const writer of writers) await writer.close();
   db.close();
 }
 
@@ -114,7 +133,12 @@ it('copies SQLite to PostgreSQL and back, every command reading the same, the ch
   expect(copied).not.toContain(pg.url);
   const fromSqlite = await readings(sqlite);
   expect(await readings(pg.url)).toEqual(fromSqlite);
-  expect((fromSqlite['audit --json --limit 1000'] ?? '').trim().split('\n')).toHaveLength(30);
+  const audited = (fromSqlite['audit --json --limit 1000'] ?? '').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(audited).toHaveLength(30);
+  // Writer, cluster and signature evidence are carried, not merely equal because both are empty.
+  expect(audited).toContainEqual(expect.objectContaining({ id: 2, writer: 'reviewer-1', cluster: 'prod-eu' }));
+  expect(audited).toContainEqual(expect.objectContaining({ id: 1, writer: 'reviewer-0', cluster: null }));
+  expect(audited).toContainEqual(expect.objectContaining({ id: 2, images: [expect.objectContaining({ signature: { ...SIGNATURE, verifiedAt: '2026-01-15T09:00:00.000Z' } })] }));
 
   // What the dashboard reads, too.
   expect(await dashboardReadings(pg.url)).toEqual(await dashboardReadings(sqlite));
@@ -171,10 +195,49 @@ it('audit verify on PostgreSQL names an edited decision, a deleted reason row an
   expect((await verify()).stderr).toMatch(/^approvals row 2 \(docker\.io\/library\/busybox@sha256:2{64}\) differs from the change log: revoked_at is null where the change log says \S+Z \(change 3\); revoked_by is null where the change log says "tester" \(change 3\)/);
   await runSql('postgres', pg.url, 'DELETE FROM decision_reasons WHERE decision_id = 10');
   expect((await verify()).stderr).toContain("audit index edited at decision 10: its reason 'not-approved' is missing from decision_reasons (audit --reason would not find it)\n");
+  // Each writer's chain on its own: the newest entry of reviewer-1's (decision 30) deleted, its head left as it
+  // was: reported at the first id the deleted entry could have had (after reviewer-1's entry 14, decision 28).
+  await runSql('postgres', pg.url, 'DELETE FROM decision_images WHERE decision_id = 30; DELETE FROM decisions WHERE id = 30');
+  expect((await verify()).stderr).toContain(
+    'audit chain broken at decision 29: entry 15 of the audit chain decisions/prod-eu/reviewer-1 is missing (deleted) (the head of the audit chain decisions/prod-eu/reviewer-1 records 15 entries)',
+  );
   await runSql('postgres', pg.url, "UPDATE decisions SET namespace = 'kube-system' WHERE id = 7");
   const edited = await verify();
   expect(edited.status).toBe(1);
   expect(edited.stderr.split('\n')[0]).toBe(
     'audit chain broken at decision 7: its hash does not match its contents (the decision, its images or its policy were edited)',
   );
+});
+
+it('a checkpoint of the SQLite store verifies on its PostgreSQL copy, chain by chain, and catches a truncated writer chain there', async () => {
+  await seedSqlite();
+  const key = tmp.file('checkpoint.key');
+  generateCheckpointKey(key);
+  const db = openStore(sqlite, { migrate: 'apply' });
+  const chains = readChainStates(db);
+  db.close();
+  expect(chains.map((c) => [c.chain, c.count])).toEqual([
+    ['decisions/reviewer-0', 15],
+    ['decisions/prod-eu/reviewer-1', 15],
+    ['changes', 6],
+  ]);
+  const signed = signCheckpoint({ time: '2026-01-15T14:00:00.000Z', chains }, readCheckpointKey(key));
+  const log = tmp.file('serve.log');
+  fs.writeFileSync(log, `${JSON.stringify({ level: 'info', msg: CHECKPOINT_MSG, ...signed })}\n`);
+  await cli(pg.url, 'migrate');
+  await cli(sqlite, 'store', 'copy', '--from', sqlite, '--to', pg.url);
+  expect(await cli(pg.url, 'audit', 'verify', '--checkpoints', log, '--public-key', key)).toMatch(
+    /^audit chain ok: 30 decisions, 6 changes, consistent with 1 checkpoint\(s\), the newest 2026-01-15T14:00:00.000Z\n$/,
+  );
+  // reviewer-1's newest entry removed together with a rewind of its head: the store agrees with itself.
+  await runSql(
+    'postgres',
+    pg.url,
+    `DELETE FROM decision_images WHERE decision_id = 30; DELETE FROM decisions WHERE id = 30;
+     UPDATE audit_chains SET count = 14, hash = (SELECT hash FROM decisions WHERE id = 28) WHERE writer = 'reviewer-1'`,
+  );
+  expect(await cli(pg.url, 'audit', 'verify')).toMatch(/^audit chain ok: 29 decisions, 6 changes /);
+  const caught = await runCli(pg.url, ['audit', 'verify', '--checkpoints', log, '--public-key', key]);
+  expect(caught.status).toBe(1);
+  expect(caught.stderr).toMatch(/the decisions\/prod-eu\/reviewer-1 chain has 14 entries, fewer than the 15 of the checkpoint at line 1 .*: entries were deleted\n$/);
 });

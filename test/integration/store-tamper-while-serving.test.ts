@@ -62,32 +62,32 @@ async function logged(expected: Record<string, unknown>): Promise<Record<string,
   return matching();
 }
 
-const serve = async (): Promise<ServeProcess> => startServeProcess(['--db', db, 'serve', '--listen', '127.0.0.1:0']);
+const serve = async (): Promise<ServeProcess> => startServeProcess(['--db', db, 'serve', '--listen', '127.0.0.1:0', '--writer-name', 'reviewer-0']);
 
-it('stops being ready and answers 500 when audit_head is deleted while serving, and never reuses an id', async () => {
+it('stops being ready and answers 500 when its chain head is deleted while serving, and never starts afresh', async () => {
   server = await serve();
   expect(await review()).toEqual({ status: 200, id: '1' });
   expect(await review()).toEqual({ status: 200, id: '2' });
-  exec('DELETE FROM audit_head');
+  exec('DELETE FROM audit_chains WHERE writer IS NOT NULL');
   expect((await review()).status).toBe(500);
   const ready = await readyz();
   expect(ready.status).toBe(503);
-  expect(ready.text).toMatch(/^not ready: the audit log cannot be written: audit_head is missing while the store holds decisions up to 2: /);
+  expect(ready.text).toMatch(/^not ready: the audit log cannot be written: the audit chain decisions\/reviewer-0 has no head, but this server recorded decisions up to 2: /);
   expect(await logged({ level: 'error', msg: 'not ready' })).not.toEqual([]);
-  // Deleting the decisions too does not make the server start again at id 1.
+  // Deleting the decisions too does not make the server start a new chain.
   exec('DELETE FROM decision_reasons; DELETE FROM decision_images; DELETE FROM decisions');
   expect((await review()).status).toBe(500);
-  expect((await readyz()).text).toMatch(/the store holds no decisions, but this server recorded decisions up to 2/);
+  expect((await readyz()).text).toMatch(/has no head, but this server recorded decisions up to 2/);
 });
 
 it('refuses at start-up to continue a chain whose head does not name the newest decision', async () => {
   server = await serve();
   expect((await review()).status).toBe(200);
   await server.stop();
-  exec('DELETE FROM audit_head');
+  exec('DELETE FROM audit_chains WHERE writer IS NOT NULL');
   server = await serve();
   expect((await review()).status).toBe(500);
-  expect((await readyz()).text).toMatch(/audit_head is missing while the store holds decisions up to 1/);
+  expect((await readyz()).text).toMatch(/decisions of audit chain 2 are in the store but its head is missing/);
 });
 
 it.each([

@@ -86,8 +86,8 @@ async function auditRow(id: string): Promise<Record<string, any>> {
 
 const decisionCount = (): number => countRows(dbPath, 'decisions');
 const idOf = (json: Record<string, any>): string => String(json.response.auditAnnotations['decision-id']);
-const judged = (image: string, reasons: string[] = []) => ({ image, allowed: reasons.length === 0, reasons, unchanged: false });
-const unchanged = (image: string) => ({ image, allowed: true, reasons: [], unchanged: true });
+const judged = (image: string, reasons: string[] = []) => ({ image, allowed: reasons.length === 0, reasons, unchanged: false, signature: null });
+const unchanged = (image: string) => ({ image, allowed: true, reasons: [], unchanged: true, signature: null });
 
 describe('POST /validate', () => {
   it('allows a controller-made Pod (empty name, generateName) with init containers and a sidecar, and records who asked', async () => {

@@ -256,8 +256,8 @@ describe('decide: namespace modes', () => {
       mode: 'exempt',
       namespace: 'kube-system',
       images: [
-        { image: HUB, repository: 'docker.io/library/nginx', tag: null, digest: D_HUB, allowed: true, reasons: [], checks: [] },
-        { image: INVALID, repository: null, tag: null, digest: null, allowed: true, reasons: [], checks: [] },
+        { image: HUB, repository: 'docker.io/library/nginx', tag: null, digest: D_HUB, allowed: true, reasons: [], checks: [], signature: null },
+        { image: INVALID, repository: null, tag: null, digest: null, allowed: true, reasons: [], checks: [], signature: null },
       ],
       breakGlass: { requested: true, applied: false, ticket: 'INC-1', refusal: null },
       reason: 'namespace kube-system is exempt',

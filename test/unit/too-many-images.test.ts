@@ -60,6 +60,7 @@ describe('decide: too-many-images', () => {
       allowed: false,
       reasons: [{ code: 'too-many-images', message: 'the pod names 4 images; at most 3 are reviewed' }],
       checks: [{ name: 'review-size', outcome: 'fail', code: 'too-many-images', message: 'the pod names 4 images; at most 3 are reviewed' }],
+      signature: null,
     });
   });
 

@@ -1,3 +1,4 @@
+import type { RecordedSignature } from '../../core/types';
 import type { AuditStats } from '../../store/audit-stats';
 import type { AuditDecision } from '../../store/audit-query';
 import { formatCsv, formatTable, isoTime } from '../output';
@@ -20,6 +21,8 @@ export function decisionJson(d: AuditDecision) {
     user: d.user,
     groups: d.groups,
     latencyUs: d.latencyUs,
+    writer: d.writer,
+    cluster: d.cluster,
     images: d.images.map((i) => ({
       image: i.image,
       repository: i.repository,
@@ -28,12 +31,19 @@ export function decisionJson(d: AuditDecision) {
       reasons: i.reasons,
       // An image an UPDATE did not change (`/validate`): recorded, not judged.
       unchanged: i.unchanged,
+      signature: signatureJson(i.signature),
     })),
   };
 }
 
+/** An image's signature evidence, `verifiedAt` as ISO-8601 like `approvals --json`; null when none. */
+function signatureJson(signature: RecordedSignature | null) {
+  if (signature?.kind !== 'verified') return signature;
+  return { ...signature, verifiedAt: isoTime(signature.verifiedAt) };
+}
+
 const CSV_HEADERS = ['id', 'time', 'namespace', 'allowed', 'mode', 'breakGlass', 'ticket', 'reasons', 'images',
-  'reason', 'policyHash', 'user', 'latencyUs', 'groups'];
+  'reason', 'policyHash', 'user', 'latencyUs', 'groups', 'writer', 'cluster'];
 
 /** One line per decision; its images space-separated, and the reason codes of all its images. */
 export function decisionsCsv(decisions: readonly AuditDecision[]): string {
@@ -41,13 +51,13 @@ export function decisionsCsv(decisions: readonly AuditDecision[]): string {
     CSV_HEADERS,
     decisions.map((d) => [d.id, isoTime(d.time), d.namespace, d.allowed, d.mode, d.breakGlass, d.ticket,
       reasonCodes(d).join(' '), d.images.map((i) => i.image).join(' '), d.reason, d.policyHash, d.user, d.latencyUs,
-      d.groups?.join(' ') ?? null]),
+      d.groups?.join(' ') ?? null, d.writer, d.cluster]),
   );
 }
 
 export function decisionsTable(decisions: readonly AuditDecision[]): string {
   return formatTable(
-    ['ID', 'TIME', 'NAMESPACE', 'USER', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES'],
+    ['ID', 'TIME', 'NAMESPACE', 'USER', 'DECISION', 'MODE', 'BREAK-GLASS', 'REASONS', 'IMAGES', 'WRITER'],
     decisions.map((d) => [
       d.id,
       isoTime(d.time),
@@ -58,6 +68,7 @@ export function decisionsTable(decisions: readonly AuditDecision[]): string {
       d.breakGlass ? (d.ticket ?? 'yes') : '-',
       reasonCodes(d).join(',') || '-',
       d.images.map((i) => (i.unchanged ? `${i.image} (unchanged)` : i.image)).join(' ') || '-',
+      d.writer === null ? '-' : d.cluster === null ? d.writer : `${d.cluster}/${d.writer}`,
     ]),
   );
 }

@@ -20,6 +20,7 @@ import { parseDuration } from '../../core/time-spec';
 import { monitorReadiness } from '../../http/readiness-monitor';
 import { createSnapshotReader } from '../../store/sqlite/snapshot-reader';
 import { createThreadAuditWriter } from '../../store/audit-thread-committer';
+import { writerIdentity } from '../../store/writer-identity';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../register-command';
@@ -55,6 +56,8 @@ interface ServeOptions {
   readonly eventsSecretFile?: string;
   readonly harborUrl?: string;
   readonly harborTimeoutMs: string;
+  readonly writerName?: string;
+  readonly cluster?: string;
 }
 
 /** How often readiness is evaluated on its own, so a damaged store is logged even when nothing probes. */
@@ -98,6 +101,8 @@ function registerServe(program: Command, ctx: CliContext, access: RegistryAccess
     .option('--events-secret-file <file>', 'shared secrets of the event sources: lines "harbor SECRET" and "registry SECRET"')
     .option('--harbor-url <url>', 'Harbor\u2019s base URL, to fetch the vulnerability report of a scanned artifact')
     .option('--harbor-timeout-ms <ms>', 'how long one Harbor report fetch may take', '10000')
+    .option('--writer-name <name>', 'the name this server records its decisions under, in its own audit chain (default: the host name)', ctx.io.env.IMAGE_REVIEWER_WRITER_NAME)
+    .option('--cluster <name>', 'the cluster this deployment serves, recorded with every decision', ctx.io.env.IMAGE_REVIEWER_CLUSTER)
     .action(async (options: ServeOptions) => serve(ctx, options, access));
 }
 
@@ -188,7 +193,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const signatureChecker = createSignatureChecker({ lookup, deadlineMs: settings.resolveDeadlineMs });
   const identity = dbPath === ':memory:' ? null : storeIdentity(dbPath);
   // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createThreadAuditWriter(dbPath, identity);
+  const audit = createThreadAuditWriter(dbPath, settings.writer, identity);
   cleanup.push(() => audit.close());
   const clock = (): number => Date.now();
   const identityProblem = (): string | null => (identity === null ? null : storeIdentityProblem(dbPath, identity));
@@ -218,6 +223,8 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     tls: settings.tls !== undefined,
     clientAuth: settings.tls?.clientCaFile !== undefined,
     store: dbPath,
+    writer: settings.writer.writer,
+    cluster: settings.writer.cluster,
     policy: active.source,
     policyHash: active.hash,
     tags: active.policy.tags,
@@ -290,6 +297,7 @@ function parseServeOptions(options: ServeOptions) {
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
     checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
+    writer: writerIdentity(options.writerName, options.cluster),
     dashboard: dashboardSettings({
       listen: options.dashboard,
       tokenFile: options.dashboardTokenFile,

@@ -1,8 +1,9 @@
 import { type ParsedRef, factsKey, parseImageRef } from '../image-ref';
-import type { Check, CompiledPolicy, Facts, ImageFacts, ImageRef, ImageVerdict, Reason, TagResolution } from '../types';
+import type { Check, CompiledPolicy, Facts, ImageFacts, ImageRef, ImageVerdict, Reason, RecordedSignature, TagResolution } from '../types';
 import { checkReference } from './check-reference';
 import type { ActiveException } from './image-context';
 import { IMAGE_RULES } from './image-rules';
+import { recordedSignature } from './recorded-signature';
 
 export interface JudgeEnvironment {
   readonly facts: Facts;
@@ -21,7 +22,7 @@ const NO_FACTS: ImageFacts = { approval: null, scan: null };
 export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
   const parsed = env.references?.get(image) ?? parseImageRef(image);
   const referenceCheck = checkReference(parsed, env);
-  if (!parsed.ok) return verdict(image, null, null, [referenceCheck]);
+  if (!parsed.ok) return verdict(image, null, null, [referenceCheck], null);
   const { ref } = parsed;
   const resolution = tagResolution(ref, env);
   const digest = ref.digest ?? (resolution?.status === 'resolved' ? resolution.digest : null);
@@ -30,7 +31,7 @@ export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
   const signature = key === null ? null : (env.facts.signatures.get(key) ?? null);
   const { exceptions, policy, now, describe } = env;
   const context = { ref, resolution, digest, facts, signature, exceptions, policy, now, describe };
-  return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))]);
+  return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))], recordedSignature(context));
 }
 
 /** Exempt namespaces run no checks, but the reference is still parsed so the audit row names repository and digest. */
@@ -45,6 +46,7 @@ export function exemptImage(image: string): ImageVerdict {
     allowed: true,
     reasons: [],
     checks: [],
+    signature: null,
   };
 }
 
@@ -59,7 +61,13 @@ function tagResolution(ref: ImageRef, env: JudgeEnvironment): TagResolution | nu
   return env.facts.tagResolutions.get(ref.original) ?? null;
 }
 
-function verdict(image: string, ref: ImageRef | null, digest: string | null, checks: readonly Check[]): ImageVerdict {
+function verdict(
+  image: string,
+  ref: ImageRef | null,
+  digest: string | null,
+  checks: readonly Check[],
+  signature: RecordedSignature | null,
+): ImageVerdict {
   const reasons = reasonsOf(checks);
   return {
     image,
@@ -69,6 +77,7 @@ function verdict(image: string, ref: ImageRef | null, digest: string | null, che
     allowed: reasons.length === 0,
     reasons,
     checks,
+    signature,
   };
 }
 

@@ -1,5 +1,5 @@
 import { compileGlob } from '../../core/glob';
-import { type AuditDecision, type DecisionFilter, literalHead, prefixRange, toDecision } from '../audit-query';
+import { type AuditDecision, type DecisionFilter, type WriterColumns, literalHead, prefixRange, toDecision } from '../audit-query';
 import type { AdmittedImage } from '../audit-repository';
 import { type DecisionRow, type ImageRow, groupImages } from '../audit-rows';
 import { type AuditStats, type GroupRow, HOUR_MS, summariseStats } from '../audit-stats';
@@ -13,8 +13,8 @@ import type { PostgresPool } from './postgres-pool';
 // where SQLite needed its driving table named.
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us
-FROM decisions d LEFT JOIN policies p ON p.id = d.policy_id`;
+       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us, c.writer, c.cluster
+FROM decisions d LEFT JOIN policies p ON p.id = d.policy_id LEFT JOIN audit_chains c ON c.id = d.chain_id`;
 
 export async function queryDecisions(pool: PostgresPool, filter: DecisionFilter): Promise<readonly AuditDecision[]> {
   const imageIds = filter.image === undefined ? null : await matchingImageIds(pool, filter.image);
@@ -39,14 +39,14 @@ export async function queryDecisions(pool: PostgresPool, filter: DecisionFilter)
   }
   const sql = `${SELECT} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
     ORDER BY d.time DESC, d.id DESC LIMIT ${bind(filter.limit)}`;
-  const rows = await pool.rows<DecisionRow>(sql, params);
+  const rows = await pool.rows<DecisionRow & WriterColumns>(sql, params);
   const images = rows.length === 0 ? new Map() : groupImages(await imagesOf(pool, rows.map((r) => r.id)));
   return rows.map((row) => toDecision(row, images.get(row.id) ?? []));
 }
 
 function imagesOf(pool: PostgresPool, ids: readonly number[]): Promise<ImageRow[]> {
   return pool.rows<ImageRow>(
-    `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged
+    `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged, di.signature
      FROM decision_images di JOIN image_refs r ON r.id = di.image_id
      WHERE di.decision_id = ANY($1::bigint[])
      ORDER BY di.decision_id, di.idx`,
@@ -121,7 +121,7 @@ export function admittedImagesSince(pool: PostgresPool, since: number): Promise<
 
 /** One decision by id (the dashboard's decision page), or null. */
 export async function queryDecision(pool: PostgresPool, id: number): Promise<AuditDecision | null> {
-  const [row] = await pool.rows<DecisionRow>(`${SELECT} WHERE d.id = $1`, [id]);
+  const [row] = await pool.rows<DecisionRow & WriterColumns>(`${SELECT} WHERE d.id = $1`, [id]);
   if (row === undefined) return null;
   return toDecision(row, groupImages(await imagesOf(pool, [id])).get(id) ?? []);
 }

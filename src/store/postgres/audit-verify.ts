@@ -1,18 +1,22 @@
 import type { PoolClient } from 'pg';
 import { GENESIS_HASH } from '../audit-hash';
-import { type CountRow, type ExtraReasonRow, type HeadRow, type VerifyResult, type WalkRow, createChainWalker } from '../audit-verify';
-import { CHANGES_CHAIN, DECISIONS_CHAIN, type StoredChains } from '../chain-states';
+import { type CountRow, type ExtraReasonRow, type VerifyResult, type WalkRow, createChainWalker } from '../audit-verify';
+import { type ChainHeadColumns, toHead } from '../chain-heads';
+import { CHANGES_CHAIN, type StoredChains } from '../chain-states';
+import type { StoredChainHead } from '../chain-walk';
+import { chainGenesis, chainName } from '../writer-identity';
 import { type PostgresPool, queryRows } from './postgres-pool';
 
-// `audit verify` of the decisions on PostgreSQL: the chain walk of audit-verify.ts (the same checks, the same
-// messages), fed in id ranges from one REPEATABLE READ snapshot, with each range's decision_reasons rows read beside
+// `audit verify` of the decisions on PostgreSQL: the walk of every writer's chain of audit-verify.ts (the same checks,
+// the same messages), fed in id ranges from one REPEATABLE READ snapshot, with each range's decision_reasons rows read beside
 // it, so memory stays bounded by a range however long the chain is.
 
 const RANGE = 2000;
 
 const WALK = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us, d.hash,
-       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.time AS image_time
+       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us, d.hash, d.chain_id, d.seq,
+       di.idx, r.image, r.repository, r.digest, di.allowed AS image_allowed, di.reasons, di.unchanged, di.signature,
+       di.time AS image_time
 FROM decisions d
 LEFT JOIN policies p ON p.id = d.policy_id
 LEFT JOIN decision_images di ON di.decision_id = d.id
@@ -28,10 +32,10 @@ ORDER BY dr.decision_id LIMIT 1`;
 
 export function verifyAuditChain(pool: PostgresPool): Promise<VerifyResult> {
   return inSnapshot(pool, async (client) => {
-    const [head] = await queryRows<HeadRow>(client, 'SELECT decision_id, hash FROM audit_head WHERE id = 1');
+    const heads = await chainHeads(client);
     const [bounds] = await queryRows<{ low: number | null; high: number | null }>(client, 'SELECT min(id) AS low, max(id) AS high FROM decisions');
     let reasons = new Set<string>();
-    const walker = createChainWalker((code, time, id) => reasons.has(reasonKey(code, time, id)));
+    const walker = createChainWalker(heads, (code, time, id) => reasons.has(reasonKey(code, time, id)));
     for (let from = Math.min(0, (bounds?.low ?? 1) - 1); from < (bounds?.high ?? 0); from += RANGE) {
       const range = [from, from + RANGE];
       const stored = await queryRows<{ reason: string; time: number; decision_id: number }>(
@@ -46,7 +50,7 @@ export function verifyAuditChain(pool: PostgresPool): Promise<VerifyResult> {
     const storedReasonRows = counted?.n ?? 0;
     const [extra] = storedReasonRows === walker.reasonRows() ? [] : await queryRows<ExtraReasonRow>(client, EXTRA_REASON);
     const countRows = await queryRows<CountRow>(client, 'SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts');
-    return walker.finish(head, { storedReasonRows, extraReason: () => extra, countRows: () => countRows });
+    return walker.finish({ storedReasonRows, extraReason: () => extra, countRows: () => countRows });
   });
 }
 
@@ -54,22 +58,35 @@ function reasonKey(code: string, time: number, id: number): string {
   return `${code}\u0000${time}\u0000${id}`;
 }
 
+const HEADS = 'SELECT id, writer, cluster, count, hash FROM audit_chains ORDER BY id';
+
+async function chainHeads(client: PoolClient): Promise<readonly StoredChainHead[]> {
+  return (await queryRows<ChainHeadColumns>(client, HEADS)).map(toHead);
+}
+
 /**
- * The chains' lengths and hashes for checking signed checkpoints (chain-states.ts storedChains), read once from one
- * snapshot: the checkpoint comparison asks synchronously.
+ * The chains for checking signed checkpoints (chain-states.ts storedChains: a chain's length is its head's count,
+ * entry N found by `seq`, or by id in the chain recorded before writers were), read once from one snapshot: the
+ * checkpoint comparison asks synchronously.
  */
 export function storedChains(pool: PostgresPool): Promise<StoredChains> {
   return inSnapshot(pool, async (client) => {
-    const decisions = await queryRows<{ id: number; hash: Buffer }>(client, 'SELECT id, hash FROM decisions ORDER BY id');
+    const heads = new Map((await chainHeads(client)).map((head) => [chainName(head.identity), head]));
+    const decisions = await queryRows<{ chain_id: number; position: number; hash: Buffer }>(
+      client,
+      'SELECT chain_id, coalesce(seq, id) AS position, hash FROM decisions ORDER BY id',
+    );
     const changes = await queryRows<{ hash: Buffer }>(client, 'SELECT hash FROM change_log ORDER BY id');
-    const byId = new Map(decisions.map((d) => [d.id, d.hash]));
+    const entries = new Map(decisions.map((d) => [`${d.chain_id}:${d.position}`, d.hash]));
     const hex = (hash: unknown): string | null => (Buffer.isBuffer(hash) ? hash.toString('hex') : null);
     return {
-      length: (chain) => (chain === DECISIONS_CHAIN ? (decisions[decisions.length - 1]?.id ?? 0) : chain === CHANGES_CHAIN ? changes.length : null),
+      length: (chain) => (chain === CHANGES_CHAIN ? changes.length : (heads.get(chain)?.count ?? null)),
       headAt: (chain, count) => {
-        if (chain !== DECISIONS_CHAIN && chain !== CHANGES_CHAIN) return null;
-        if (count === 0) return GENESIS_HASH.toString('hex');
-        return hex(chain === DECISIONS_CHAIN ? byId.get(count) : changes[count - 1]?.hash);
+        if (chain === CHANGES_CHAIN) return count === 0 ? GENESIS_HASH.toString('hex') : hex(changes[count - 1]?.hash);
+        const head = heads.get(chain);
+        if (head === undefined) return null;
+        if (count === 0) return chainGenesis(head.identity).toString('hex');
+        return hex(entries.get(`${head.id}:${count}`));
       },
     };
   });

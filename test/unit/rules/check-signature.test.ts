@@ -89,7 +89,7 @@ describe('signature check (approves: false)', () => {
       false,
       [`not-approved (no approval for ${IMAGE})`],
       `fail: no approval for ${IMAGE}`,
-      'pass: signed by release.pub at 2025-05-31T23:59:00Z (verified at review)',
+      `pass: signed by release.pub at 2025-05-31T23:59:00Z (verified at review: sha256:${'9'.repeat(64)})`,
     ]);
   });
 
@@ -110,7 +110,7 @@ describe('signature check (approves: true)', () => {
       true,
       [],
       'pass: approved by signature: signed by release.pub at 2025-05-31T23:59:00Z',
-      'pass: signed by release.pub at 2025-05-31T23:59:00Z (verified at review)',
+      `pass: signed by release.pub at 2025-05-31T23:59:00Z (verified at review: sha256:${'9'.repeat(64)})`,
     ]);
   });
 
@@ -153,5 +153,22 @@ describe('needsSignatureCheck: when the reviewer asks the registry itself', () =
   });
   it('not for repositories without an entry', () => {
     expect(needsSignatureCheck('registry.corp.example/web', null, policy(true), NOW)).toBe(false);
+  });
+});
+
+describe('the signature evidence a verdict records (audit row, migration 0007)', () => {
+  const signatureOf = (decision: Decision) => decision.images[0]!.signature;
+
+  it('records the evidence weighed, approval first, and nothing where no entry matches', () => {
+    const recorded = approval({ signature: { kind: 'verified', evidence: EVIDENCE } });
+    expect(signatureOf(judge(policy(true), { approval: recorded, scan: null }, VERIFIED))).toEqual({ source: 'approval', kind: 'verified', ...EVIDENCE });
+    const override = approval({ signature: { kind: 'unsigned-allowed', by: 'alice' } });
+    expect(signatureOf(judge(policy(false), { approval: override, scan: null }))).toEqual({ source: 'approval', kind: 'unsigned-allowed', by: 'alice' });
+    expect(signatureOf(judge(policy(true), { approval: null, scan: null }, VERIFIED))).toEqual({ source: 'review', kind: 'verified', ...EVIDENCE });
+    expect(signatureOf(judge(policy(true), { approval: null, scan: null }, { status: 'failed', error: 'no signature found' })))
+      .toEqual({ source: 'review', kind: 'failed', error: 'no signature found' });
+    expect(signatureOf(judge(policy(false), { approval: approval(), scan: null }))).toBeNull();
+    const elsewhere = 'registry.corp.example/web/app@' + DIGEST;
+    expect(signatureOf(judge(policy(true), { approval: null, scan: null }, VERIFIED, elsewhere))).toBeNull();
   });
 });

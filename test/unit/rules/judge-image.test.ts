@@ -35,6 +35,7 @@ describe('judgeImage', () => {
       allowed: false,
       reasons: [{ code: 'invalid-reference', message: 'repository name must be lowercase' }],
       checks: [{ name: 'reference', outcome: 'fail', code: 'invalid-reference', message: 'repository name must be lowercase' }],
+      signature: null,
     });
   });
 
@@ -67,8 +68,8 @@ describe('judgeImage', () => {
 
 describe('exemptImage', () => {
   it.each<[string, ImageVerdict]>([
-    [`${REPOSITORY}:1.2.3@${DIGEST}`, { image: `${REPOSITORY}:1.2.3@${DIGEST}`, repository: REPOSITORY, tag: '1.2.3', digest: DIGEST, allowed: true, reasons: [], checks: [] }],
-    ['not a reference!', { image: 'not a reference!', repository: null, tag: null, digest: null, allowed: true, reasons: [], checks: [] }],
+    [`${REPOSITORY}:1.2.3@${DIGEST}`, { image: `${REPOSITORY}:1.2.3@${DIGEST}`, repository: REPOSITORY, tag: '1.2.3', digest: DIGEST, allowed: true, reasons: [], checks: [], signature: null }],
+    ['not a reference!', { image: 'not a reference!', repository: null, tag: null, digest: null, allowed: true, reasons: [], checks: [], signature: null }],
   ])('%s', (image, expected) => {
     expect(exemptImage(image)).toEqual(expected);
   });

@@ -20,7 +20,7 @@ function writePre0003Decision(db: Database.Database): void {
   const row = {
     id: 1, time: 1000, namespace: 'prod', allowed: 1, mode: 'enforce', breakGlass: 0, ticket: null, reason: '1 image approved',
     overridden: null, policyHash: 'f'.repeat(64), user: null, groups: null, latencyUs: 250,
-    images: [{ image: IMAGE, repository: 'registry.corp.example/payments/api', digest: DIGEST_A, allowed: 1, reasons: '', unchanged: 0 }],
+    images: [{ image: IMAGE, repository: 'registry.corp.example/payments/api', digest: DIGEST_A, allowed: 1, reasons: '', unchanged: 0, signature: null }],
   };
   const hash = chainHash(GENESIS_HASH, row);
   db.prepare("INSERT INTO policies (id, hash, source, first_used) VALUES (1, ?, 'built-in default', 1000)").run(row.policyHash);

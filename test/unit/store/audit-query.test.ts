@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
 import { type DecisionFilter, explainDecisionQuery, prefixRange, queryDecisions } from '../../../src/store/audit-query';
@@ -57,7 +58,10 @@ describe('audit queries', () => {
         user: 'alice',
         groups: null,
         latencyUs: 250,
-        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false }],
+        // The writer that recorded it: createInlineAuditWriter's default, this host.
+        writer: os.hostname(),
+        cluster: null,
+        images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false, signature: null }],
       },
     ]);
   });

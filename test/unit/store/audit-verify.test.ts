@@ -6,6 +6,9 @@ import { openStore } from '../../../src/store/open-database';
 import { decisionRecord, deniedRecord } from '../../helpers/decision-record';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
+const A = { writer: 'reviewer-a', cluster: null };
+const CHAIN = 'the audit chain decisions/reviewer-a';
+
 describe('verifyAuditChain', () => {
   let tmp: TempDir;
   let db: Database.Database;
@@ -13,7 +16,7 @@ describe('verifyAuditChain', () => {
   beforeEach(async () => {
     tmp = makeTempDir();
     db = openStore(tmp.file('store.db'), { migrate: 'apply' });
-    const writer = createInlineAuditWriter(db);
+    const writer = createInlineAuditWriter(db, {}, A);
     for (let i = 0; i < 20; i++) {
       await writer.append(i % 3 === 0 ? deniedRecord({ time: 1000 + i }) : decisionRecord({ time: 1000 + i }));
     }
@@ -63,44 +66,57 @@ describe('verifyAuditChain', () => {
       kind: 'chain',
       rows: 16,
       firstBadId: 17,
-      problem: 'decision 17 is missing (deleted) before decision 18',
+      problem: `entry 17 of ${CHAIN} is missing (deleted) before decision 18`,
     });
   });
 
   it('detects deleted first rows', () => {
     db.exec('DELETE FROM decisions WHERE id <= 2');
-    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 1, problem: 'decisions 1–2 are missing (deleted) before decision 3' });
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 1, problem: `entries 1–2 of ${CHAIN} are missing (deleted) before decision 3` });
   });
 
-  it('detects deleted last rows through the audit head', () => {
+  it('detects deleted last rows through the chain head', () => {
     db.exec('DELETE FROM decisions WHERE id >= 19');
     expect(verifyAuditChain(db)).toEqual({
       ok: false,
       kind: 'chain',
       rows: 18,
       firstBadId: 19,
-      problem: 'decisions 19–20 are missing (deleted) (the audit head records decision 20)',
+      problem: `entries 19–20 of ${CHAIN} are missing (deleted) (the head of ${CHAIN} records 20 entries)`,
     });
   });
 
   it('detects a deleted last row, which the writer refuses to continue', async () => {
     db.exec('DELETE FROM decisions WHERE id = 20');
-    await expect(createInlineAuditWriter(db).append(decisionRecord())).rejects.toThrow('audit_head names decision 20');
+    await expect(createInlineAuditWriter(db, {}, A).append(decisionRecord())).rejects.toThrow(
+      `the head of ${CHAIN} records 20 entries but its newest is entry 19 (decision 19)`,
+    );
     expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20 });
   });
 
-  it('detects every decision deleted, and a tampered audit head', () => {
-    db.exec("UPDATE audit_head SET hash = zeroblob(32)");
-    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: 'its hash does not match the audit head (audit_head was edited)' });
-    db.exec('DELETE FROM audit_head');
-    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: 'the audit head is missing (audit_head was edited)' });
+  it('detects a tampered or deleted chain head, and a head whose entries were all deleted', () => {
+    db.exec("UPDATE audit_chains SET hash = zeroblob(32) WHERE writer = 'reviewer-a'");
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: `its hash does not match the head of ${CHAIN} (audit_chains was edited)` });
+    db.exec("DELETE FROM audit_chains WHERE writer = 'reviewer-a'");
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 1, problem: 'it belongs to audit chain 2, which has no head (audit_chains was edited)' });
     const fresh = openStore(tmp.file('fresh.db'), { migrate: 'apply' });
     try {
-      fresh.exec("INSERT INTO audit_head (id, decision_id, hash) VALUES (1, 3, zeroblob(32))");
-      expect(verifyAuditChain(fresh)).toMatchObject({ ok: false, firstBadId: 1, problem: 'decisions 1–3 are missing (deleted) (the audit head records decision 3)' });
+      fresh.exec("INSERT INTO audit_chains (writer, cluster, count, hash) VALUES ('reviewer-a', NULL, 3, zeroblob(32))");
+      expect(verifyAuditChain(fresh)).toMatchObject({ ok: false, firstBadId: 1, problem: `entries 1–3 of ${CHAIN} are missing (deleted) (the head of ${CHAIN} records 3 entries)` });
     } finally {
       fresh.close();
     }
+  });
+
+  it('detects a decision moved to another writer’s chain, and an edited position', async () => {
+    await createInlineAuditWriter(db, {}, { writer: 'reviewer-b', cluster: null }).append(decisionRecord({ time: 2000 }));
+    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 21 });
+    db.exec("UPDATE decisions SET chain_id = (SELECT id FROM audit_chains WHERE writer = 'reviewer-b'), seq = 1 WHERE id = 20");
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: "its hash does not match its contents (the decision, its images or its policy were edited)" });
+    db.exec("UPDATE decisions SET chain_id = (SELECT id FROM audit_chains WHERE writer = 'reviewer-a'), seq = 21 WHERE id = 20");
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: `entry 20 of ${CHAIN} is missing (deleted) before decision 20` });
+    db.exec('UPDATE decisions SET seq = 3 WHERE id = 20');
+    expect(verifyAuditChain(db)).toMatchObject({ ok: false, firstBadId: 20, problem: `its position in ${CHAIN} was edited (entry 3 where 20 comes next)` });
   });
 
   // Decisions 1, 4, 7, … (time 1000 + id - 1) are denied with not-approved and scan-missing.
@@ -175,7 +191,7 @@ describe('verifyAuditChain', () => {
     const row = {
       id: 1, time: 2, namespace: 'ns', allowed: 0, mode: 'enforce', breakGlass: 0, ticket: null, reason: 'r',
       overridden: null, policyHash: 'p', user: null, groups: null, latencyUs: 3,
-      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0 }],
+      images: [{ image: 'i', repository: null, digest: null, allowed: 0, reasons: 'not-approved', unchanged: 0, signature: null }],
     };
     // Rows without groups or unchanged images (every ImageReview decision, every row older than migration 0003)
     // keep the v1 form, so a store written before it still verifies.
@@ -185,6 +201,11 @@ describe('verifyAuditChain', () => {
     const admission = { ...row, user: 'alice', groups: '["dev"]', images: [{ ...row.images[0]!, allowed: 1, reasons: '', unchanged: 1 }] };
     expect(canonicalDecision(admission)).toBe(
       '["decision/v2",1,2,"ns",0,"enforce",0,null,"r",null,"p","alice",3,"[\\"dev\\"]",[["i",null,null,1,"",1]]]',
+    );
+    // Signature evidence (migration 0007) makes it v3, which covers the evidence text and everything v2 covers.
+    const signed = { ...row, images: [{ ...row.images[0]!, signature: '{"source":"review","kind":"failed","error":"e"}' }] };
+    expect(canonicalDecision(signed)).toBe(
+      '["decision/v3",1,2,"ns",0,"enforce",0,null,"r",null,"p",null,3,null,[["i",null,null,0,"not-approved",0,"{\\"source\\":\\"review\\",\\"kind\\":\\"failed\\",\\"error\\":\\"e\\"}"]]]',
     );
   });
 });

@@ -38,7 +38,7 @@ describe('change log chain (migration 0005)', () => {
         (1, 1000, 'alice', 'approve', 'docker.io/library/nginx@sha256:${'1'.repeat(64)}', '{"approvalId":1,"tag":null,"reason":null,"expiresAt":null,"imageCreatedAt":null}'),
         (3, 2000, 'bob', 'revoke', 'docker.io/library/nginx@sha256:${'1'.repeat(64)}', '{"approvalId":1,"reason":null}');
       UPDATE approvals SET revoked_at = 2000, revoked_by = 'bob' WHERE id = 1;`);
-    expect(applyMigrations(db).map((m) => m.name)).toEqual(['0005_change_log_chain.sql', '0006_registry_events.sql']);
+    expect(applyMigrations(db).map((m) => m.name)[0]).toBe('0005_change_log_chain.sql');
 
     const [first, second] = listChanges(db);
     const h1 = changeHash(GENESIS_HASH, first!);

@@ -137,7 +137,7 @@ describe('migrations', () => {
     open.push(handle);
     expect(planMigrations(handle, DEFAULT_MIGRATIONS_DIR).pending).toEqual([]);
     expect(tables(handle)).toEqual(
-      expect.arrayContaining(['approvals', 'scans', 'scan_targets', 'findings', 'decisions', 'audit_head', 'meta']),
+      expect.arrayContaining(['approvals', 'scans', 'scan_targets', 'findings', 'decisions', 'audit_chains', 'meta']),
     );
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { StoreError } from '../../../src/errors';
 import { openDatabase, openStore } from '../../../src/store/open-database';
+import { loadMigrations } from '../../../src/store/migration-files';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
 describe('openDatabase / openStore', () => {
@@ -43,8 +44,11 @@ describe('openDatabase / openStore', () => {
   });
 
   it('refuses a store with pending migrations when migrate is refuse', () => {
+    // Every migration the package has, in order (0001_initial.sql, 0002_audit_rollups.sql, …).
+    const all = loadMigrations().map((m) => m.name).join(', ');
+    expect(all).toMatch(/^0001_initial\.sql, 0002_audit_rollups\.sql, /);
     expect(() => openStore(tmp.file('store.db'), { migrate: 'refuse' })).toThrow(
-      'the store has pending migrations (0001_initial.sql, 0002_audit_rollups.sql, 0003_admission_users.sql, 0004_approval_signatures.sql, 0005_change_log_chain.sql, 0006_registry_events.sql): run `image-reviewer migrate`',
+      `the store has pending migrations (${all}): run \`image-reviewer migrate\``,
     );
     openStore(tmp.file('store.db'), { migrate: 'apply' }).close();
     openStore(tmp.file('store.db'), { migrate: 'refuse' }).close();

@@ -121,15 +121,20 @@ describe('createSnapshotReader', () => {
     expect(facts.grants).toEqual([{ id: 1, namespace: 'prod', ticket: 'INC-1', expiresAt: 10, revokedAt: null }]);
   });
 
-  it('serves repeated reviews from memory and sees a write made by another connection', async () => {
+  it('serves repeated reviews from memory and sees a write made by another connection from the next turn on', async () => {
     const reader = createSnapshotReader(db);
     const spy = jest.spyOn(db, 'prepare');
     expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval).toBeNull();
     approve({ by: 'alice', at: 1000 });
+    // Reviews of one turn of the event loop share its generation read: the write is seen from the next turn on.
+    expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval).toBeNull();
+    await nextTurn();
     expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval?.approvedBy).toBe('alice');
     writer.prepare('UPDATE approvals SET revoked_at = 2000, revoked_by = ?').run('sec');
+    await nextTurn();
     expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.approval?.revokedAt).toBe(2000);
     scan(100, []);
+    await nextTurn();
     expect((await reader.facts([KEY])).images.get(factsKey(KEY))?.scan?.scannedAt).toBe(100);
     // Statements are prepared once, not per review.
     expect(spy).not.toHaveBeenCalled();
@@ -170,4 +175,9 @@ describe('createSnapshotReader', () => {
 
 function factsKey(key: FactsKey): string {
   return coreFactsKey(key.repository, key.digest);
+}
+
+/** Lets the current turn of the event loop end (setImmediate runs after the turn's I/O callbacks). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
