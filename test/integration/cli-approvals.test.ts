@@ -129,8 +129,8 @@ describe('approve --file LIST', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe(`approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (no expiry)\n`);
     const lines = result.stderr.split('\n');
-    expect(lines[0]).toBe('line 2: nginx:latest: cannot approve nginx:latest: --offline needs a digest reference (repo@sha256:…)');
-    expect(lines[1]).toMatch(/^line 3: BAD REF: invalid image reference "BAD REF": /);
+    expect(lines[0]).toBe('error: line 2: nginx:latest: cannot approve nginx:latest: --offline needs a digest reference (repo@sha256:…)');
+    expect(lines[1]).toMatch(/^error: line 3: BAD REF: invalid image reference "BAD REF": /);
     expect(lines.slice(2)).toEqual(['approved 2, failed 2', '']);
     expect(result.stderr).not.toContain('\r');
     expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);

@@ -134,7 +134,7 @@ describe('approve --file on a terminal', () => {
       `\r[${'.'.repeat(30)}] 0/2` +
         `\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2` +
         '\r\x1b[2K' +
-        'line 2: nginx:missing: nginx:missing: manifest unknown (404)\n' +
+        'error: line 2: nginx:missing: nginx:missing: manifest unknown (404)\n' +
         '\r\x1b[2K' +
         'approved 1, failed 1\n',
     );

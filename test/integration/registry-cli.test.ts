@@ -105,8 +105,8 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
       pushed.map((p, i) => `approved ${registry.host}/bulk/app@${p.digest} (tag v${i}, no expiry, built ${new Date(p.created).toISOString()})`),
     );
     expect(result.stderr).toBe(
-      `line 7: ${registry.host}/bulk/app:no-such-tag: registry ${registry.host} has no manifest ${registry.host}/bulk/app:no-such-tag\n` +
-        'line 14: Not A Reference: invalid image reference "Not A Reference": reference contains whitespace\n' +
+      `error: line 7: ${registry.host}/bulk/app:no-such-tag: registry ${registry.host} has no manifest ${registry.host}/bulk/app:no-such-tag\n` +
+        'error: line 14: Not A Reference: invalid image reference "Not A Reference": reference contains whitespace\n' +
         'approved 22, failed 2\n',
     );
     expect((await approvals()).map((a) => a.digest).sort()).toEqual(pushed.map((p) => p.digest).sort());

@@ -51,7 +51,7 @@ export async function approveList(ctx: CliContext, file: string, settings: Appro
     } else {
       failed += 1;
       progress.clear();
-      ctx.err(`line ${line.number}: ${line.ref}: ${errorMessage(result.error)}`);
+      ctx.err(`error: line ${line.number}: ${line.ref}: ${errorMessage(result.error)}`);
     }
   };
   const inOrder = createOrderedPrinter(lines, print);
