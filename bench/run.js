@@ -16,6 +16,7 @@ const { spawnServer } = require('./lib/spawn-server');
 const { cpuMs } = require('./lib/process-stats');
 const { ensureSeededStore, copySeededStore } = require('./lib/seeded-store');
 const { measureQueries, median } = require('./lib/measure-queries');
+const { measureDashboard } = require('./lib/measure-dashboard');
 const { storeBytes } = require('./lib/store-bytes');
 const { formatResults } = require('./lib/format-results');
 const { runApproveFileBench, formatApproveFileResults } = require('./approve-file');
@@ -184,6 +185,8 @@ async function scaleSection(args, emptyDb) {
   const bytes = storeBytes(runDb);
   log('audit queries');
   const queries = measureQueries(runDb, newest);
+  log('dashboard pages');
+  const dashboard = await measureDashboard(runDb, newest, Math.floor(args.decisions / 2));
   log('serve ready time on the seeded store');
   const seededReady = await readyTimes(runDb, 3);
   const empty = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer-empty.log') });
@@ -207,7 +210,7 @@ async function scaleSection(args, emptyDb) {
   }
   log('audit verify over the whole chain (real CLI)');
   const verify = runCli(runDb, ['audit', 'verify'], { allowFail: true });
-  return { seed, bytes, queries, seededReady, cells, verify, seededRssMb };
+  return { seed, bytes, queries, dashboard, seededReady, cells, verify, seededRssMb };
 }
 
 async function main() {

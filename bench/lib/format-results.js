@@ -91,6 +91,9 @@ function targets({ http, ready, scale, longRun }) {
     for (const q of scale.queries) {
       t.push([`audit query: ${q.name}`, '< 100 ms', `${f(q.medianMs, 1)} ms (first ${f(q.firstMs, 1)}; ${q.rows} rows; CLI wall ${f(q.cliMs)} ms)`, q.medianMs < 100]);
     }
+    for (const page of scale.dashboard) {
+      t.push([`dashboard page: ${page.name}`, '< 200 ms', `${f(page.medianMs, 1)} ms (first ${f(page.firstMs, 1)}; ${f(page.bytes / 1024, 1)} KiB)`, page.medianMs < 200]);
+    }
     t.push(['store bytes per decision (audit tables + indexes)', '≤ 400', `${f(scale.bytes.auditPerDecision)} B (whole file ${f(scale.bytes.filePerDecision)} B)`, scale.bytes.auditPerDecision <= 400]);
     const verifyOk = scale.verify.status === 0;
     t.push(['audit verify over the whole chain (CLI)', 'passes (time: no target)', `${verifyOk ? 'ok' : 'FAILED'} in ${f(scale.verify.ms / 1000, 1)} s: ${scale.verify.stdout.trim() || scale.verify.stderr.trim()}`, verifyOk]);

@@ -38,6 +38,19 @@ export interface ListApprovalsOptions {
   readonly now: number;
 }
 
+/** A section of current approvals (the dashboard's Approvals page), bounded. */
+export interface FindApprovalsQuery {
+  /**
+   * active: newest approvals first; expiring: active and expiring by `expiringBefore`, soonest first;
+   * expired and revoked: most recently ended first.
+   */
+  readonly status: 'active' | 'expiring' | 'expired' | 'revoked';
+  readonly now: number;
+  /** Epoch ms; `expiring` only. */
+  readonly expiringBefore: number;
+  readonly limit: number;
+}
+
 export interface ApprovalsRepository {
   /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
   approve(input: ApproveInput): Promise<ApprovalRecord>;
@@ -45,4 +58,6 @@ export interface ApprovalsRepository {
   revoke(input: RevokeInput): Promise<ApprovalRecord>;
   /** Current approvals (newest per repository+digest), by repository then approval time. */
   list(options: ListApprovalsOptions): Promise<readonly ApprovalRecord[]>;
+  /** At most `limit` current approvals of one status, without reading the others. */
+  find(query: FindApprovalsQuery): Promise<readonly ApprovalRecord[]>;
 }

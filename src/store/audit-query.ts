@@ -24,7 +24,15 @@ export interface DecisionFilter {
   readonly since?: number;
   /** Epoch ms, inclusive. */
   readonly until?: number;
+  /** Paging: only decisions older than this one in the (time, id) order of the results (the last row of a page). */
+  readonly before?: DecisionCursor;
   readonly limit: number;
+}
+
+/** A decision's place in the newest-first order of `audit` results. */
+export interface DecisionCursor {
+  readonly time: number;
+  readonly id: number;
 }
 
 export interface AuditDecision {
@@ -55,6 +63,12 @@ export function queryDecisions(db: Database.Database, filter: DecisionFilter): r
     rows.map((r) => r.id),
   );
   return rows.map((row) => toDecision(row, images.get(row.id) ?? []));
+}
+
+/** One decision by id, or null when there is none. */
+export function queryDecision(db: Database.Database, id: number): AuditDecision | null {
+  const row = db.prepare<[number], DecisionRow>(`${SELECT} FROM decisions d ${POLICY} WHERE d.id = ?`).get(id);
+  return row === undefined ? null : toDecision(row, imagesOf(db, [id]).get(id) ?? []);
 }
 
 /** SQLite's query plan for a filter (EXPLAIN QUERY PLAN details), to check which indexes serve it. */
@@ -93,7 +107,7 @@ function decisionQuery(db: Database.Database, filter: DecisionFilter): Query | n
   if (filter.breakGlass !== undefined) where.add(filter.breakGlass ? 'd.break_glass = 1' : 'd.break_glass = 0');
   if (filter.reason !== undefined) return byReason(where, filter.reason, imageIds, filter);
   if (imageIds !== null && where.isEmpty()) return byImage(imageIds, filter);
-  where.time('d.time', filter);
+  where.time('d.time', 'd.id', filter);
   if (imageIds !== null) where.add(WITH_IMAGE, imageIds);
   return where.query(`${SELECT} FROM decisions d ${POLICY}`, 'ORDER BY d.time DESC, d.id DESC LIMIT ?', filter.limit);
 }
@@ -101,7 +115,7 @@ function decisionQuery(db: Database.Database, filter: DecisionFilter): Query | n
 const WITH_IMAGE = `d.id IN (SELECT decision_id FROM decision_images WHERE image_id IN (${IMAGE_IN}))`;
 
 function byReason(where: Conditions, reason: ReasonCode, imageIds: string | null, filter: DecisionFilter): Query {
-  where.add('dr.reason = ?', reason).time('dr.time', filter);
+  where.add('dr.reason = ?', reason).time('dr.time', 'dr.decision_id', filter);
   if (imageIds !== null) where.add(WITH_IMAGE, imageIds);
   return where.query(
     `${SELECT} FROM decision_reasons dr CROSS JOIN decisions d ON d.id = dr.decision_id ${POLICY}`,
@@ -114,7 +128,7 @@ function byReason(where: Conditions, reason: ReasonCode, imageIds: string | null
 function byImage(imageIds: string, filter: DecisionFilter): Query {
   const page = new Conditions()
     .add(`di.image_id IN (${IMAGE_IN})`, imageIds)
-    .time('di.time', filter)
+    .time('di.time', 'di.decision_id', filter)
     .query(
       // A decision's image rows share its time, so DISTINCT (time, id) drops a pod's repeated image.
       'SELECT DISTINCT di.time AS time, di.decision_id AS id FROM decision_images di',
@@ -138,9 +152,11 @@ class Conditions {
     return this;
   }
 
-  time(column: string, filter: DecisionFilter): this {
+  /** The time range, and the page's start as a row-value comparison, which SQLite serves from the same index. */
+  time(column: string, idColumn: string, filter: DecisionFilter): this {
     if (filter.since !== undefined) this.add(`${column} >= ?`, filter.since);
     if (filter.until !== undefined) this.add(`${column} <= ?`, filter.until);
+    if (filter.before !== undefined) this.add(`(${column}, ${idColumn}) < (?, ?)`, filter.before.time, filter.before.id);
     return this;
   }
 

@@ -2,6 +2,8 @@ import type { AuditDecision, DecisionFilter } from './audit-query';
 import type { AuditStats } from './audit-stats';
 import type { VerifyResult } from './audit-verify';
 import type { StoredChains } from './chain-states';
+import type { TimelineBucket, TimelineRange } from './audit-timeline';
+import type { TopDeniedImages, TopDeniedImagesQuery } from './top-denied-images';
 
 // The audit trail as the service layer reads it, whatever the engine (async: see approvals-repository.ts).
 // Decisions are written only by the audit writer (audit-log.ts), never through this interface.
@@ -17,6 +19,12 @@ export interface AdmittedImage {
 export interface AuditRepository {
   /** Decisions matching the filter, newest first (`audit`). */
   decisions(filter: DecisionFilter): Promise<readonly AuditDecision[]>;
+  /** One decision by id, or null when there is none. */
+  decision(id: number): Promise<AuditDecision | null>;
+  /** Decisions per bucket of whole hours, from the hourly rollups (the dashboard's chart). */
+  timeline(range: TimelineRange): Promise<readonly TimelineBucket[]>;
+  /** The images most often denied in a time range, over at most `maxDecisions` of its newest denials. */
+  topDeniedImages(query: TopDeniedImagesQuery): Promise<TopDeniedImages>;
   /** `audit stats`, since a time or over the whole trail. */
   stats(since: number | undefined): Promise<AuditStats>;
   /** `audit verify`: the hash chain and the indexes derived from it. */

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../errors';
 import { type AuditCommitter, type AuditWriter, type AuditWriterOptions, createAuditWriter } from './audit-log';
 import type { AuditThreadData, AuditThreadReply, AuditThreadRequest } from './audit-thread';
 import { encodeRecords } from './encode-records';
+import { threadScript } from './thread-script';
 import type { StoreIdentity } from './store-identity';
 
 /**
@@ -14,16 +14,6 @@ import type { StoreIdentity } from './store-identity';
  */
 const THREAD_LIMITS = { maxYoungGenerationSizeMb: 6 };
 
-/**
- * The compiled thread script. A worker thread runs JavaScript only, so this module, when loaded from its
- * TypeScript source (ts-jest), starts the build's copy in dist/: tests then exercise exactly the thread that
- * `serve` runs; the jest projects that use it build dist/ first (jest.config.js globalSetup).
- */
-function auditThreadScript(): string {
-  const compiled = path.extname(__filename) === '.ts' ? path.resolve(__dirname, '../../dist/store') : __dirname;
-  return path.join(compiled, 'audit-thread.js');
-}
-
 type Waiting = { readonly resolve: (reply: AuditThreadReply) => void };
 
 /**
@@ -32,7 +22,7 @@ type Waiting = { readonly resolve: (reply: AuditThreadReply) => void };
  * reviews are recorded by a fresh thread.
  */
 export function threadAuditCommitter(file: string, identity: StoreIdentity | null = null): AuditCommitter {
-  const script = auditThreadScript();
+  const script = threadScript('audit-thread');
   if (!fs.existsSync(script)) throw new StoreError(`the audit writer thread ${script} is missing (run npm run build)`);
   let waiting: Waiting | null = null;
   let closing = false;

@@ -6,8 +6,16 @@ export interface ImageReviewAnswer {
   readonly id: string;
 }
 
-/** POSTs an ImageReview for `images` in `namespace` as the API server sends it (SPEC §2) and reads the answer. */
-export async function postImageReview(baseUrl: string, images: readonly string[], namespace: string): Promise<ImageReviewAnswer> {
+/**
+ * POSTs an ImageReview for `images` in `namespace` as the API server sends it (SPEC §2), with the pod's
+ * `*.image-policy.k8s.io/*` annotations when given, and reads the answer.
+ */
+export async function postImageReview(
+  baseUrl: string,
+  images: readonly string[],
+  namespace: string,
+  annotations?: Readonly<Record<string, string>>,
+): Promise<ImageReviewAnswer> {
   const response = await fetch(`${baseUrl}/imagereview?timeout=30s`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -15,7 +23,7 @@ export async function postImageReview(baseUrl: string, images: readonly string[]
       apiVersion: 'imagepolicy.k8s.io/v1alpha1',
       kind: 'ImageReview',
       metadata: {},
-      spec: { containers: images.map((image) => ({ image })), namespace },
+      spec: { containers: images.map((image) => ({ image })), namespace, ...(annotations === undefined ? {} : { annotations }) },
       status: { allowed: false },
     }),
   });

@@ -106,8 +106,10 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   const caught = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(caught.status).toBe(1);
   expect(caught.stdout).toBe('');
+  // The first checkpoint past 3 is named: an interval checkpoint may fall between the 4th and 5th decision on a
+  // loaded machine, so it may hold 4.
   expect(caught.stderr).toMatch(
-    new RegExp(`^audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the 5 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+    new RegExp(`^audit chain does not match ${log}: the decisions chain has 3 entries, fewer than the [45] of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { parsePastTime } from '../../core/time-spec';
-import { REASON_CODES, type ReasonCode } from '../../core/types';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
+import { auditStatistics } from '../../service/audit-statistics';
+import { listDecisions } from '../../service/list-decisions';
+import { type DecisionFilterText, parseDecisionFilter } from '../../service/parse-decision-filter';
 import type { VerifyResult } from '../../store/audit-verify';
 import type { ChangeLogVerdict } from '../../store/change-log-repository';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
@@ -14,16 +16,7 @@ import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } fro
 
 // `audit [filters] [--json|--csv]`, `audit stats [--since T]`, `audit verify [--checkpoints FILE]` (SPEC §7).
 
-interface AuditOptions {
-  readonly namespace?: string;
-  readonly image?: string;
-  readonly decision?: string;
-  readonly reason?: string;
-  readonly breakGlass?: boolean;
-  readonly user?: string;
-  readonly since?: string;
-  readonly until?: string;
-  readonly limit: string;
+interface AuditOptions extends DecisionFilterText {
   readonly json?: boolean;
   readonly csv?: boolean;
 }
@@ -58,7 +51,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .action(async (options: AuditOptions) => {
       const filter = toFilter(options, ctx.now());
       const format = outputFormat(options);
-      const decisions = await withStore(ctx, 'read-only', (store) => store.audit.decisions(filter));
+      const decisions = await withStore(ctx, 'read-only', (store) => listDecisions(store.audit, filter));
       if (format === 'json') decisions.forEach((d) => ctx.out(JSON.stringify(decisionJson(d))));
       else if (format === 'csv') ctx.out(decisionsCsv(decisions));
       else ctx.out(decisions.length === 0 ? 'no matching decisions' : decisionsTable(decisions));
@@ -74,7 +67,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       const parent = audit.opts<StatsOptions>();
       const sinceText = local.since ?? parent.since;
       const since = sinceText === undefined ? undefined : pastTime('--since', sinceText, ctx.now());
-      const stats = await withStore(ctx, 'read-only', (store) => store.audit.stats(since));
+      const stats = await withStore(ctx, 'read-only', (store) => auditStatistics(store.audit, since));
       const json = local.json === true || parent.json === true;
       ctx.out(json ? JSON.stringify(statsJson(stats)) : statsTable(stats));
     });
@@ -138,43 +131,13 @@ function changeProblems(verdict: ChangeLogVerdict): string[] {
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {
-  return {
-    namespace: options.namespace,
-    image: options.image,
-    decision: options.decision === undefined ? undefined : decisionValue(options.decision),
-    reason: options.reason === undefined ? undefined : reasonCode(options.reason),
-    breakGlass: options.breakGlass === true ? true : undefined,
-    user: options.user,
-    since: options.since === undefined ? undefined : pastTime('--since', options.since, now),
-    until: options.until === undefined ? undefined : pastTime('--until', options.until, now),
-    limit: limitValue(options.limit),
-  };
+  return parseDecisionFilter(options, now, (field) => `--${field}`);
 }
 
 function outputFormat(options: AuditOptions): 'json' | 'csv' | 'table' {
   if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
   if (options.json === true) return 'json';
   return options.csv === true ? 'csv' : 'table';
-}
-
-function decisionValue(text: string): 'allowed' | 'denied' {
-  if (text === 'allowed' || text === 'denied') return text;
-  throw new UsageError(`--decision must be allowed or denied, not ${JSON.stringify(text)}`);
-}
-
-function reasonCode(text: string): ReasonCode {
-  const code = REASON_CODES.find((c) => c === text);
-  if (code === undefined) {
-    throw new UsageError(`--reason ${JSON.stringify(text)} is not a reason code (one of: ${REASON_CODES.join(', ')})`);
-  }
-  return code;
-}
-
-function limitValue(text: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(text)) {
-    throw new UsageError(`--limit must be a positive integer, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
 }
 
 function pastTime(flag: string, text: string, now: number): number {

@@ -26,6 +26,7 @@ import { createPolicyTagResolver } from '../../service/policy-tag-resolver';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import { type RegistrySource, openRegistry } from '../registry-provider';
 import { positiveInt } from './positive-int';
+import { dashboardSettings, startDashboard } from '../../dashboard/start-dashboard';
 import { prepareEvents, startEventsListener } from './serve-events';
 import type { RegistryClientOptions } from '../../registry/registry-client';
 
@@ -44,6 +45,8 @@ interface ServeOptions {
   readonly resolveDeadlineMs: string;
   readonly checkpointKey?: string;
   readonly checkpointInterval: string;
+  readonly dashboard?: string;
+  readonly dashboardTokenFile?: string;
   readonly eventsListen?: string;
   readonly eventsSecretFile?: string;
   readonly harborUrl?: string;
@@ -82,6 +85,8 @@ function registerServe(program: Command, ctx: CliContext, access: RegistryAccess
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
     .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
     .option('--checkpoint-interval <duration>', 'how often a signed checkpoint is logged', '60s')
+    .option('--dashboard <host:port>', 'serve the read-only audit dashboard here (loopback unless --dashboard-token-file)')
+    .option('--dashboard-token-file <file>', 'require this bearer token for the dashboard (needed on a non-loopback address)')
     .option('--events-listen <host:port>', 'also listen for registry events (Harbor webhooks, distribution notifications) here')
     .option('--events-secret-file <file>', 'shared secrets of the event sources: lines "harbor SECRET" and "registry SECRET"')
     .option('--harbor-url <url>', 'Harbor\u2019s base URL, to fetch the vulnerability report of a scanned artifact')
@@ -118,7 +123,7 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
         ? null
         : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
     await untilStopped(logger, started.policy, ctx.io.signals ?? process);
-    await Promise.all([started.server.close(settings.graceMs), eventsServer?.close(settings.graceMs)]);
+    await Promise.all([started.server.close(settings.graceMs), eventsServer?.close(settings.graceMs), started.dashboard?.close(settings.graceMs)]);
     checkpoints?.stop();
     await started.audit.close();
     // The last checkpoint covers every decision answered before shutdown.
@@ -171,6 +176,12 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     readiness: monitor.readiness,
     limits: settings.limits,
   });
+  // Before the webhook's listener, so that a dashboard port in use stops start-up with nothing left listening.
+  const dashboard = settings.dashboard === null ? null : await startDashboard(settings.dashboard, { dbPath, logger, clock, policy: () => policy.current() });
+  if (dashboard !== null) {
+    cleanup.push(() => dashboard.close(0));
+    logger.info('dashboard', { url: dashboard.url, token: settings.dashboard?.token !== null });
+  }
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
   // Closed again (a no-op after a graceful close) if what starts after it fails: the events listener's port in use.
   cleanup.push(() => server.close(0));
@@ -187,7 +198,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   if (policyFile === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
   }
-  return { server, audit, policy, metrics };
+  return { server, audit, policy, metrics, dashboard };
 }
 
 /** Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`; SIGHUP reloads the policy meanwhile. */
@@ -252,6 +263,7 @@ function parseServeOptions(options: ServeOptions) {
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
     checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
+    dashboard: dashboardSettings(options.dashboard, options.dashboardTokenFile),
   };
 }
 

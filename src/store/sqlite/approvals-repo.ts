@@ -16,11 +16,11 @@ import { writeTransaction } from '../write-transaction';
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
 // recorded on the current row (SPEC §6).
 
-interface ApprovalRecordRow extends ApprovalRow {
+export interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
 }
 
-const COLUMNS =
+export const COLUMNS =
   'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
@@ -116,7 +116,7 @@ function requireRow(db: Database.Database, id: number, now: number): ApprovalRec
   return toApprovalRecord(row, now);
 }
 
-function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
+export function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
   return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
 }
 

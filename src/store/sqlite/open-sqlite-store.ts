@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import { StoreError } from '../../errors';
-import { queryDecisions } from '../audit-query';
+import { queryDecision, queryDecisions } from '../audit-query';
+import { auditTimeline } from '../audit-timeline';
+import { topDeniedImages } from '../top-denied-images';
 import { auditStats } from '../audit-stats';
 import { verifyAuditChain } from '../audit-verify';
 import { storedChains } from '../chain-states';
@@ -18,6 +20,7 @@ import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
 import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
 import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
+import { findApprovals } from './find-approvals';
 
 // The SQLite store behind the engine-agnostic interfaces (../store.ts). better-sqlite3 is synchronous: each
 // method does its work when called and returns a settled Promise, so a caller that awaits it sees the same
@@ -44,6 +47,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       approve: async (input) => approve(db, input),
       revoke: async (input) => revoke(db, input),
       list: async (filter) => listApprovals(db, filter),
+      find: async (query) => findApprovals(db, query),
     },
     scans: {
       import: async (input) => importScan(db, input),
@@ -69,6 +73,9 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
     },
     audit: {
       decisions: async (filter) => queryDecisions(db, filter),
+      decision: async (id) => queryDecision(db, id),
+      timeline: async (range) => auditTimeline(db, range),
+      topDeniedImages: async (query) => topDeniedImages(db, query),
       stats: async (since) => auditStats(db, since),
       verify: async () => verifyAuditChain(db),
       chains: async () => storedChains(db),
