@@ -73,7 +73,8 @@ export function reportUrl(base: URL, event: ArtifactEvent): URL {
     'repositories',
     encodeURIComponent(encodeURIComponent(name)),
     'artifacts',
-    encodeURIComponent(event.digest),
+    // A digest (sha256:hex, checked when the event was read) is a path segment as it stands; Harbor routes it so.
+    event.digest,
     'additions/vulnerabilities',
   ].join('/');
   return new URL(`${base.pathname.replace(/\/+$/, '')}/${path}`, base.origin);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { type EventsServer, HARBOR_SECRET, harborHeaders, postEvent, registryHeaders, startEventsServer } from '../helpers/serve-events';
@@ -202,6 +203,18 @@ describe('/events/harbor', () => {
     expect((await store.cli('approvals')).stdout).toContain('active (deleted in registry)');
   });
 
+  it('takes a pending digest out of the inbox when Harbor deletes it, and puts it back when it is pushed again', async () => {
+    const { eventsUrl } = await start();
+    const deletion = JSON.parse(sample(HARBOR, 'harbor-docs-delete-artifact-default.json')) as { occur_at: number };
+    const push = { ...deletion, type: 'PUSH_ARTIFACT' };
+    await postEvent(`${eventsUrl}/events/harbor`, JSON.stringify({ ...push, occur_at: deletion.occur_at - 60 }), harborHeaders());
+    expect((await pending()).map((p) => p.tag)).toEqual(['3.8']);
+    await postEvent(`${eventsUrl}/events/harbor`, JSON.stringify(deletion), harborHeaders());
+    expect(await pending()).toEqual([]);
+    await postEvent(`${eventsUrl}/events/harbor`, JSON.stringify({ ...push, occur_at: deletion.occur_at + 60 }), harborHeaders());
+    expect((await pending()).map((p) => p.tag)).toEqual(['3.8']);
+  });
+
   it('records failed and stopped scans, storing no scan', async () => {
     const { eventsUrl } = await start();
     for (const file of ['harbor-docs-scanning-failed-default.json', 'harbor-docs-scanning-stopped-default.json']) {
@@ -250,6 +263,27 @@ describe('bad input to the events listener', () => {
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.message).toContain('Content-Type must be application/vnd.docker.distribution.events.v1+json');
     expect(store.query('SELECT * FROM registry_events')).toEqual([]);
+  });
+
+  it('refuses to start without a secret for the events listener, or with events flags but no listener (exit 2)', async () => {
+    const noSecret = await store.cli('serve', '--listen', '127.0.0.1:0', '--events-listen', '127.0.0.1:0');
+    expect(noSecret.status).toBe(2);
+    expect(noSecret.stderr).toMatch(/^error: --events-listen needs a secret: --events-secret-file/);
+    const noListener = await store.cli('serve', '--listen', '127.0.0.1:0', '--harbor-url', 'https://harbor.corp.example');
+    expect(noListener).toMatchObject({ status: 2, stderr: 'error: --events-secret-file and --harbor-url need --events-listen\n' });
+    fs.writeFileSync(store.dir.file('secrets'), `harbor ${HARBOR_SECRET}\n`);
+    const plain = await store.cli('serve', '--listen', '127.0.0.1:0', '--events-listen', '127.0.0.1:0', '--events-secret-file', store.dir.file('secrets'), '--harbor-url', 'http://harbor.corp.example');
+    expect(plain).toMatchObject({ status: 2, stderr: 'error: --harbor-url http://harbor.corp.example: plain HTTP only for loopback hosts and --insecure-registry hosts\n' });
+    // The events port in use: serve stops what it started (the webhook listener) and exits 1.
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const busy = await store.cli('serve', '--listen', '127.0.0.1:0', '--events-listen', `127.0.0.1:${port}`, '--events-secret-file', store.dir.file('secrets'));
+      expect(busy).toMatchObject({ status: 1, stderr: expect.stringMatching(/^error: cannot listen on 127\.0\.0\.1:\d+/) });
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it('refuses a 50 MB body without storing anything', async () => {

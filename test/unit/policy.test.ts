@@ -246,6 +246,33 @@ describe('compiled matchers', () => {
   });
 });
 
+describe('autoApprove (SPEC §5)', () => {
+  const AUTO = 'autoApprove: [{repository: "Registry.Corp.Example/sandbox/*", pushedBy: "robot$ci*"}, {repository: "registry.corp.example/tools/kubectl", pushedBy: admin}]';
+
+  it.each([
+    ['registry.corp.example/sandbox/app', 'robot$ci', 'registry.corp.example/sandbox/*'],
+    ['registry.corp.example/sandbox/team/app', 'robot$ci-nightly', 'registry.corp.example/sandbox/*'],
+    ['registry.corp.example/tools/kubectl', 'admin', 'registry.corp.example/tools/kubectl'],
+    ['registry.corp.example/sandbox/app', 'alice', null],
+    ['registry.corp.example/payments/api', 'robot$ci', null],
+    ['registry.corp.example/tools/kubectl', 'robot$ci', null],
+  ])('a push of %s by %s is approved by entry %p', (repository, pushedBy, entry) => {
+    const parsed = parsePolicy(AUTO, 'p');
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    // The host part of the glob is compared without case, as registries are.
+    const rule = parsed.policy.matchers.autoApprover(repository, pushedBy);
+    expect(rule === null ? null : rule.repository.toLowerCase()).toBe(entry);
+  });
+
+  it('refuses an entry without both keys, or with a key it does not know', () => {
+    expect(problemsOf('autoApprove: [{repository: "r/*"}, {repository: "r/*", pushedBy: ci, pushed_by: ci}, "r/*"]')).toEqual([
+      'autoApprove[0].pushedBy: is required',
+      'autoApprove[1].pushed_by: unknown key (did you mean pushedBy?)',
+      'autoApprove[2]: must be an object (got string "r/*")',
+    ]);
+  });
+});
+
 describe('policy/sample-policy.yaml', () => {
   it('is valid and says what the quick start promises', () => {
     const parsed = parsePolicy(fs.readFileSync(SAMPLE, 'utf8'), SAMPLE);

@@ -1,11 +1,11 @@
 import type { CompiledPolicy } from '../../core/types';
 import { UsageError } from '../../errors';
 import { createEventsApp } from '../../http/create-events-app';
-import { loadEventSecrets } from '../../http/event-secrets';
+import { type EventSecrets, loadEventSecrets } from '../../http/event-secrets';
 import type { Metrics } from '../../http/metrics';
 import { type ListenAddress, type RunningServer, parseListen, startServer } from '../../http/server';
 import type { Logger } from '../../logger';
-import { createHarborClient } from '../../registry/harbor-client';
+import { type HarborClient, createHarborClient } from '../../registry/harbor-client';
 import type { RegistryClientOptions } from '../../registry/registry-client';
 import { openSqliteStore } from '../../store/sqlite/open-sqlite-store';
 import { positiveInt } from './positive-int';
@@ -21,43 +21,53 @@ export interface EventsFlags {
 
 export interface EventsSettings {
   readonly listen: ListenAddress;
-  readonly secretFile: string | undefined;
   readonly harborUrl: string | undefined;
   readonly harborTimeoutMs: number;
 }
 
-/** The events settings, or null without `--events-listen` (then the other events flags are refused). */
-export function parseEventsFlags(flags: EventsFlags): EventsSettings | null {
+/**
+ * Everything the events listener needs that can be refused, checked before serve opens its store or listens: the
+ * flags, the secrets and the Harbor URL. Null without `--events-listen` (then the other events flags are refused).
+ */
+export async function prepareEvents(
+  flags: EventsFlags,
+  env: NodeJS.ProcessEnv,
+  clientOptions: () => Promise<RegistryClientOptions>,
+): Promise<PreparedEvents | null> {
   if (flags.eventsListen === undefined) {
     if (flags.eventsSecretFile !== undefined || flags.harborUrl !== undefined) {
       throw new UsageError('--events-secret-file and --harbor-url need --events-listen');
     }
     return null;
   }
-  return {
+  const settings = {
     listen: parseListen(flags.eventsListen, 8090),
-    secretFile: flags.eventsSecretFile,
     harborUrl: flags.harborUrl,
     harborTimeoutMs: positiveInt('--harbor-timeout-ms', flags.harborTimeoutMs),
   };
+  const secrets = loadEventSecrets(flags.eventsSecretFile, env);
+  const harbor = settings.harborUrl === undefined ? null : await harborClient(settings, clientOptions);
+  return { settings, secrets, harbor };
+}
+
+export interface PreparedEvents {
+  readonly settings: EventsSettings;
+  readonly secrets: EventSecrets;
+  readonly harbor: HarborClient | null;
 }
 
 export interface EventsListenerDeps {
-  readonly settings: EventsSettings;
   readonly dbPath: string;
   readonly policy: () => CompiledPolicy;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  readonly env: NodeJS.ProcessEnv;
-  readonly clientOptions: () => Promise<RegistryClientOptions>;
   /** Whatever is started is pushed here, to be stopped in reverse order. */
   readonly cleanup: (() => unknown)[];
 }
 
-export async function startEventsListener(deps: EventsListenerDeps): Promise<RunningServer> {
-  const { settings, logger } = deps;
-  const secrets = loadEventSecrets(settings.secretFile, deps.env);
-  const harbor = settings.harborUrl === undefined ? null : await harborClient(settings, deps.clientOptions);
+export async function startEventsListener(prepared: PreparedEvents, deps: EventsListenerDeps): Promise<RunningServer> {
+  const { settings, secrets, harbor } = prepared;
+  const { logger } = deps;
   if (harbor !== null) deps.cleanup.push(() => harbor.close());
   // A connection of its own: event writes are CLI-like writes (BEGIN IMMEDIATE), never in the review path's way.
   const store = openSqliteStore(deps.dbPath, 'read-write');
@@ -69,6 +79,7 @@ export async function startEventsListener(deps: EventsListenerDeps): Promise<Run
     logger: logger.child({ listener: 'events' }),
   });
   const server = await startServer({ app, listen: settings.listen, logger });
+  deps.cleanup.push(() => server.close(0));
   logger.info('serving registry events', {
     address: `${server.address.host}:${server.address.port}`,
     harbor: secrets.harbor !== null,

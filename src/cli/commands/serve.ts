@@ -30,7 +30,7 @@ import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
 import { type RegistrySource, openRegistry } from '../registry-provider';
 import { positiveInt } from './positive-int';
 import { dashboardSettings, startDashboard } from '../../dashboard/start-dashboard';
-import { parseEventsFlags, startEventsListener } from './serve-events';
+import { prepareEvents, startEventsListener } from './serve-events';
 import type { RegistryClientOptions } from '../../registry/registry-client';
 
 interface ServeOptions {
@@ -109,11 +109,11 @@ function registerServe(program: Command, ctx: CliContext, access: RegistryAccess
 
 async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAccess): Promise<void> {
   const settings = parseServeOptions(options);
-  const events = parseEventsFlags(options);
   const checkpointKey = options.checkpointKey === undefined ? null : readCheckpointKey(options.checkpointKey);
   // The client is made at start even under require-digest, because a reloaded policy may turn resolve on:
   // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
   const lookup = await openRegistry(access.registry);
+  const events = await prepareEvents(options, ctx.io.env, access.clientOptions);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout, batch: true });
   const dbPath = ctx.dbPath();
   if (isPostgresUrl(dbPath)) {
@@ -134,16 +134,7 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
     const eventsServer =
       events === null
         ? null
-        : await startEventsListener({
-            settings: events,
-            dbPath,
-            policy: () => started.policy.current(),
-            metrics: started.metrics,
-            logger,
-            env: ctx.io.env,
-            clientOptions: access.clientOptions,
-            cleanup,
-          });
+        : await startEventsListener(events, { dbPath, policy: () => started.policy.current(), metrics: started.metrics, logger, cleanup });
     if (checkpointKey === null) {
       logger.info('no --checkpoint-key: the audit chain is not anchored outside the store (README "Checkpoints")');
     }
@@ -218,6 +209,8 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     });
   }
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
+  // Closed again (a no-op after a graceful close) if what starts after it fails: the events listener's port in use.
+  cleanup.push(() => server.close(0));
   const active = policy.current();
   logger.info('serving', {
     address: `${server.address.host}:${server.address.port}`,

@@ -23,7 +23,7 @@ import {
   requiredField,
 } from '../json-reader';
 import { eventKey } from './event-key';
-import type { ArtifactEvent, EventKind, HarborScanOverview, IgnoredEvent, ParsedEvents } from './registry-event';
+import { type ArtifactEvent, type EventKind, type HarborScanOverview, type IgnoredEvent, type ParsedEvents, SHA256_DIGEST } from './registry-event';
 
 export type HarborFormat = 'default' | 'cloudevents';
 
@@ -40,8 +40,6 @@ const HARBOR_TYPES: readonly { readonly type: string; readonly cloudEvents: stri
   { type: 'REPLICATION', cloudEvents: 'harbor.replication.status.changed', kind: null },
   { type: 'TAG_RETENTION', cloudEvents: 'harbor.tag_retention.finished', kind: null },
 ];
-
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 interface Envelope {
   readonly type: string;

@@ -20,7 +20,7 @@ import {
   requiredField,
 } from '../json-reader';
 import { eventKey } from './event-key';
-import type { ArtifactEvent, IgnoredEvent, ParsedEvents } from './registry-event';
+import { type ArtifactEvent, type IgnoredEvent, type ParsedEvents, SHA256_DIGEST } from './registry-event';
 
 /** Manifest media types (distribution `manifest` packages); blob events carry layer or config types. */
 export const MANIFEST_MEDIA_TYPES: readonly string[] = [
@@ -31,8 +31,6 @@ export const MANIFEST_MEDIA_TYPES: readonly string[] = [
   'application/vnd.docker.distribution.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v1+prettyjws',
 ];
-
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** The envelope read into events; a body that is not an envelope at all is a problem (answered 400). */
 export function parseRegistryNotification(body: unknown): JsonRead<ParsedEvents> {

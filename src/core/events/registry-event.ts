@@ -1,6 +1,9 @@
 // Registry events as image-reviewer reads them (SPEC §2 `/events/harbor`, `/events/registry`), whichever registry
 // sent them: Harbor webhooks (Default and CloudEvents formats) and distribution notification envelopes.
 
+/** A digest an event may name: a pod runs sha256 digests (distribution's own tests use placeholders such as `sha256:0123…`). */
+export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
 export const EVENT_SOURCES = ['harbor', 'registry'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
