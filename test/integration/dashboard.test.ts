@@ -178,9 +178,7 @@ describe('dashboard in Chromium', () => {
     await page.locator('h2#revoked + div.panel table tbody tr a', { hasText: DIGEST }).click();
     await page.waitForLoadState('load');
     expect(new URL(page.url()).searchParams.get('ref')).toBe(REVOKED);
-    const cells = await page.locator('table.history tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
-    );
+    const cells = await Promise.all((await page.locator('table.history tbody tr').all()).map((tr) => tr.locator('td').allTextContents()));
     expect(cells.map((c) => [c[1], c[2], c[3], c[7]])).toEqual([
       ['approve', 'tester', 'localhost:5000/team/old', 'first look'],
       ['revoke', 'security', 'localhost:5000/team/old', `${HOSTILE} CVE-2026-1`],
