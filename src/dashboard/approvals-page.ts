@@ -1,11 +1,12 @@
 import type { ApprovalSections } from '../service/approval-sections';
 import type { PendingVerdict } from '../service/pending-approvals';
 import type { ApprovalRecord } from '../store/approvals-repository';
+import { approvalHistoryHref } from './approval-history-page';
 import { type SafeHtml, html } from './html';
 import { layout, shortTime } from './layout';
 
 // Approvals (issue 15): pending (pushed, not approved: registry events), expiring within 14 days, current, revoked,
-// expired.
+// expired; each digest links to its history (approval-history-page.ts).
 
 export function approvalsPage(sections: ApprovalSections, pending: readonly PendingVerdict[], limit: number): SafeHtml {
   const section = (id: string, title: string, rows: readonly ApprovalRecord[], empty: string): SafeHtml => html`<h2 id="${id}">${title}</h2>
@@ -20,7 +21,7 @@ ${section('active', 'Current', sections.active, 'no current approvals')}
 ${section('revoked', 'Revoked', sections.revoked, 'none revoked')}
 ${section('expired', 'Expired', sections.expired, 'none expired')}
 <h2 id="pending">Pending</h2>
-<div class="actions"><a href="/approvals/pending.json">JSON (as approvals pending --json)</a></div>
+<div class="actions"><a href="/approvals/pending.json">JSON (as approvals pending --json)</a><a href="/approvals/pending.csv">CSV (as approvals pending --csv)</a></div>
 <div class="panel">${pending.length === 0 ? html`<p class="muted">no digest pushed and awaiting approval (registry events)</p>` : pendingTable(pending)}</div>`,
   );
 }
@@ -28,7 +29,7 @@ ${section('expired', 'Expired', sections.expired, 'none expired')}
 function approvalsTable(rows: readonly ApprovalRecord[]): SafeHtml {
   return html`<table><thead><tr><th>repository</th><th>digest</th><th>tag</th><th>status</th><th>approved</th><th>by</th><th>expires</th><th>reason</th></tr></thead><tbody>
 ${rows.map(
-  (a) => html`<tr><td class="mono">${a.repository}</td><td class="mono">${a.digest}</td><td>${a.tag ?? '-'}</td><td>${a.status}</td>
+  (a) => html`<tr><td class="mono">${a.repository}</td><td class="mono"><a href="${approvalHistoryHref(a.repository, a.digest)}" title="every approve and revoke of this digest">${a.digest}</a></td><td>${a.tag ?? '-'}</td><td>${a.status}</td>
 <td class="mono">${shortTime(a.approvedAt)}</td><td>${a.approvedBy}</td><td class="mono">${a.expiresAt === null ? 'never' : shortTime(a.expiresAt)}</td>
 <td>${a.status === 'revoked' ? html`revoked ${shortTime(a.revokedAt)} by ${a.revokedBy ?? '?'}: ${a.revokeReason ?? '-'}` : (a.reason ?? '')}</td></tr>`,
 )}</tbody></table>`;

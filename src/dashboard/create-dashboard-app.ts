@@ -10,13 +10,17 @@ import { auditStatistics } from '../service/audit-statistics';
 import { breakGlassUses } from '../service/break-glass-uses';
 import type { ChainVerification } from '../service/chain-verification';
 import { pendingVerdicts } from '../service/pending-approvals';
-import { pendingJson } from '../cli/commands/approvals-pending';
+import { pendingCsv, pendingJson } from '../cli/commands/approvals-pending';
+import { eventJson, historyCsv } from '../cli/commands/approvals-history';
+import { approvalHistory } from '../service/approval-history';
+import { requireRef } from '../service/require-ref';
 import type { CompiledPolicy } from '../core/types';
 import { decisionDetail } from '../service/decision-detail';
 import { decisionPage as listPage, listDecisions } from '../service/list-decisions';
 import { parseDecisionFilter } from '../service/parse-decision-filter';
 import type { AuditDecision } from '../store/audit-query';
 import type { Store } from '../store/store';
+import { approvalHistoryPage } from './approval-history-page';
 import { approvalsPage } from './approvals-page';
 import { breakGlassPage } from './break-glass-page';
 import { DASHBOARD_CSS } from './dashboard-css';
@@ -146,6 +150,24 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
   route('/approvals/pending.json', async (_req, res) => {
     sendDownload(res, 'pending.json', 'application/json', JSON.stringify((await pending()).map(pendingJson)));
+  });
+  route('/approvals/pending.csv', async (_req, res) => {
+    sendDownload(res, 'pending.csv', 'text/csv', `${pendingCsv(await pending())}\n`);
+  });
+  // ?ref= as `approvals history REF` takes it; an unreadable or never-approved one is a 400 or 404 page.
+  const history = async (req: Request) => {
+    const ref = query(req).get('ref') ?? '';
+    return { ref, events: await approvalHistory(store, requireRef(ref), clock()) };
+  };
+  route('/approvals/history', async (req, res) => {
+    const { ref, events } = await history(req);
+    sendHtml(res, approvalHistoryPage(ref, events).text);
+  });
+  route('/approvals/history.json', async (req, res) => {
+    sendDownload(res, 'approval-history.json', 'application/json', JSON.stringify((await history(req)).events.map(eventJson)));
+  });
+  route('/approvals/history.csv', async (req, res) => {
+    sendDownload(res, 'approval-history.csv', 'text/csv', `${historyCsv((await history(req)).events)}\n`);
   });
   app.use((req, _res, next) => next(new NotFoundError(`no page ${req.path}`)));
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

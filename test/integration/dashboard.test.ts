@@ -14,6 +14,7 @@ import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 const DIGEST = `sha256:${'3f6d6c1b9a8e7f5a2c4b0e9d8a7c6b5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b'}`;
 const APPROVED = `localhost:5000/team/api@${DIGEST}`;
 const HOSTILE = '<script>alert(1)</script>';
+const REVOKED = `localhost:5000/team/old@${DIGEST}`;
 const POLICY = path.resolve(__dirname, '../../policy/sample-policy.yaml');
 const SCAN = path.resolve(__dirname, '../fixtures/trivy/defectdojo-image-multi-digest.json');
 const SCREENSHOTS = process.env.DASHBOARD_SCREENSHOTS;
@@ -43,6 +44,8 @@ describe('dashboard in Chromium', () => {
     await seedCli(db, ['approve', '--offline', APPROVED, '--reason', 'quick start']);
     await seedCli(db, ['scan', 'import', SCAN, '--image', APPROVED]);
     await seedCli(db, ['approve', '--offline', `localhost:5000/team/expiring@${DIGEST}`, '--expires', '3d']);
+    await seedCli(db, ['approve', '--offline', REVOKED, '--reason', 'first look']);
+    await seedCli(db, ['revoke', REVOKED, '--reason', `${HOSTILE} CVE-2026-1`, '--by', 'security']);
     await seedCli(db, ['break-glass', 'grant', '--namespace', 'payments', '--ticket', 'INC-42', '--expires', '4h', '--reason', 'outage']);
     serve = await startServeInProcess(['--db', db, 'serve', '--policy', POLICY, '--listen', '127.0.0.1:0', '--dashboard', '127.0.0.1:0']);
     await review(serve.baseUrl, [APPROVED], 'payments');
@@ -93,6 +96,7 @@ describe('dashboard in Chromium', () => {
       ['/decisions/2', 'decision'],
       ['/break-glass', 'break-glass'],
       ['/approvals', 'approvals'],
+      [`/approvals/history?ref=${encodeURIComponent(REVOKED)}`, 'approval-history'],
     ] as const) {
       const page = await open(pathname, name);
       await page.close();
@@ -179,6 +183,37 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('h2#expiring + div.panel').textContent()).toContain('localhost:5000/team/expiring');
     expect(await page.locator('h2#active + div.panel table tbody tr').count()).toBe(2);
     await page.close();
+  });
+
+  it("links each approval's digest to its history: every approve and revoke, the hostile reason shown as text", async () => {
+    const page = await open('/approvals');
+    await page.locator('h2#revoked + div.panel table tbody tr a', { hasText: DIGEST }).click();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).searchParams.get('ref')).toBe(REVOKED);
+    const cells = await Promise.all((await page.locator('table.history tbody tr').all()).map((tr) => tr.locator('td').allTextContents()));
+    expect(cells.map((c) => [c[1], c[2], c[3], c[7]])).toEqual([
+      ['approve', 'tester', 'localhost:5000/team/old', 'first look'],
+      ['revoke', 'security', 'localhost:5000/team/old', `${HOSTILE} CVE-2026-1`],
+    ]);
+    expect(await page.locator('table.history script').count()).toBe(0);
+    await page.close();
+    const json = await fetch(`${base}/approvals/history.json?ref=${encodeURIComponent(REVOKED)}`);
+    expect(((await json.json()) as { action: string; by: string }[]).map((e) => [e.action, e.by])).toEqual([
+      ['approve', 'tester'],
+      ['revoke', 'security'],
+    ]);
+    const csv = (await (await fetch(`${base}/approvals/history.csv?ref=${encodeURIComponent(REVOKED)}`)).text()).trimEnd().split('\r\n');
+    expect(csv[0]).toBe('time,action,by,repository,digest,tag,expires,reason');
+    expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(['approve', 'revoke']);
+    const never = await fetch(`${base}/approvals/history?ref=${encodeURIComponent(`localhost:5000/team/none@${DIGEST}`)}`);
+    expect([never.status, await never.text()]).toEqual([404, expect.stringContaining('no approval of localhost:5000/team/none@')]);
+    expect((await fetch(`${base}/approvals/history?ref=${encodeURIComponent('UPPER CASE')}`)).status).toBe(400);
+  });
+
+  it('downloads the pending digests as approvals pending --csv prints them', async () => {
+    const csv = await fetch(`${base}/approvals/pending.csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).trimEnd().split('\r\n')).toEqual(['REPOSITORY,DIGEST,TAG,PUSHED,BY,SCAN,VERDICT']);
   });
 
   it('downloads each table as the CLI prints it', async () => {

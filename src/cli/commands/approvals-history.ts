@@ -28,12 +28,18 @@ export function registerApprovalsHistory(approvals: Command, ctx: CliContext): v
       const format = outputFormat({ json: local.json === true || parent.json === true, csv: local.csv === true || parent.csv === true });
       const events = await withStore(ctx, 'read-only', (store) => approvalHistory(store, ref, ctx.now()));
       if (format === 'json') ctx.out(JSON.stringify(events.map(eventJson)));
-      else if (format === 'csv') ctx.out(formatCsv(HEADERS.map((h) => h.toLowerCase()), events.map(eventRow)));
+      else if (format === 'csv') ctx.out(historyCsv(events));
       else ctx.out(formatTable(HEADERS, events.map((e) => eventRow(e).map((c) => c ?? '-'))));
     });
 }
 
-function eventJson(e: ApprovalEvent) {
+/** `approvals history --csv` (also the dashboard's download). */
+export function historyCsv(events: readonly ApprovalEvent[]): string {
+  return formatCsv(HEADERS.map((h) => h.toLowerCase()), events.map(eventRow));
+}
+
+/** SPEC §7 `approvals history --json`, one object per event; more fields may be added. */
+export function eventJson(e: ApprovalEvent) {
   return {
     approvalId: e.approvalId,
     time: isoTime(e.time),

@@ -23,12 +23,17 @@ export async function listPending(ctx: CliContext, options: PendingOptions): Pro
     pendingVerdicts({ events: store.events, reader: store.snapshotReader(), policy, now }, options.repository),
   );
   if (options.json === true) ctx.out(JSON.stringify(verdicts.map(pendingJson)));
-  else if (options.csv === true) ctx.out(formatCsv(HEADERS, verdicts.map(pendingRow)));
+  else if (options.csv === true) ctx.out(pendingCsv(verdicts));
   else if (verdicts.length === 0) ctx.out('no pending digests');
   else ctx.out(formatTable(HEADERS, verdicts.map(pendingRow)));
 }
 
 const HEADERS = ['REPOSITORY', 'DIGEST', 'TAG', 'PUSHED', 'BY', 'SCAN', 'VERDICT'];
+
+/** `approvals pending --csv` (also the dashboard's download). */
+export function pendingCsv(verdicts: readonly PendingVerdict[]): string {
+  return formatCsv(HEADERS, verdicts.map(pendingRow));
+}
 
 /** One object per pending digest; `verdict` is what a review would say once it is approved. */
 export function pendingJson(v: PendingVerdict) {
