@@ -1,6 +1,7 @@
 import { requireChangeHead, walkChangeChain, type StoredChange } from '../change-chain';
 import type { ChangeEntry, ChangeFilter, ChangeLogVerdict, ChangeRecord } from '../change-log-repository';
 import { changeHash } from '../change-hash';
+import { FACTS_CHANNEL, encodeFactsChange, factsChangeOf } from '../facts-notification';
 import {
   FINDING_COUNT_ROWS,
   type FindingCountRow,
@@ -32,6 +33,9 @@ export async function recordChange(client: Queryable, entry: ChangeEntry): Promi
     hash,
   ]);
   await client.query('UPDATE change_log_head SET change_id = $1, hash = $2 WHERE id = 1', [row.id, hash]);
+  // Delivered to every replica when this transaction commits, never if it rolls back (facts-notification.ts).
+  const [generation] = await queryRows<{ value: number }>(client, "SELECT value FROM meta WHERE key = 'facts_generation'");
+  await client.query('SELECT pg_notify($1, $2)', [FACTS_CHANNEL, encodeFactsChange(factsChangeOf(entry, generation?.value ?? 0))]);
   return row.id;
 }
 
