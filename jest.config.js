@@ -16,6 +16,9 @@ module.exports = {
   testTimeout: 30000,
   // Most integration time is spent waiting on child processes, registries and sockets, so both cores stay busy.
   maxWorkers: 2,
+  // One PostgreSQL server per run, started by the first test that needs it and always stopped at the end.
+  globalSetup: '<rootDir>/test/postgres-setup.ts',
+  globalTeardown: '<rootDir>/test/postgres-teardown.ts',
   projects: [
     project('unit'),
     project('integration', { globalSetup: '<rootDir>/test/build-dist.ts' }),

@@ -27,6 +27,7 @@ const COMMANDS: readonly {
   { name: 'audit', load: async () => (await import('./commands/audit')).registerAudit },
   { name: 'checkpoint', load: async () => (await import('./commands/checkpoint')).registerCheckpoint },
   { name: 'migrate', load: async () => (await import('./commands/migrate')).registerMigrate },
+  { name: 'store', load: async () => (await import('./commands/store')).registerStore },
   { name: 'apiserver-config', load: async () => (await import('./commands/apiserver-config')).registerApiserverConfig },
   { name: 'webhook-config', load: async () => (await import('./commands/webhook-config')).registerWebhookConfig },
 ];
@@ -46,7 +47,7 @@ export async function buildProgram(
   const registry = createRegistryProvider(options);
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
-    .option('--db <path>', 'SQLite store (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),

@@ -204,7 +204,7 @@ interface ImageRefRow {
   readonly repository: string | null;
 }
 
-function literalHead(glob: string): string {
+export function literalHead(glob: string): string {
   const wildcard = glob.search(/[*?]/);
   return wildcard === -1 ? glob : glob.slice(0, wildcard);
 }
@@ -227,7 +227,8 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
   return { from: head, below: null };
 }
 
-function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
+/** A decision row and its images as `audit` shows them (flags as booleans, groups parsed). */
+export function toDecision(row: DecisionRow, images: readonly AuditImage[]): AuditDecision {
   const groups = row.groups === null ? null : parseGroups(row.groups);
   return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, images };
 }

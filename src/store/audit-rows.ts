@@ -53,7 +53,8 @@ export function decisionFields(row: DecisionRow): Omit<ChainRow, 'images'> {
   };
 }
 
-interface ImageRow {
+/** One image of a decision with its interned reference, in (decision_id, idx) order. */
+export interface ImageRow {
   readonly decision_id: number;
   readonly image: string;
   readonly repository: string | null;
@@ -65,8 +66,7 @@ interface ImageRow {
 }
 
 export function imagesOf(db: Database.Database, decisionIds: readonly number[]): ReadonlyMap<number, AuditImage[]> {
-  const byDecision = new Map<number, AuditImage[]>();
-  if (decisionIds.length === 0) return byDecision;
+  if (decisionIds.length === 0) return new Map();
   const rows = db
     .prepare<[string], ImageRow>(
       `SELECT di.decision_id, r.image, r.repository, r.digest, di.allowed, di.reasons, di.unchanged, di.signature
@@ -75,6 +75,12 @@ export function imagesOf(db: Database.Database, decisionIds: readonly number[]):
        ORDER BY di.decision_id, di.idx`,
     )
     .all(JSON.stringify(decisionIds));
+  return groupImages(rows);
+}
+
+/** Image rows grouped by decision, in the order read. */
+export function groupImages(rows: readonly ImageRow[]): ReadonlyMap<number, AuditImage[]> {
+  const byDecision = new Map<number, AuditImage[]>();
   for (const row of rows) {
     const list = byDecision.get(row.decision_id) ?? [];
     list.push({

@@ -21,7 +21,8 @@ export interface AuditStats {
   readonly byReason: readonly { readonly reason: string; readonly count: number }[];
 }
 
-interface GroupRow {
+/** Decisions counted for one (namespace, mode, allowed, break_glass) group. */
+export interface GroupRow {
   readonly namespace: string;
   readonly mode: string;
   readonly allowed: number;
@@ -30,7 +31,6 @@ interface GroupRow {
 }
 
 export function auditStats(db: Database.Database, since?: number): AuditStats {
-  const groups = countGroups(db, since);
   const byReason = db
     .prepare<[number], { reason: string; count: number }>(
       `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= ?
@@ -38,6 +38,15 @@ export function auditStats(db: Database.Database, since?: number): AuditStats {
     )
     // Without --since every row counts: the lowest possible time keeps one SQL text for both cases.
     .all(since ?? Number.MIN_SAFE_INTEGER);
+  return summariseStats(since, countGroups(db, since), byReason);
+}
+
+/** The stats from decision counts per group (several rows per group may come) and per reason; both engines. */
+export function summariseStats(
+  since: number | undefined,
+  groups: readonly GroupRow[],
+  byReason: readonly { readonly reason: string; readonly count: number }[],
+): AuditStats {
   const modes = new Map<string, number>();
   const namespaces = new Map<string, { allowed: number; denied: number }>();
   let allowed = 0;

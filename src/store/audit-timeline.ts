@@ -21,7 +21,8 @@ export interface TimelineBucket {
   readonly breakGlass: number;
 }
 
-interface CountRow {
+/** Decisions counted per hour and (allowed, break_glass), as both engines read `decision_counts`. */
+export interface TimelineCountRow {
   readonly hour: number;
   readonly allowed: number;
   readonly break_glass: number;
@@ -31,11 +32,16 @@ interface CountRow {
 export function auditTimeline(db: Database.Database, range: TimelineRange): readonly TimelineBucket[] {
   const toHour = range.fromHour + range.buckets * range.bucketHours;
   const rows = db
-    .prepare<[number, number], CountRow>(
+    .prepare<[number, number], TimelineCountRow>(
       `SELECT hour, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE hour >= ? AND hour < ?
        GROUP BY hour, allowed, break_glass`,
     )
     .all(range.fromHour, toHour);
+  return bucketTimeline(range, rows);
+}
+
+/** The range's buckets filled from the hourly counts. */
+export function bucketTimeline(range: TimelineRange, rows: readonly TimelineCountRow[]): readonly TimelineBucket[] {
   const buckets = Array.from({ length: range.buckets }, (_, i) => ({
     start: (range.fromHour + i * range.bucketHours) * HOUR_MS,
     allowed: 0,

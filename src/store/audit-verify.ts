@@ -23,7 +23,8 @@ export type VerifyResult =
       readonly problem: string;
     };
 
-interface WalkRow extends DecisionRow {
+/** A decision joined with one of its images (or none), as both engines read the chain. */
+export interface WalkRow extends DecisionRow {
   /** A BLOB as written; anything else (a hand-edited value) fails the comparison. */
   readonly hash: unknown;
   readonly idx: number | null;
@@ -44,7 +45,7 @@ interface Stored {
   readonly timeEditedIdx: number | null;
 }
 
-interface HeadRow {
+export interface HeadRow {
   readonly decision_id: number;
   readonly hash: unknown;
 }
@@ -66,21 +67,81 @@ export function verifyAuditChain(db: Database.Database): VerifyResult {
   // One read transaction: a consistent snapshot while the server keeps appending.
   return db.transaction((): VerifyResult => {
     const head = db.prepare<[], HeadRow>(HEAD).get();
-    const indexes = createIndexCheck(db);
-    let previous: { id: number; hash: Buffer } = { id: 0, hash: GENESIS_HASH };
-    let rows = 0;
-    for (const stored of decisionsOf(db.prepare<[], WalkRow>(WALK).iterate())) {
-      const problem = linkProblem(previous, stored);
-      if (problem !== null) return { ok: false, rows, kind: 'chain', ...problem };
-      indexes.add(stored);
-      previous = { id: stored.row.id, hash: stored.hash };
-      rows += 1;
-    }
-    const chain = headProblem(head, previous);
-    if (chain !== null) return { ok: false, rows, kind: 'chain', ...chain };
-    const index = indexes.problem();
-    return index === null ? { ok: true, rows } : { ok: false, rows, kind: 'index', ...index };
+    const hasReason = db.prepare<[string, number, number], number>(HAS_REASON).pluck();
+    const walker = createChainWalker((code, time, id) => hasReason.get(code, time, id) !== undefined);
+    walker.push(db.prepare<[], WalkRow>(WALK).iterate());
+    return walker.finish(head, {
+      storedReasonRows: db.prepare<[], number>(REASON_ROWS).pluck().get() ?? 0,
+      extraReason: () => db.prepare<[], ExtraReasonRow>(EXTRA_REASON).get(),
+      countRows: () => db.prepare<[], CountRow>(COUNT_ROWS).iterate(),
+    });
   })();
+}
+
+/** The first `decision_reasons` row that no decision has. */
+export interface ExtraReasonRow {
+  readonly decision_id: number;
+  readonly reason: string;
+}
+
+/** What the walk compares with once every decision went by; read by each engine from the same snapshot. */
+export interface IndexTotals {
+  readonly storedReasonRows: number;
+  /** Asked only when the stored reason rows are more than the decisions account for. */
+  readonly extraReason: () => ExtraReasonRow | undefined;
+  /** Read only when the walk got that far (an unfinished SQLite iterator would keep the connection busy). */
+  readonly countRows: () => Iterable<CountRow>;
+}
+
+/**
+ * The chain walk, fed rows in (decision id, image idx) order, in as many batches as the engine reads (SQLite one
+ * stream, PostgreSQL cursor batches). Pure but for `hasReason`, the engine's look-up in `decision_reasons`.
+ */
+export interface ChainWalker {
+  /** Feeds rows; false once the chain is broken (feeding more changes nothing). */
+  push(rows: Iterable<WalkRow>): boolean;
+  /** Reason rows the decisions walked so far account for. */
+  reasonRows(): number;
+  finish(head: HeadRow | undefined, totals: IndexTotals): VerifyResult;
+}
+
+export function createChainWalker(hasReason: (code: string, time: number, id: number) => boolean): ChainWalker {
+  const indexes = createIndexCheck(hasReason);
+  const grouping = createGrouping();
+  let previous: { id: number; hash: Buffer } = { id: 0, hash: GENESIS_HASH };
+  let rows = 0;
+  let broken: VerifyResult | null = null;
+  const take = (stored: Stored): void => {
+    if (broken !== null) return;
+    const problem = linkProblem(previous, stored);
+    if (problem !== null) {
+      broken = { ok: false, rows, kind: 'chain', ...problem };
+      return;
+    }
+    indexes.add(stored);
+    previous = { id: stored.row.id, hash: stored.hash };
+    rows += 1;
+  };
+  return {
+    push: (batch) => {
+      for (const row of batch) {
+        const done = grouping.add(row);
+        if (done !== null) take(done);
+        if (broken !== null) return false;
+      }
+      return true;
+    },
+    reasonRows: () => indexes.reasonRows(),
+    finish: (head, totals) => {
+      const last = grouping.end();
+      if (last !== null) take(last);
+      if (broken !== null) return broken;
+      const chain = headProblem(head, previous);
+      if (chain !== null) return { ok: false, rows, kind: 'chain', ...chain };
+      const index = indexes.problem(totals);
+      return index === null ? { ok: true, rows } : { ok: false, rows, kind: 'index', ...index };
+    },
+  };
 }
 
 const EDITED = 'its hash does not match its contents (the decision, its images or its policy were edited)';
@@ -98,7 +159,7 @@ WHERE d.id IS NULL OR NOT EXISTS (SELECT 1 FROM decision_images di WHERE di.deci
 ORDER BY dr.decision_id LIMIT 1`;
 const COUNT_ROWS = 'SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts';
 
-interface CountRow {
+export interface CountRow {
   readonly hour: number;
   readonly namespace: string;
   readonly mode: string;
@@ -111,8 +172,7 @@ interface CountRow {
  * Checks `decision_reasons` row by row as the decisions go by (a primary-key lookup per reason code), and
  * `decision_counts` against counts kept here, compared once the walk is over.
  */
-function createIndexCheck(db: Database.Database) {
-  const hasReason = db.prepare<[string, number, number], number>(HAS_REASON).pluck();
+function createIndexCheck(hasReason: (code: string, time: number, id: number) => boolean) {
   const counts = new Map<string, { n: number; firstId: number }>();
   let reasonRows = 0;
   let rowProblem: IndexProblem | null = null;
@@ -126,7 +186,7 @@ function createIndexCheck(db: Database.Database) {
       }
       for (const code of new Set(row.images.flatMap((i) => splitReasons(i.reasons)))) {
         reasonRows += 1;
-        if (rowProblem === null && hasReason.get(code, row.time, row.id) === undefined) {
+        if (rowProblem === null && !hasReason(code, row.time, row.id)) {
           rowProblem = {
             firstBadId: row.id,
             problem: `its reason '${code}' is missing from decision_reasons (audit --reason would not find it)`,
@@ -138,16 +198,17 @@ function createIndexCheck(db: Database.Database) {
       if (group === undefined) counts.set(key, { n: 1, firstId: row.id });
       else group.n += 1;
     },
-    problem(): IndexProblem | null {
-      return rowProblem ?? extraReason(db, reasonRows) ?? countProblem(db, counts);
+    reasonRows: () => reasonRows,
+    problem(totals: IndexTotals): IndexProblem | null {
+      return rowProblem ?? extraReason(totals, reasonRows) ?? countProblem(totals.countRows(), counts);
     },
   };
 }
 
-function extraReason(db: Database.Database, expected: number): IndexProblem | null {
-  const stored = db.prepare<[], number>(REASON_ROWS).pluck().get() ?? 0;
+function extraReason(totals: IndexTotals, expected: number): IndexProblem | null {
+  const stored = totals.storedReasonRows;
   if (stored === expected) return null;
-  const extra = db.prepare<[], { decision_id: number; reason: string }>(EXTRA_REASON).get();
+  const extra = totals.extraReason();
   const what = extra === undefined ? 'a row' : `'${extra.reason}' for decision ${extra.decision_id}`;
   return {
     firstBadId: extra?.decision_id ?? null,
@@ -155,9 +216,9 @@ function extraReason(db: Database.Database, expected: number): IndexProblem | nu
   };
 }
 
-function countProblem(db: Database.Database, counts: Map<string, { n: number; firstId: number }>): IndexProblem | null {
+function countProblem(rows: Iterable<CountRow>, counts: Map<string, { n: number; firstId: number }>): IndexProblem | null {
   const found: IndexProblem[] = [];
-  for (const row of db.prepare<[], CountRow>(COUNT_ROWS).iterate()) {
+  for (const row of rows) {
     const key = countKey(row.hour, row.namespace, row.mode, row.allowed, row.break_glass);
     const group = counts.get(key);
     counts.delete(key);
@@ -224,21 +285,28 @@ function missing(from: number, to: number): string {
   return from === to ? `decision ${from} is missing (deleted)` : `decisions ${from}–${to} are missing (deleted)`;
 }
 
-/** Groups the joined rows (one per image, or one with null image columns) into decisions. */
-function* decisionsOf(rows: Iterable<WalkRow>): Generator<Stored> {
+/** Groups the joined rows (one per image, or one with null image columns) into decisions, across batches. */
+function createGrouping() {
   let current: { first: WalkRow; images: ChainImage[]; timeEditedIdx: number | null } | null = null;
-  for (const row of rows) {
-    if (current !== null && current.first.id !== row.id) {
-      yield toStored(current.first, current.images, current.timeEditedIdx);
-      current = null;
-    }
-    current ??= { first: row, images: [], timeEditedIdx: null };
-    if (row.idx === null) continue;
-    current.images.push(toChainImage(row));
-    // `decision_images.time` repeats the decision's time for `audit --image` (not hashed): it must stay equal.
-    if (current.timeEditedIdx === null && row.image_time !== row.time) current.timeEditedIdx = row.idx;
-  }
-  if (current !== null) yield toStored(current.first, current.images, current.timeEditedIdx);
+  const close = (): Stored | null => {
+    const done = current === null ? null : toStored(current.first, current.images, current.timeEditedIdx);
+    current = null;
+    return done;
+  };
+  return {
+    /** The decision completed by this row (the previous one), or null. */
+    add(row: WalkRow): Stored | null {
+      const done = current !== null && current.first.id !== row.id ? close() : null;
+      current ??= { first: row, images: [], timeEditedIdx: null };
+      if (row.idx !== null) {
+        current.images.push(toChainImage(row));
+        // `decision_images.time` repeats the decision's time for `audit --image` (not hashed): it must stay equal.
+        if (current.timeEditedIdx === null && row.image_time !== row.time) current.timeEditedIdx = row.idx;
+      }
+      return done;
+    },
+    end: close,
+  };
 }
 
 function toChainImage(row: WalkRow): ChainImage {

@@ -1,4 +1,5 @@
 import { GENESIS_HASH } from './audit-hash';
+import { ChainHeadError } from './audit-batch';
 import { type ChangeChainRow, changeHash } from './change-hash';
 
 // Walks the change log's chain (SPEC §6) in id order with the writers' own canonical form (change-hash.ts): an entry
@@ -62,4 +63,24 @@ function headProblem(head: ChangeHead | undefined, last: { id: number; hash: Buf
 
 function missing(from: number, to: number): string {
   return from === to ? `change ${from} is missing (deleted)` : `changes ${from}–${to} are missing (deleted)`;
+}
+
+const REFUSE = 'refusing to record changes until an operator checks the store (audit verify)';
+
+/**
+ * The head a writer chains the next entry to, from the head row and the newest entry as read (either may be absent):
+ * ChainHeadError when the head is missing or does not name the newest entry. Never rebuilt here (SPEC §6).
+ */
+export function requireChangeHead(
+  head: { readonly change_id: number; readonly hash: unknown } | undefined,
+  last: { readonly id: number; readonly hash: unknown } | undefined,
+): { readonly changeId: number; readonly hash: Buffer } {
+  if (head === undefined || !Buffer.isBuffer(head.hash)) {
+    throw new ChainHeadError(`the change log head is missing or unreadable: ${REFUSE}`);
+  }
+  const lastHash = last === undefined ? GENESIS_HASH : last.hash;
+  if (head.change_id !== (last?.id ?? 0) || !Buffer.isBuffer(lastHash) || !lastHash.equals(head.hash)) {
+    throw new ChainHeadError(`the change log head does not name its newest entry (entries deleted or edited): ${REFUSE}`);
+  }
+  return { changeId: head.change_id, hash: head.hash };
 }

@@ -159,3 +159,36 @@ function parseDetails(text: string | null): Readonly<Record<string, unknown>> | 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A scan's target (`repository@digest`) and its findings counted per severity, as each engine reads them. */
+export interface ScanTargetRow {
+  readonly scan_id: number;
+  readonly target: string;
+}
+export interface FindingCountRow {
+  readonly scan_id: number;
+  readonly severity: string;
+  readonly n: number;
+}
+
+/** SQL (both engines) for the rows `withScanReads` takes. */
+export const SCAN_TARGET_ROWS = "SELECT scan_id, repository || '@' || digest AS target FROM scan_targets";
+export const FINDING_COUNT_ROWS = 'SELECT scan_id, severity, count(*) AS n FROM findings GROUP BY 1, 2';
+
+/** Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. */
+export function withScanReads(scans: readonly StoredRow[], targetRows: Iterable<ScanTargetRow>, countRows: Iterable<FindingCountRow>): StoredRow[] {
+  const targets = new Map<number, string[]>();
+  for (const t of targetRows) targets.set(t.scan_id, [...(targets.get(t.scan_id) ?? []), t.target]);
+  const counts = new Map<number, number[]>();
+  const SEVERITY_INDEX: Readonly<Record<string, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3, UNKNOWN: 4 };
+  for (const f of countRows) {
+    const row = counts.get(f.scan_id) ?? [0, 0, 0, 0, 0];
+    const index = SEVERITY_INDEX[f.severity];
+    if (index !== undefined) row[index] = f.n;
+    counts.set(f.scan_id, row);
+  }
+  return scans.map((scan) => {
+    const id = Number(scan.id);
+    return { ...scan, targets: JSON.stringify((targets.get(id) ?? []).sort()), finding_counts: JSON.stringify(counts.get(id) ?? [0, 0, 0, 0, 0]) };
+  });
+}

@@ -111,7 +111,8 @@ function checkApplied(applied: readonly AppliedMigration[], files: readonly Migr
   });
 }
 
-function checkSameFile(m: AppliedMigration, file: MigrationFile): void {
+/** Throws StoreError when the applied migration `m` is not `file` as it was applied (renamed or edited). */
+export function checkSameFile(m: AppliedMigration, file: MigrationFile): void {
   if (file.name !== m.name) {
     throw new StoreError(`applied migration ${m.name} was renamed to ${file.name}: restore its name`);
   }

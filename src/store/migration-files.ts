@@ -19,6 +19,9 @@ export interface MigrationFile {
  */
 export const DEFAULT_MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations/sqlite');
 
+/** The PostgreSQL migrations, beside SQLite's (SPEC §6). */
+export const POSTGRES_MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations/postgres');
+
 const FILE_NAME = /^(\d{4})_([a-z0-9][a-z0-9_-]*)\.sql$/;
 
 /** Reads and checks the migration files: numbered 0001, 0002, … without gaps or duplicates. */

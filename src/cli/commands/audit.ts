@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { parsePastTime } from '../../core/time-spec';
 import { EXIT_FAILED, UsageError } from '../../errors';
 import type { DecisionFilter } from '../../store/audit-query';
+import { type StoreVerdict, verdictProblems, verifyStore } from '../../service/verify-store';
 import { auditStatistics } from '../../service/audit-statistics';
 import { listDecisions } from '../../service/list-decisions';
 import { type DecisionFilterText, parseDecisionFilter } from '../../service/parse-decision-filter';
-import type { VerifyResult } from '../../store/audit-verify';
-import type { ChangeLogVerdict } from '../../store/change-log-repository';
 import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
@@ -83,8 +82,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       const publicKey = options.publicKey === undefined ? undefined : readCheckpointPublicKey(options.publicKey);
       const found = options.checkpoints === undefined ? [] : await readCheckpoints(options.checkpoints);
       const verdict = await withStore(ctx, 'read-only', async (store) => {
-        const decisions = await store.audit.verify();
-        const changes = await store.changes.verify();
+        const { decisions, changes } = await verifyStore(store);
         // Checkpoints are compared with intact chains only: a broken chain is already the answer.
         const intact = decisions.ok && changes.chain === null;
         const anchored = intact && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(), publicKey) : null;
@@ -94,15 +92,13 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     });
 }
 
-interface Verdict {
-  readonly decisions: VerifyResult;
-  readonly changes: ChangeLogVerdict;
+interface Verdict extends StoreVerdict {
   readonly checkpoints: CheckpointVerdict | null;
 }
 
 /** Every problem on its own line on stderr with exit 1 (SPEC §7); else one line on stdout. */
 function report(ctx: CliContext, { decisions, changes, checkpoints }: Verdict, file: string, keyGiven: boolean): void {
-  const problems = [...decisionProblems(decisions), ...changeProblems(changes)];
+  const problems = verdictProblems({ decisions, changes });
   if (checkpoints !== null && !checkpoints.ok) problems.push(`audit chain does not match ${file}: ${checkpoints.problem}`);
   if (problems.length > 0) {
     problems.forEach((p) => ctx.err(p));
@@ -117,17 +113,6 @@ function report(ctx: CliContext, { decisions, changes, checkpoints }: Verdict, f
     const newest = checkpoints.newest.signed.checkpoint.time;
     ctx.out(`${counted}, consistent with ${checkpoints.checked} checkpoint(s), the newest ${newest}${signer}`);
   }
-}
-
-function decisionProblems(result: VerifyResult): string[] {
-  if (result.ok) return [];
-  const where = result.firstBadId === null ? '' : ` at decision ${result.firstBadId}`;
-  return [`${result.kind === 'chain' ? 'audit chain broken' : 'audit index edited'}${where}: ${result.problem}`];
-}
-
-function changeProblems(verdict: ChangeLogVerdict): string[] {
-  const chain = verdict.chain === null ? [] : [`change log broken at change ${verdict.chain.changeId}: ${verdict.chain.problem}`];
-  return [...chain, ...verdict.state];
 }
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors';
+import { StoreError, UsageError } from '../../errors';
 import { DEFAULT_REVIEW_LIMITS } from '../../core/review-size';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
@@ -11,6 +11,7 @@ import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
 import { createSignatureChecker } from '../../signatures/signature-checker';
 import { openStore } from '../../store/open-database';
+import { describeStore, isPostgresUrl } from '../../store/store-location';
 import { readChainStates } from '../../store/chain-states';
 import { storeIdentity, storeIdentityProblem } from '../../store/store-identity';
 import { readCheckpointKey } from '../../checkpoint/checkpoint-key';
@@ -103,6 +104,9 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
   const lookup = await openRegistry(access.registry);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
   const dbPath = ctx.dbPath();
+  if (isPostgresUrl(dbPath)) {
+    throw new StoreError(`serve on a PostgreSQL store (${describeStore(dbPath)}) is not available yet: it comes with the replicated review path`);
+  }
   const db = openStore(dbPath, { migrate: options.migrate ? 'apply' : 'refuse' });
   // Whatever was started is stopped again if start-up fails (a port in use), so the process exits.
   const cleanup: (() => unknown)[] = [() => db.close()];

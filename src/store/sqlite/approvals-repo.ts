@@ -1,27 +1,16 @@
 import type Database from 'better-sqlite3';
 import { compileGlob } from '../../core/glob';
 import { NotFoundError, StoreError } from '../../errors';
-import type {
-  ApprovalRecord,
-  ApprovalStatus,
-  ApproveInput,
-  ListApprovalsOptions,
-  RevokeInput,
-} from '../approvals-repository';
+import type { ApprovalRecord, ApproveInput, ListApprovalsOptions, RevokeInput } from '../approvals-repository';
+import { approveChange, revokeChange } from '../change-entries';
+import { APPROVAL_COLUMNS as COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 import { recordChange } from './change-log';
-import { type ApprovalRow, approvalSignatureJson, encodeApprovalSignature, toApproval } from './snapshot-rows';
+import { encodeApprovalSignature } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
 
 // Approvals are per repository + digest (SPEC §4). Each approval act is a new row and the newest row
 // is the current approval; rows are never deleted (a schema trigger refuses it), revocation is
 // recorded on the current row (SPEC §6).
-
-export interface ApprovalRecordRow extends ApprovalRow {
-  readonly id: number;
-}
-
-export const COLUMNS =
-  'id, repository, digest, tag, approved_by, approved_at, reason, expires_at, image_created_at, revoked_at, revoked_by, revoke_reason, signature';
 
 /** Records a new approval (a new current row, also when the digest was approved or revoked before). */
 export function approve(db: Database.Database, input: ApproveInput): ApprovalRecord {
@@ -33,20 +22,7 @@ export function approve(db: Database.Database, input: ApproveInput): ApprovalRec
       )
       .run(input.repository, input.digest, input.tag, input.by, input.now, input.reason, input.expiresAt, input.imageCreatedAt, encodeApprovalSignature(input.signature));
     const id = Number(lastInsertRowid);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'approve',
-      subject: `${input.repository}@${input.digest}`,
-      details: {
-        approvalId: id,
-        tag: input.tag,
-        reason: input.reason,
-        expiresAt: input.expiresAt,
-        imageCreatedAt: input.imageCreatedAt,
-        ...(input.signature === null ? {} : { signature: approvalSignatureJson(input.signature) }),
-      },
-    });
+    recordChange(db, approveChange(input, id));
     return requireRow(db, id, input.now);
   });
 }
@@ -65,13 +41,7 @@ export function revoke(db: Database.Database, input: RevokeInput): ApprovalRecor
       input.reason,
       current.id,
     );
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'revoke',
-      subject: `${input.repository}@${input.digest}`,
-      details: { approvalId: current.id, reason: input.reason },
-    });
+    recordChange(db, revokeChange(input, current.id));
     return requireRow(db, current.id, input.now);
   });
 }
@@ -114,15 +84,4 @@ function requireRow(db: Database.Database, id: number, now: number): ApprovalRec
   const row = db.prepare<[number], ApprovalRecordRow>(`SELECT ${COLUMNS} FROM approvals WHERE id = ?`).get(id);
   if (row === undefined) throw new StoreError(`approval ${id} vanished inside its own transaction`);
   return toApprovalRecord(row, now);
-}
-
-export function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
-  return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
-}
-
-/** Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`). */
-function approvalStatus(row: ApprovalRow, now: number): ApprovalStatus {
-  if (row.revoked_at !== null) return 'revoked';
-  if (row.expires_at !== null && row.expires_at <= now) return 'expired';
-  return 'active';
 }

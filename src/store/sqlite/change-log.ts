@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH } from '../audit-hash';
-import { ChainHeadError } from '../audit-batch';
+import { requireChangeHead } from '../change-chain';
 import type { ChangeEntry, ChangeFilter, ChangeRecord } from '../change-log-repository';
 import { changeHash } from '../change-hash';
 
@@ -20,8 +19,6 @@ interface LastRow {
   readonly hash: unknown;
 }
 
-const REFUSE = 'refusing to record changes until an operator checks the store (audit verify)';
-
 /** Appends one chained entry; call it inside the transaction that makes the change. Returns its id. */
 export function recordChange(db: Database.Database, entry: ChangeEntry): number {
   const head = readChangeHead(db);
@@ -38,14 +35,7 @@ export function recordChange(db: Database.Database, entry: ChangeEntry): number 
 export function readChangeHead(db: Database.Database): { readonly changeId: number; readonly hash: Buffer } {
   const head = db.prepare<[], HeadRow>('SELECT change_id, hash FROM change_log_head WHERE id = 1').get();
   const last = db.prepare<[], LastRow>('SELECT id, hash FROM change_log ORDER BY id DESC LIMIT 1').get();
-  if (head === undefined || !Buffer.isBuffer(head.hash)) {
-    throw new ChainHeadError(`the change log head is missing or unreadable: ${REFUSE}`);
-  }
-  const lastHash = last === undefined ? GENESIS_HASH : last.hash;
-  if (head.change_id !== (last?.id ?? 0) || !Buffer.isBuffer(lastHash) || !lastHash.equals(head.hash)) {
-    throw new ChainHeadError(`the change log head does not name its newest entry (entries deleted or edited): ${REFUSE}`);
-  }
-  return { changeId: head.change_id, hash: head.hash };
+  return requireChangeHead(head, last);
 }
 
 /** The change log, oldest first, narrowed by `filter`. */

@@ -6,21 +6,13 @@ import type {
   ListExceptionsOptions,
   RemoveExceptionInput,
 } from '../exceptions-repository';
+import { exceptionAddChange, exceptionRemoveChange } from '../change-entries';
+import { EXCEPTION_COLUMNS as COLUMNS, type ExceptionRecordRow, toExceptionRecord } from '../record-rows';
 import { recordChange } from './change-log';
-import { type ExceptionRow, toException } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
 
 // CVE exceptions (SPEC §7 `exception`): findings with the ID are not counted while the exception is
 // active. Removal is recorded on the row, never deleted, so the audit trail can say why a digest passed.
-
-interface ExceptionRecordRow extends ExceptionRow {
-  readonly created_by: string;
-  readonly created_at: number;
-  readonly removed_at: number | null;
-  readonly removed_by: string | null;
-}
-
-const COLUMNS = 'id, vuln_id, repository, expires_at, reason, created_by, created_at, removed_at, removed_by';
 
 export function addException(db: Database.Database, input: AddExceptionInput): ExceptionRecord {
   return writeTransaction(db, (): ExceptionRecord => {
@@ -31,18 +23,7 @@ export function addException(db: Database.Database, input: AddExceptionInput): E
       )
       .run(input.vulnerabilityId, input.repository, input.expiresAt, input.reason, input.by, input.now);
     const id = Number(lastInsertRowid);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'exception-add',
-      subject: `exception:${id}`,
-      details: {
-        vulnerabilityId: input.vulnerabilityId,
-        repository: input.repository,
-        expiresAt: input.expiresAt,
-        reason: input.reason,
-      },
-    });
+    recordChange(db, exceptionAddChange(input, id));
     return requireException(db, id, input.now);
   });
 }
@@ -56,13 +37,7 @@ export function removeException(db: Database.Database, input: RemoveExceptionInp
       throw new NotFoundError(`exception ${input.id} was already removed by ${row.removed_by ?? 'unknown'}`);
     }
     db.prepare('UPDATE cve_exceptions SET removed_at = ?, removed_by = ? WHERE id = ?').run(input.now, input.by, input.id);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'exception-remove',
-      subject: `exception:${input.id}`,
-      details: { vulnerabilityId: row.vuln_id, repository: row.repository },
-    });
+    recordChange(db, exceptionRemoveChange(input, { vulnerabilityId: row.vuln_id, repository: row.repository }));
     return requireException(db, input.id, input.now);
   });
 }
@@ -87,15 +62,4 @@ function requireException(db: Database.Database, id: number, now: number): Excep
   const row = findRow(db, id);
   if (row === undefined) throw new StoreError(`exception ${id} vanished inside its own transaction`);
   return toExceptionRecord(row, now);
-}
-
-function toExceptionRecord(row: ExceptionRecordRow, now: number): ExceptionRecord {
-  return {
-    ...toException(row),
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    removedAt: row.removed_at,
-    removedBy: row.removed_by,
-    status: row.removed_at !== null ? 'removed' : row.expires_at <= now ? 'expired' : 'active',
-  };
 }

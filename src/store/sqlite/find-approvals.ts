@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ApprovalRecord, FindApprovalsQuery } from '../approvals-repository';
-import { type ApprovalRecordRow, COLUMNS, toApprovalRecord } from './approvals-repo';
+import { APPROVAL_COLUMNS as COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 
 // One section of the dashboard's Approvals page (issue 15), at most `limit` current approvals, in the order that
 // section is read in. Each is the newest row of its repository+digest (the current approval, SPEC §6).

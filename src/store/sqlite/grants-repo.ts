@@ -1,26 +1,14 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError, StoreError } from '../../errors';
 import type { GrantInput, GrantRecord, ListGrantsOptions, RevokeGrantInput } from '../grants-repository';
+import { grantChange, grantRevokeChange } from '../change-entries';
+import { GRANT_COLUMNS as COLUMNS, type GrantRecordRow as GrantRow, toGrantRecord } from '../record-rows';
 import { recordChange } from './change-log';
 import { writeTransaction } from '../write-transaction';
 
 // Break-glass grants (SPEC §4, §7): with `breakGlass.requireGrant`, an annotation alone does not
 // override a deny; an unexpired, unrevoked grant for the namespace and ticket must exist, so that
 // whoever can annotate a pod cannot serve themselves. Revocation is recorded, never deleted.
-
-interface GrantRow {
-  readonly id: number;
-  readonly namespace: string;
-  readonly ticket: string;
-  readonly expires_at: number;
-  readonly granted_by: string;
-  readonly granted_at: number;
-  readonly reason: string | null;
-  readonly revoked_at: number | null;
-  readonly revoked_by: string | null;
-}
-
-const COLUMNS = 'id, namespace, ticket, expires_at, granted_by, granted_at, reason, revoked_at, revoked_by';
 
 export function grantBreakGlass(db: Database.Database, input: GrantInput): GrantRecord {
   return writeTransaction(db, (): GrantRecord => {
@@ -31,13 +19,7 @@ export function grantBreakGlass(db: Database.Database, input: GrantInput): Grant
       )
       .run(input.namespace, input.ticket, input.expiresAt, input.by, input.now, input.reason);
     const id = Number(lastInsertRowid);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'break-glass-grant',
-      subject: `break-glass-grant:${id}`,
-      details: { namespace: input.namespace, ticket: input.ticket, expiresAt: input.expiresAt, reason: input.reason },
-    });
+    recordChange(db, grantChange(input, id));
     return requireGrant(db, id, input.now);
   });
 }
@@ -55,13 +37,7 @@ export function revokeGrant(db: Database.Database, input: RevokeGrantInput): Gra
       input.by,
       input.id,
     );
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'break-glass-revoke',
-      subject: `break-glass-grant:${input.id}`,
-      details: { namespace: row.namespace, ticket: row.ticket },
-    });
+    recordChange(db, grantRevokeChange(input, { namespace: row.namespace, ticket: row.ticket }));
     return requireGrant(db, input.id, input.now);
   });
 }
@@ -86,19 +62,4 @@ function requireGrant(db: Database.Database, id: number, now: number): GrantReco
   const row = findRow(db, id);
   if (row === undefined) throw new StoreError(`break-glass grant ${id} vanished inside its own transaction`);
   return toGrantRecord(row, now);
-}
-
-function toGrantRecord(row: GrantRow, now: number): GrantRecord {
-  return {
-    id: row.id,
-    namespace: row.namespace,
-    ticket: row.ticket,
-    expiresAt: row.expires_at,
-    grantedBy: row.granted_by,
-    grantedAt: row.granted_at,
-    reason: row.reason,
-    revokedAt: row.revoked_at,
-    revokedBy: row.revoked_by,
-    status: row.revoked_at !== null ? 'revoked' : row.expires_at <= now ? 'expired' : 'active',
-  };
 }

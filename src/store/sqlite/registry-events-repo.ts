@@ -4,13 +4,14 @@ import { factsKey } from '../../core/image-ref';
 import type { EventKind, EventSource } from '../../core/events/registry-event';
 import { StoreError } from '../../errors';
 import type { EventOutcome, PendingDigest, RecordEventInput, RecordedEvent } from '../registry-events-repository';
+import { registryEventChange } from '../change-entries';
 import { writeTransaction } from '../write-transaction';
 import { recordChange } from './change-log';
 
 // Registry events (migration 0006): append-only rows, each with its change-log entry in the same transaction
 // (SPEC §6: a registry event is an operator change like any other). Pending digests are derived, never stored.
 
-interface EventRow {
+export interface EventRow {
   readonly id: number;
   readonly source: EventSource;
   readonly event_key: string;
@@ -41,32 +42,15 @@ export function recordEvent(db: Database.Database, input: RecordEventInput): Rec
       .run(input.source, input.key, input.type, input.kind, input.repository, input.digest, input.tag, input.actor, input.occurredAt, input.now, input.outcome, input.detail);
     if (changes === 0) return null;
     const id = Number(lastInsertRowid);
-    recordChange(db, {
-      time: input.now,
-      actor: input.actor ?? `(${input.source})`,
-      action: 'registry-event',
-      subject: `registry-event:${id}`,
-      details: {
-        source: input.source,
-        key: input.key,
-        type: input.type,
-        kind: input.kind,
-        image: `${input.repository}@${input.digest}`,
-        tag: input.tag,
-        actor: input.actor,
-        occurredAt: input.occurredAt,
-        outcome: input.outcome,
-        detail: input.detail,
-      },
-    });
+    recordChange(db, registryEventChange(input, id));
     const row = db.prepare<[number], EventRow>('SELECT * FROM registry_events WHERE id = ?').get(id);
     if (row === undefined) throw new StoreError(`registry event ${id} vanished inside its own transaction`);
     return toRecorded(row);
   });
 }
 
-// The newest push or delete event per digest (by arrival), kept when it is a push.
-const NEWEST_PUSHES = `
+// The newest push or delete event per digest (by arrival), kept when it is a push (both engines' SQL).
+export const NEWEST_PUSHES = `
   SELECT e.* FROM registry_events e
   WHERE e.kind = 'push'
     AND e.id = (SELECT MAX(n.id) FROM registry_events n WHERE n.repository = e.repository AND n.digest = e.digest AND n.kind IN ('push', 'delete'))`;
@@ -95,7 +79,7 @@ export function deletedDigests(db: Database.Database): ReadonlyMap<string, numbe
   return new Map(rows.map((row) => [factsKey(row.repository, row.digest), row.occurred_at]));
 }
 
-function toRecorded(row: EventRow): RecordedEvent {
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.id,
     source: row.source,

@@ -1,34 +1,16 @@
 import type Database from 'better-sqlite3';
-import type { Scanner } from '../../core/scan-report/scan-report';
-import { type Finding, SEVERITIES, type Severity, type SeverityCounts } from '../../core/types';
+import type { Finding } from '../../core/types';
 import { StoreError } from '../../errors';
+import { scanImportChange } from '../change-entries';
+import { SCAN_COLUMNS, type StoredScanRow as ScanRow, bySeverity, countSeverities, toStoredScan } from '../record-rows';
 import type { ImportScanInput, ScanTarget, StoredScan } from '../scans-repository';
+import { SEVERITIES } from '../../core/types';
 import { recordChange } from './change-log';
 import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
 
 // One `scans` row per imported report, the registry digests it applies to in `scan_targets` and its
 // findings in `findings`, all written in one transaction with the change-log row (SPEC §6, §7).
-
-interface ScanRow {
-  readonly id: number;
-  readonly scanner: string;
-  readonly scanner_version: string | null;
-  readonly artifact: string | null;
-  readonly scanned_at: number;
-  readonly scanned_at_source: string;
-  readonly imported_at: number;
-  readonly imported_by: string;
-  readonly report_sha256: string;
-  readonly critical: number;
-  readonly high: number;
-  readonly medium: number;
-  readonly low: number;
-  readonly unknown: number;
-}
-
-const SCAN_COLUMNS = `s.id, s.scanner, s.scanner_version, s.artifact, s.scanned_at, s.scanned_at_source, s.imported_at,
-  s.imported_by, s.report_sha256, s.critical, s.high, s.medium, s.low, s.unknown`;
 
 /** Stores a scan with its targets and findings; returns the stored scan. */
 export function importScan(db: Database.Database, input: ImportScanInput): StoredScan {
@@ -55,19 +37,7 @@ export function importScan(db: Database.Database, input: ImportScanInput): Store
     const id = Number(lastInsertRowid);
     insertTargets(db, id, input.targets);
     insertFindings(db, id, input.findings);
-    recordChange(db, {
-      time: input.now,
-      actor: input.by,
-      action: 'scan-import',
-      subject: `scan:${id}`,
-      details: {
-        scanner: input.scanner,
-        scannedAt,
-        reportSha256: input.reportSha256,
-        targets: input.targets.map((t) => `${t.repository}@${t.digest}`),
-        counts: { ...counts },
-      },
-    });
+    recordChange(db, scanImportChange(input, id, scannedAt, counts));
     return requireScan(db, id);
   });
 }
@@ -95,21 +65,14 @@ export function scanTargets(db: Database.Database, scanId: number): readonly Sca
 
 /** The findings of a scan, most severe first, then by vulnerability ID and package. */
 export function scanFindings(db: Database.Database, scanId: number): readonly Finding[] {
-  const rank = (s: Severity): number => SEVERITIES.indexOf(s);
-  return db
-    .prepare<[number], FindingRow>(
-      'SELECT vuln_id, package, installed, fixed, severity FROM findings WHERE scan_id = ? ORDER BY vuln_id, package, installed',
-    )
-    .all(scanId)
-    .map(toFinding)
-    .sort((a, b) => rank(a.severity) - rank(b.severity));
-}
-
-/** Counts findings per severity (a finding is one vulnerability in one package version, SPEC §7). */
-export function countSeverities(findings: readonly Finding[]): SeverityCounts {
-  const counts: Record<Severity, number> = { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 };
-  for (const f of findings) counts[f.severity] += 1;
-  return counts;
+  return bySeverity(
+    db
+      .prepare<[number], FindingRow>(
+        'SELECT vuln_id, package, installed, fixed, severity FROM findings WHERE scan_id = ? ORDER BY vuln_id, package, installed',
+      )
+      .all(scanId)
+      .map(toFinding),
+  );
 }
 
 function insertTargets(db: Database.Database, scanId: number, targets: readonly ScanTarget[]): void {
@@ -129,30 +92,4 @@ function requireScan(db: Database.Database, id: number): StoredScan {
   const row = db.prepare<[number], ScanRow>(`SELECT ${SCAN_COLUMNS} FROM scans s WHERE s.id = ?`).get(id);
   if (row === undefined) throw new StoreError(`scan ${id} vanished inside its own transaction`);
   return toStoredScan(row);
-}
-
-function toStoredScan(row: ScanRow): StoredScan {
-  return {
-    id: row.id,
-    scanner: toScanner(row.scanner),
-    scannerVersion: row.scanner_version,
-    artifact: row.artifact,
-    scannedAt: row.scanned_at,
-    scannedAtSource: toScannedAtSource(row.scanned_at_source),
-    importedAt: row.imported_at,
-    importedBy: row.imported_by,
-    reportSha256: row.report_sha256,
-    counts: { CRITICAL: row.critical, HIGH: row.high, MEDIUM: row.medium, LOW: row.low, UNKNOWN: row.unknown },
-  };
-}
-
-// The schema's CHECK constraints allow only these values; anything else means the store was edited by hand.
-function toScanner(value: string): Scanner {
-  if (value === 'trivy' || value === 'grype') return value;
-  throw new StoreError(`scans: unexpected scanner ${JSON.stringify(value)}`);
-}
-
-function toScannedAtSource(value: string): 'report' | 'import' {
-  if (value === 'report' || value === 'import') return value;
-  throw new StoreError(`scans: unexpected scanned_at_source ${JSON.stringify(value)}`);
 }

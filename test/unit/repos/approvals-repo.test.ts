@@ -1,12 +1,13 @@
 import type Database from 'better-sqlite3';
 import { NotFoundError } from '../../../src/errors';
+import type { ApproveInput } from '../../../src/store/approvals-repository';
 import { admittedNamespaces } from '../../../src/store/sqlite/admitted-namespaces';
-import { approve, currentApproval, listApprovals, revoke } from '../../../src/store/sqlite/approvals-repo';
+import { approve } from '../../../src/store/sqlite/approvals-repo';
 import type { DecisionRecord } from '../../../src/store/audit-log';
 import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
-import { listChanges } from '../../../src/store/sqlite/change-log';
 import { openStore } from '../../../src/store/open-database';
 import { decisionRecord } from '../../helpers/decision-record';
+import { ENGINES, useEngineStore } from '../../helpers/store-engines';
 import { type TempDir, makeTempDir } from '../../helpers/temp-dir';
 
 const NGINX = 'docker.io/library/nginx';
@@ -15,98 +16,206 @@ const D2 = `sha256:${'2'.repeat(64)}`;
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
 
-let dir: TempDir;
-let db: Database.Database;
+describe.each(ENGINES)('approvals on %s', (engine) => {
+  const s = useEngineStore(engine);
 
-beforeEach(() => {
-  dir = makeTempDir('approvals-repo-');
-  db = openStore(dir.file('store.db'), { migrate: 'apply' });
-});
-
-afterEach(() => {
-  db.close();
-  dir.cleanup();
-});
-
-function approveAt(now: number, overrides: Partial<Parameters<typeof approve>[1]> = {}) {
-  return approve(db, {
-    repository: NGINX,
-    digest: D1,
-    tag: '1.25',
-    by: 'alice',
-    reason: 'vetted',
-    expiresAt: null,
-    imageCreatedAt: null,
-    signature: null,
-    ...overrides,
-    now,
-  });
-}
-
-function countRows(table: string): number {
-  const row = db.prepare<[], { readonly n: number }>(`SELECT count(*) AS n FROM ${table}`).get();
-  return row?.n ?? -1;
-}
-
-describe('approve', () => {
-  it('records the signature evidence with the approval and in the change log, and reads it back', () => {
-    const evidence = { signers: ['release.pub'], artifacts: [`sha256:${'9'.repeat(64)}`], verifiedAt: T0 - 1000 };
-    expect(approveAt(T0, { signature: { kind: 'verified', evidence } }).signature).toEqual({ kind: 'verified', evidence });
-    expect(approveAt(T0 + 1, { digest: D2, signature: { kind: 'unsigned-allowed', by: 'bob' } }).signature).toEqual({ kind: 'unsigned-allowed', by: 'bob' });
-    expect(currentApproval(db, NGINX, D1, T0)?.signature).toEqual({ kind: 'verified', evidence });
-    expect(JSON.parse(listChanges(db)[0]!.details ?? '{}')).toMatchObject({ signature: { kind: 'verified', ...evidence } });
-  });
-
-  it('refuses an unreadable signature record (a hand-edited store) as a store error', () => {
-    approveAt(T0);
-    db.prepare("UPDATE approvals SET signature = '{\"kind\":\"verified\"}'").run();
-    expect(() => currentApproval(db, NGINX, D1, T0)).toThrow(`approvals: unreadable signature record for ${NGINX}@${D1}`);
-  });
-
-  it('records the approval and its change-log row', () => {
-    const record = approveAt(T0, { expiresAt: T0 + 24 * HOUR, imageCreatedAt: T0 - HOUR });
-    expect(record).toEqual({
-      id: 1,
+  const approveAt = (now: number, overrides: Partial<ApproveInput> = {}) =>
+    s.store.approvals.approve({
       repository: NGINX,
       digest: D1,
       tag: '1.25',
-      approvedBy: 'alice',
-      approvedAt: T0,
+      by: 'alice',
       reason: 'vetted',
-      expiresAt: T0 + 24 * HOUR,
-      revokedAt: null,
-      revokedBy: null,
-      revokeReason: null,
-      imageCreatedAt: T0 - HOUR,
+      expiresAt: null,
+      imageCreatedAt: null,
       signature: null,
-      status: 'active',
+      ...overrides,
+      now,
     });
-    expect(listChanges(db)).toEqual([
-      {
+  const revoke = (by: string, reason: string | null, now: number, repository = NGINX) =>
+    s.store.approvals.revoke({ repository, digest: D1, by, reason, now });
+  const current = async (repository: string, digest: string, now: number) =>
+    (await s.store.approvals.list({ all: true, now })).find((a) => a.repository === repository && a.digest === digest);
+  const countRows = async (table: string) => Number((await s.sql(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
+
+  describe('approve', () => {
+    it('records the signature evidence with the approval and in the change log, and reads it back', async () => {
+      const evidence = { signers: ['release.pub'], artifacts: [`sha256:${'9'.repeat(64)}`], verifiedAt: T0 - 1000 };
+      expect((await approveAt(T0, { signature: { kind: 'verified', evidence } })).signature).toEqual({ kind: 'verified', evidence });
+      expect((await approveAt(T0 + 1, { digest: D2, signature: { kind: 'unsigned-allowed', by: 'bob' } })).signature).toEqual({
+        kind: 'unsigned-allowed',
+        by: 'bob',
+      });
+      expect((await current(NGINX, D1, T0))?.signature).toEqual({ kind: 'verified', evidence });
+      const [first] = await s.changes();
+      expect(JSON.parse(String(first?.details))).toMatchObject({ signature: { kind: 'verified', ...evidence } });
+    });
+
+    it('refuses an unreadable signature record (a hand-edited store) as a store error', async () => {
+      await approveAt(T0);
+      await s.sql('UPDATE approvals SET signature = \'{"kind":"verified"}\'');
+      await expect(current(NGINX, D1, T0)).rejects.toThrow(`approvals: unreadable signature record for ${NGINX}@${D1}`);
+    });
+
+    it('records the approval and its change-log row', async () => {
+      const record = await approveAt(T0, { expiresAt: T0 + 24 * HOUR, imageCreatedAt: T0 - HOUR });
+      expect(record).toEqual({
         id: 1,
-        time: T0,
-        actor: 'alice',
-        action: 'approve',
-        subject: `${NGINX}@${D1}`,
-        details: JSON.stringify({ approvalId: 1, tag: '1.25', reason: 'vetted', expiresAt: T0 + 24 * HOUR, imageCreatedAt: T0 - HOUR }),
-      },
-    ]);
+        repository: NGINX,
+        digest: D1,
+        tag: '1.25',
+        approvedBy: 'alice',
+        approvedAt: T0,
+        reason: 'vetted',
+        expiresAt: T0 + 24 * HOUR,
+        revokedAt: null,
+        revokedBy: null,
+        revokeReason: null,
+        imageCreatedAt: T0 - HOUR,
+        signature: null,
+        status: 'active',
+      });
+      expect(await s.changes()).toEqual([
+        {
+          id: 1,
+          time: T0,
+          actor: 'alice',
+          action: 'approve',
+          subject: `${NGINX}@${D1}`,
+          details: JSON.stringify({ approvalId: 1, tag: '1.25', reason: 'vetted', expiresAt: T0 + 24 * HOUR, imageCreatedAt: T0 - HOUR }),
+        },
+      ]);
+    });
+
+    it('makes a new current row when a revoked digest is approved again, keeping the old one', async () => {
+      await approveAt(T0);
+      await revoke('bob', 'CVE', T0 + HOUR);
+      const again = await approveAt(T0 + 2 * HOUR, { by: 'carol' });
+      expect(again).toMatchObject({ id: 2, status: 'active', approvedBy: 'carol', revokedAt: null });
+      expect(await current(NGINX, D1, T0 + 3 * HOUR)).toMatchObject({ id: 2, status: 'active' });
+      expect(await countRows('approvals')).toBe(2);
+      expect((await s.store.approvals.list({ all: true, now: T0 + 3 * HOUR })).map((a) => a.id)).toEqual([2]);
+    });
+
+    // On SQLite these hand edits are made on a connection of their own: see 'hand edits on sqlite' below.
+    if (engine === 'postgres') {
+      it('writes nothing when the change log cannot be written (one transaction)', async () => {
+        await s.sql('DROP TABLE change_log');
+        await expect(approveAt(T0)).rejects.toThrow(/change_log/);
+        expect(await countRows('approvals')).toBe(0);
+      });
+
+      it('is never deleted (schema trigger)', async () => {
+        await approveAt(T0);
+        await expect(s.sql('DELETE FROM approvals')).rejects.toThrow(/never deleted/);
+      });
+    }
   });
 
-  it('makes a new current row when a revoked digest is approved again, keeping the old one', () => {
-    approveAt(T0);
-    revoke(db, { repository: NGINX, digest: D1, by: 'bob', reason: 'CVE', now: T0 + HOUR });
-    const again = approveAt(T0 + 2 * HOUR, { by: 'carol' });
-    expect(again).toMatchObject({ id: 2, status: 'active', approvedBy: 'carol', revokedAt: null });
-    expect(currentApproval(db, NGINX, D1, T0 + 3 * HOUR)).toMatchObject({ id: 2, status: 'active' });
-    expect(countRows('approvals')).toBe(2);
-    expect(listApprovals(db, { all: true, now: T0 + 3 * HOUR }).map((a) => a.id)).toEqual([2]);
+  describe('revoke', () => {
+    it('records who, when and why on the current row, with a change-log row', async () => {
+      await approveAt(T0);
+      const record = await revoke('bob', 'CVE-2024-1', T0 + HOUR);
+      expect(record).toMatchObject({ id: 1, status: 'revoked', revokedAt: T0 + HOUR, revokedBy: 'bob', revokeReason: 'CVE-2024-1' });
+      expect((await s.changes()).map((c) => [c.action, c.actor, c.time, c.subject, c.details])).toEqual([
+        ['approve', 'alice', T0, `${NGINX}@${D1}`, expect.any(String)],
+        ['revoke', 'bob', T0 + HOUR, `${NGINX}@${D1}`, JSON.stringify({ approvalId: 1, reason: 'CVE-2024-1' })],
+      ]);
+    });
+
+    it.each([
+      ['never approved', async () => undefined, `no approval of ${NGINX}@${D1} to revoke`],
+      [
+        'already revoked',
+        async () => {
+          await approveAt(T0);
+          await revoke('bob', null, T0);
+        },
+        `no unrevoked approval of ${NGINX}@${D1} to revoke`,
+      ],
+    ])('fails with NotFoundError when %s, changing nothing', async (_name, setup, message) => {
+      await setup();
+      const state = async () => ({ approvals: await s.sql('SELECT * FROM approvals ORDER BY id'), changes: await s.changes() });
+      const before = await state();
+      await expect(revoke('eve', null, T0 + HOUR)).rejects.toThrow(new NotFoundError(message));
+      expect(await state()).toEqual(before);
+    });
+
+    it('does not revoke the same digest in another repository (approvals are per repository + digest)', async () => {
+      await approveAt(T0, { repository: 'registry.corp.example/nginx' });
+      await expect(revoke('bob', null, T0)).rejects.toThrow(NotFoundError);
+    });
   });
+
+  describe('list', () => {
+    beforeEach(async () => {
+      await approveAt(T0, { digest: D1 });
+      await approveAt(T0, { digest: D2, expiresAt: T0 + HOUR });
+      await approveAt(T0, { repository: 'registry.corp.example/app', digest: D1, tag: null });
+      await revoke('bob', 'old', T0 + 1, 'registry.corp.example/app');
+    });
+    const list = (all: boolean, now: number, repositoryGlob?: string) => s.store.approvals.list({ all, now, repositoryGlob });
+
+    it('lists only active approvals by default, with their status', async () => {
+      expect((await list(false, T0 + 2 * HOUR)).map((a) => [a.repository, a.digest, a.status])).toEqual([[NGINX, D1, 'active']]);
+    });
+
+    it('includes revoked and expired ones with all', async () => {
+      expect((await list(true, T0 + 2 * HOUR)).map((a) => [a.repository, a.digest, a.status])).toEqual([
+        [NGINX, D1, 'active'],
+        [NGINX, D2, 'expired'],
+        ['registry.corp.example/app', D1, 'revoked'],
+      ]);
+    });
+
+    it('treats an approval as expired from its expiry instant on', async () => {
+      const status = async (now: number) => (await list(true, now)).find((a) => a.digest === D2)?.status;
+      expect(await status(T0 + HOUR - 1)).toBe('active');
+      expect(await status(T0 + HOUR)).toBe('expired');
+    });
+
+    it('filters repositories by glob', async () => {
+      expect((await list(true, T0, 'registry.corp.example/*')).map((a) => a.repository)).toEqual(['registry.corp.example/app']);
+      expect(await list(false, T0, 'docker.io/library/nginx')).toHaveLength(2);
+    });
+
+    it('shows only the newest row of a repository + digest', async () => {
+      await approveAt(T0 + HOUR, { digest: D1, tag: '1.25.1', by: 'dave' });
+      const nginx = (await list(true, T0 + HOUR)).filter((a) => a.repository === NGINX && a.digest === D1);
+      expect(nginx.map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
+    });
+
+    it('sorts repositories by code point whatever the database collation', async () => {
+      await approveAt(T0, { repository: 'docker.io/library/Zeta-upper', digest: D2 });
+      await approveAt(T0, { repository: 'docker.io/library/alpha', digest: D2 });
+      expect((await list(false, T0, 'docker.io/library/*')).map((a) => a.repository)).toEqual([
+        'docker.io/library/Zeta-upper',
+        'docker.io/library/alpha',
+        NGINX,
+        NGINX,
+      ]);
+    });
+  });
+});
+
+describe('hand edits on sqlite', () => {
+  let dir: TempDir;
+  let db: Database.Database;
+  beforeEach(() => {
+    dir = makeTempDir('approvals-repo-');
+    db = openStore(dir.file('store.db'), { migrate: 'apply' });
+  });
+  afterEach(() => {
+    db.close();
+    dir.cleanup();
+  });
+  const approveAt = (now: number) =>
+    approve(db, { repository: NGINX, digest: D1, tag: '1.25', by: 'alice', reason: 'vetted', expiresAt: null, imageCreatedAt: null, signature: null, now });
 
   it('writes nothing when the change log cannot be written (one transaction)', () => {
     db.exec('DROP TABLE change_log');
     expect(() => approveAt(T0)).toThrow(/no such table: change_log/);
-    expect(countRows('approvals')).toBe(0);
+    expect(db.prepare('SELECT count(*) AS n FROM approvals').get()).toEqual({ n: 0 });
   });
 
   it('is never deleted (schema trigger)', () => {
@@ -115,84 +224,17 @@ describe('approve', () => {
   });
 });
 
-describe('revoke', () => {
-  it('records who, when and why on the current row, with a change-log row', () => {
-    approveAt(T0);
-    const record = revoke(db, { repository: NGINX, digest: D1, by: 'bob', reason: 'CVE-2024-1', now: T0 + HOUR });
-    expect(record).toMatchObject({ id: 1, status: 'revoked', revokedAt: T0 + HOUR, revokedBy: 'bob', revokeReason: 'CVE-2024-1' });
-    expect(listChanges(db).map((c) => [c.action, c.actor, c.time, c.subject, c.details])).toEqual([
-      ['approve', 'alice', T0, `${NGINX}@${D1}`, expect.any(String)],
-      ['revoke', 'bob', T0 + HOUR, `${NGINX}@${D1}`, JSON.stringify({ approvalId: 1, reason: 'CVE-2024-1' })],
-    ]);
-  });
-
-  it.each([
-    ['never approved', () => undefined, `no approval of ${NGINX}@${D1} to revoke`],
-    [
-      'already revoked',
-      () => {
-        approveAt(T0);
-        revoke(db, { repository: NGINX, digest: D1, by: 'bob', reason: null, now: T0 });
-      },
-      `no unrevoked approval of ${NGINX}@${D1} to revoke`,
-    ],
-  ])('fails with NotFoundError when %s, changing nothing', (_name, setup, message) => {
-    setup();
-    const before = { approvals: db.prepare('SELECT * FROM approvals').all(), changes: listChanges(db) };
-    expect(() => revoke(db, { repository: NGINX, digest: D1, by: 'eve', reason: null, now: T0 + HOUR })).toThrow(
-      new NotFoundError(message),
-    );
-    expect({ approvals: db.prepare('SELECT * FROM approvals').all(), changes: listChanges(db) }).toEqual(before);
-  });
-
-  it('does not revoke the same digest in another repository (approvals are per repository + digest)', () => {
-    approveAt(T0, { repository: 'registry.corp.example/nginx' });
-    expect(() => revoke(db, { repository: NGINX, digest: D1, by: 'bob', reason: null, now: T0 })).toThrow(NotFoundError);
-  });
-});
-
-describe('listApprovals', () => {
-  beforeEach(() => {
-    approveAt(T0, { digest: D1 });
-    approveAt(T0, { digest: D2, expiresAt: T0 + HOUR });
-    approveAt(T0, { repository: 'registry.corp.example/app', digest: D1, tag: null });
-    revoke(db, { repository: 'registry.corp.example/app', digest: D1, by: 'bob', reason: 'old', now: T0 + 1 });
-  });
-
-  it('lists only active approvals by default, with their status', () => {
-    const listed = listApprovals(db, { all: false, now: T0 + 2 * HOUR });
-    expect(listed.map((a) => [a.repository, a.digest, a.status])).toEqual([[NGINX, D1, 'active']]);
-  });
-
-  it('includes revoked and expired ones with all', () => {
-    const listed = listApprovals(db, { all: true, now: T0 + 2 * HOUR });
-    expect(listed.map((a) => [a.repository, a.digest, a.status])).toEqual([
-      [NGINX, D1, 'active'],
-      [NGINX, D2, 'expired'],
-      ['registry.corp.example/app', D1, 'revoked'],
-    ]);
-  });
-
-  it('treats an approval as expired from its expiry instant on', () => {
-    const status = (now: number) => listApprovals(db, { all: true, now }).find((a) => a.digest === D2)?.status;
-    expect(status(T0 + HOUR - 1)).toBe('active');
-    expect(status(T0 + HOUR)).toBe('expired');
-  });
-
-  it('filters repositories by glob', () => {
-    const listed = listApprovals(db, { repositoryGlob: 'registry.corp.example/*', all: true, now: T0 });
-    expect(listed.map((a) => a.repository)).toEqual(['registry.corp.example/app']);
-    expect(listApprovals(db, { repositoryGlob: 'docker.io/library/nginx', all: false, now: T0 })).toHaveLength(2);
-  });
-
-  it('shows only the newest row of a repository + digest', () => {
-    approveAt(T0 + HOUR, { digest: D1, tag: '1.25.1', by: 'dave' });
-    const nginx = listApprovals(db, { all: true, now: T0 + HOUR }).filter((a) => a.repository === NGINX && a.digest === D1);
-    expect(nginx.map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
-  });
-});
-
 describe('admittedNamespaces', () => {
+  let dir: TempDir;
+  let db: Database.Database;
+  beforeEach(() => {
+    dir = makeTempDir('approvals-repo-');
+    db = openStore(dir.file('store.db'), { migrate: 'apply' });
+  });
+  afterEach(() => {
+    db.close();
+    dir.cleanup();
+  });
   const admitted = (time: number, namespace: string, image: string, repository: string | null, digest: string | null, allowed = true) =>
     decisionRecord({ time, namespace, allowed, images: [{ image, repository, digest, allowed, reasons: allowed ? [] : ['not-approved'] }] });
 
