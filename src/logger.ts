@@ -17,6 +17,8 @@ export interface Logger {
   child(fields: LogFields): Logger;
   /** Lets a caller skip building expensive fields when the line would be dropped anyway. */
   isLevelEnabled(level: LogLevel): boolean;
+  /** Writes the lines held back by `batch` now (a no-op otherwise, or when none are held). */
+  flush(): void;
 }
 
 export interface LoggerOptions {
@@ -25,6 +27,13 @@ export interface LoggerOptions {
   readonly stream?: { write(chunk: string): unknown };
   /** Time source; default Date.now. */
   readonly clock?: () => number;
+  /**
+   * Lines logged in one turn of the event loop are written together at its end (setImmediate), in one write: each
+   * decision is still its own line, but the reviews one commit answers no longer cost a write system call each
+   * (`serve`; bench/RESULTS.md "Where the reviewer's CPU goes"). The owner calls `flush()` before the process ends;
+   * what a kill -9 or a fatal V8 error interrupts can lose the lines of that one turn.
+   */
+  readonly batch?: boolean;
 }
 
 const RANK: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -35,16 +44,38 @@ export function createLogger(options: LoggerOptions): Logger {
   const stream = options.stream ?? process.stdout;
   const clock = options.clock ?? Date.now;
   const threshold = RANK[options.level];
+  const write = (text: string): void => {
+    try {
+      stream.write(text);
+    } catch {
+      // A closed stdout (EPIPE while shutting down) must not turn a log call into a crash of the review path.
+    }
+  };
+  // Shared by the logger and its children, so that their lines keep the order they were logged in.
+  const held: string[] = [];
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (held.length === 0) return;
+    const text = held.join('');
+    held.length = 0;
+    write(text);
+  };
+  const emit = (line: string): void => {
+    if (options.batch !== true) {
+      write(line);
+      return;
+    }
+    held.push(line);
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flush);
+  };
   const make = (bound: LogFields): Logger => {
     const log = (level: LogLevel, msg: string, fields?: LogFields): void => {
       // Checked first so a filtered-out debug line costs one comparison, not a serialisation.
       if (RANK[level] < threshold) return;
-      const line = formatLine(clock(), level, msg, bound, fields);
-      try {
-        stream.write(line + '\n');
-      } catch {
-        // A closed stdout (EPIPE while shutting down) must not turn a log call into a crash of the review path.
-      }
+      emit(formatLine(clock(), level, msg, bound, fields) + '\n');
     };
     return {
       debug: (msg, fields) => log('debug', msg, fields),
@@ -53,6 +84,7 @@ export function createLogger(options: LoggerOptions): Logger {
       error: (msg, fields) => log('error', msg, fields),
       child: (fields) => make({ ...bound, ...fields }),
       isLevelEnabled: (level) => RANK[level] >= threshold,
+      flush,
     };
   };
   return make({});

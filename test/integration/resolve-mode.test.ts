@@ -117,8 +117,16 @@ scan: {required: true, maxAgeDays: 3650, maxFindings: {CRITICAL: 0}}
   it('explain resolves the tag as serve does', async () => {
     const result = await runCli(dbPath, ['explain', `${registry.host}/team/api:2.0`, '--policy', policyFile, '--json']);
     expect(result.status).toBe(0);
-    const decision = JSON.parse(result.stdout) as { allowed: boolean; images: { digest: string; tag: string }[] };
+    type Check = { name: string; outcome: string; message: string };
+    const decision = JSON.parse(result.stdout) as { allowed: boolean; images: { digest: string; tag: string; checks: Check[] }[] };
     expect(decision).toMatchObject({ allowed: true, images: [{ tag: '2.0', digest: approved }] });
+    // Passed checks' messages are built only when read (check-result.ts): --json still writes them.
+    expect(decision.images[0]?.checks).toEqual(
+      expect.arrayContaining([
+        { name: 'tag-resolution', outcome: 'pass', message: `tag "2.0" resolved to ${approved}` },
+        { name: 'approval', outcome: 'pass', message: expect.stringMatching(/^approved by .+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) as string },
+      ]),
+    );
   });
 
   it('applies a reloaded, shorter tagCacheSeconds to answers cached before the reload', async () => {

@@ -141,6 +141,65 @@ describe('createLogger', () => {
   });
 });
 
+describe('createLogger with batch (serve)', () => {
+  function batched() {
+    const chunks: string[] = [];
+    const logger = createLogger({ level: 'info', stream: { write: (s: string) => chunks.push(s) }, clock: () => T0, batch: true });
+    const msgs = (): string[] => chunks.join('').split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { msg: string }).msg);
+    return { logger, chunks, msgs };
+  }
+  const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+  it('writes the lines of one turn of the event loop in one write at its end, each its own line, in order', async () => {
+    const { logger, chunks, msgs } = batched();
+    const child = logger.child({ component: 'events' });
+    logger.info('decision 1');
+    child.warn('from a child');
+    logger.info('decision 2');
+    expect(chunks).toEqual([]);
+    await nextTurn();
+    expect(chunks).toHaveLength(1);
+    expect(msgs()).toEqual(['decision 1', 'from a child', 'decision 2']);
+    expect(chunks[0]?.endsWith('\n')).toBe(true);
+    logger.info('decision 3');
+    await nextTurn();
+    expect(chunks).toHaveLength(2);
+    expect(msgs()).toEqual(['decision 1', 'from a child', 'decision 2', 'decision 3']);
+  });
+
+  it('flush writes the held lines at once, and never twice', async () => {
+    const { logger, chunks, msgs } = batched();
+    logger.info('stopped');
+    logger.flush();
+    expect(msgs()).toEqual(['stopped']);
+    logger.flush();
+    await nextTurn();
+    expect(chunks).toHaveLength(1);
+  });
+
+  it('survives a stream that throws, and writes the lines logged after it', async () => {
+    const written: string[] = [];
+    let fail = true;
+    const logger = createLogger({
+      level: 'info',
+      batch: true,
+      stream: {
+        write: (s: string) => {
+          if (fail) throw new Error('EPIPE');
+          written.push(s);
+        },
+      },
+    });
+    logger.error('lost with the stream');
+    await nextTurn();
+    fail = false;
+    logger.info('after');
+    await nextTurn();
+    expect(written.join('')).toContain('"msg":"after"');
+    expect(written.join('')).not.toContain('lost with the stream');
+  });
+});
+
 describe('parseLogLevel', () => {
   it('accepts the four levels in any case, and falls back when absent', () => {
     expect(parseLogLevel('DEBUG')).toBe('debug');

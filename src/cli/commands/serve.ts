@@ -102,7 +102,7 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
   // The client is made at start even under require-digest, because a reloaded policy may turn resolve on:
   // registry flags are checked (and a --registry-password-stdin password read) now, not at the first review.
   const lookup = await openRegistry(access.registry);
-  const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout });
+  const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout, batch: true });
   const dbPath = ctx.dbPath();
   if (isPostgresUrl(dbPath)) {
     throw new StoreError(`serve on a PostgreSQL store (${describeStore(dbPath)}) is not available yet: it comes with the replicated review path`);
@@ -113,6 +113,10 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
   const release = async (): Promise<void> => {
     for (const step of cleanup.splice(0).reverse()) await step();
   };
+  // Log lines are written once per turn of the event loop (logger.ts `batch`): an uncaught error or process.exit
+  // still writes the lines of the turn it ends.
+  const flushOnExit = (): void => logger.flush();
+  process.on('exit', flushOnExit);
   try {
     const started = await start(settings, { db, dbPath, lookup, logger, cleanup }, options.policy);
     const eventsServer =
@@ -145,6 +149,8 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
     logger.info('stopped');
   } finally {
     await release();
+    logger.flush();
+    process.off('exit', flushOnExit);
   }
 }
 
