@@ -4,14 +4,17 @@ import { UsageError, errorMessage } from '../errors';
 import type { CompiledPolicy } from '../core/types';
 import type { Logger } from '../logger';
 import { type ListenAddress, formatListen, parseListen } from '../http/parse-listen';
-import { startServer } from '../http/server';
+import { type ServerTlsOptions, startServer } from '../http/server';
 import { openSqliteStore } from '../store/sqlite/open-sqlite-store';
 import { startBackgroundVerification } from './background-verification';
 import { createDashboardApp } from './create-dashboard-app';
 
-// `serve --dashboard HOST:PORT [--dashboard-token-file F]` (SPEC §7, §10): the dashboard on a listener of its own,
-// loopback by default. Anywhere else it is reachable by others, so a token is then required: without one, serve
-// refuses to start rather than expose the audit trail.
+// `serve --dashboard HOST:PORT [--dashboard-token-file F] [--dashboard-tls-cert C --dashboard-tls-key K
+// [--dashboard-client-ca CA]]` (SPEC §7, §10; issue 15 item 2): the dashboard on a listener of its own, loopback by
+// default. Anywhere else it is reachable by others, so a token or a client certificate is then required: without
+// either, serve refuses to start rather than expose the audit trail. TLS is the webhook's own (src/http/server.ts:
+// certificates reloaded when the files change); with a client CA the handshake itself refuses any client without a
+// certificate it signed.
 
 export const DEFAULT_DASHBOARD_PORT = 8081;
 /** The shortest pause between two background verifications of the chain (background-verification.ts). */
@@ -22,6 +25,16 @@ const MIN_TOKEN_LENGTH = 16;
 export interface DashboardSettings {
   readonly listen: ListenAddress;
   readonly token: string | null;
+  readonly tls: ServerTlsOptions | null;
+}
+
+/** serve's dashboard flags, as given. */
+export interface DashboardFlags {
+  readonly listen?: string;
+  readonly tokenFile?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly clientCa?: string;
 }
 
 export interface RunningDashboard {
@@ -31,19 +44,37 @@ export interface RunningDashboard {
 }
 
 /** Checks the flags (UsageError): what `serve` refuses before it opens anything. */
-export function dashboardSettings(listen: string | undefined, tokenFile: string | undefined): DashboardSettings | null {
-  if (listen === undefined) {
-    if (tokenFile !== undefined) throw new UsageError('--dashboard-token-file needs --dashboard HOST:PORT');
+export function dashboardSettings(flags: DashboardFlags): DashboardSettings | null {
+  if (flags.listen === undefined) {
+    const given = (
+      [
+        ['--dashboard-token-file', flags.tokenFile],
+        ['--dashboard-tls-cert', flags.tlsCert],
+        ['--dashboard-tls-key', flags.tlsKey],
+        ['--dashboard-client-ca', flags.clientCa],
+      ] as const
+    ).find(([, value]) => value !== undefined);
+    if (given !== undefined) throw new UsageError(`${given[0]} needs --dashboard HOST:PORT`);
     return null;
   }
-  const address = parseListen(listen, DEFAULT_DASHBOARD_PORT);
-  const token = tokenFile === undefined ? null : readToken(tokenFile);
-  if (token === null && !isLoopback(address.host)) {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new UsageError('--dashboard-tls-cert and --dashboard-tls-key go together');
+  }
+  if (flags.clientCa !== undefined && flags.tlsCert === undefined) {
+    throw new UsageError('--dashboard-client-ca needs --dashboard-tls-cert and --dashboard-tls-key (client certificates are a TLS feature)');
+  }
+  const address = parseListen(flags.listen, DEFAULT_DASHBOARD_PORT);
+  const token = flags.tokenFile === undefined ? null : readToken(flags.tokenFile);
+  if (token === null && flags.clientCa === undefined && !isLoopback(address.host)) {
     throw new UsageError(
-      `--dashboard ${formatListen(address)} is not a loopback address: give --dashboard-token-file (the audit trail must not be open to the network)`,
+      `--dashboard ${formatListen(address)} is not a loopback address: give --dashboard-token-file or --dashboard-client-ca (the audit trail must not be open to the network)`,
     );
   }
-  return { listen: address, token };
+  const tls =
+    flags.tlsCert === undefined || flags.tlsKey === undefined
+      ? null
+      : { certFile: flags.tlsCert, keyFile: flags.tlsKey, clientCaFile: flags.clientCa, unauthenticatedPaths: [] };
+  return { listen: address, token, tls };
 }
 
 export async function startDashboard(
@@ -61,7 +92,7 @@ export async function startDashboard(
       token: settings.token,
       logger: deps.logger,
     });
-    const server = await startServer({ app, listen: settings.listen, logger: deps.logger });
+    const server = await startServer({ app, listen: settings.listen, tls: settings.tls ?? undefined, logger: deps.logger });
     let closed: Promise<void> | null = null;
     const close = async (graceMs: number): Promise<void> => {
       await server.close(graceMs);
@@ -69,7 +100,7 @@ export async function startDashboard(
       await store.close();
     };
     // Closed once, whether by the shutdown or by serve's clean-up after a failed start.
-    return { url: `http://${formatListen(server.address)}/`, close: (graceMs) => (closed ??= close(graceMs)) };
+    return { url: `${server.protocol}://${formatListen(server.address)}/`, close: (graceMs) => (closed ??= close(graceMs)) };
   } catch (err) {
     verification.stop();
     await store.close();

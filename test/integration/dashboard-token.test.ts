@@ -69,7 +69,7 @@ describe('dashboard token', () => {
     const result = await runCli(tmp.file('store.db'), ['serve', '--policy', POLICY, '--listen', '127.0.0.1:0', '--dashboard', '0.0.0.0:0']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      'error: --dashboard 0.0.0.0:0 is not a loopback address: give --dashboard-token-file (the audit trail must not be open to the network)\n',
+      'error: --dashboard 0.0.0.0:0 is not a loopback address: give --dashboard-token-file or --dashboard-client-ca (the audit trail must not be open to the network)\n',
     );
   });
 });

@@ -48,6 +48,9 @@ interface ServeOptions {
   readonly checkpointInterval: string;
   readonly dashboard?: string;
   readonly dashboardTokenFile?: string;
+  readonly dashboardTlsCert?: string;
+  readonly dashboardTlsKey?: string;
+  readonly dashboardClientCa?: string;
   readonly eventsListen?: string;
   readonly eventsSecretFile?: string;
   readonly harborUrl?: string;
@@ -86,8 +89,11 @@ function registerServe(program: Command, ctx: CliContext, access: RegistryAccess
     .option('--resolve-deadline-ms <ms>', 'tags: resolve: how long a review waits for the registry', String(DEFAULT_RESOLVE_DEADLINE_MS))
     .option('--checkpoint-key <file>', 'sign checkpoints of the audit chains with this Ed25519 key (checkpoint keygen)', ctx.io.env.IMAGE_REVIEWER_CHECKPOINT_KEY)
     .option('--checkpoint-interval <duration>', 'how often a signed checkpoint is logged', '60s')
-    .option('--dashboard <host:port>', 'serve the read-only audit dashboard here (loopback unless --dashboard-token-file)')
-    .option('--dashboard-token-file <file>', 'require this bearer token for the dashboard (needed on a non-loopback address)')
+    .option('--dashboard <host:port>', 'serve the read-only audit dashboard here (loopback unless --dashboard-token-file or --dashboard-client-ca)')
+    .option('--dashboard-token-file <file>', 'require this bearer token for the dashboard')
+    .option('--dashboard-tls-cert <file>', 'serve the dashboard over HTTPS with this certificate (PEM); reloaded when the file changes')
+    .option('--dashboard-tls-key <file>', 'the dashboard certificate\u2019s private key (PEM)')
+    .option('--dashboard-client-ca <file>', 'require dashboard clients to present a certificate signed by this CA')
     .option('--events-listen <host:port>', 'also listen for registry events (Harbor webhooks, distribution notifications) here')
     .option('--events-secret-file <file>', 'shared secrets of the event sources: lines "harbor SECRET" and "registry SECRET"')
     .option('--harbor-url <url>', 'Harbor\u2019s base URL, to fetch the vulnerability report of a scanned artifact')
@@ -199,7 +205,11 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const dashboard = settings.dashboard === null ? null : await startDashboard(settings.dashboard, { dbPath, logger, clock, policy: () => policy.current() });
   if (dashboard !== null) {
     cleanup.push(() => dashboard.close(0));
-    logger.info('dashboard', { url: dashboard.url, token: settings.dashboard?.token !== null });
+    logger.info('dashboard', {
+      url: dashboard.url,
+      token: settings.dashboard?.token !== null,
+      clientCertificate: settings.dashboard?.tls?.clientCaFile !== undefined,
+    });
   }
   const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
   const active = policy.current();
@@ -280,7 +290,13 @@ function parseServeOptions(options: ServeOptions) {
     graceMs: positiveInt('--shutdown-grace-seconds', options.shutdownGraceSeconds) * 1000,
     resolveDeadlineMs: positiveInt('--resolve-deadline-ms', options.resolveDeadlineMs),
     checkpointIntervalMs: checkpointInterval(options.checkpointInterval),
-    dashboard: dashboardSettings(options.dashboard, options.dashboardTokenFile),
+    dashboard: dashboardSettings({
+      listen: options.dashboard,
+      tokenFile: options.dashboardTokenFile,
+      tlsCert: options.dashboardTlsCert,
+      tlsKey: options.dashboardTlsKey,
+      clientCa: options.dashboardClientCa,
+    }),
   };
 }
 
