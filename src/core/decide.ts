@@ -5,6 +5,7 @@ import type { ReasonSummary } from './reason-text';
 import { activeExceptions } from './rules/active-exceptions';
 import { fail } from './rules/check-result';
 import { exemptImage, judgeImage, withCheck } from './rules/judge-image';
+import type { ParsedRef } from './image-ref';
 import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from './review-size';
 import type {
   BreakGlassOutcome,
@@ -20,6 +21,20 @@ import type {
 /** Emergency images still come from the private registries and must still parse (SPEC §4). */
 const NEVER_OVERRIDDEN: readonly ReasonCode[] = ['invalid-reference', 'registry-not-allowed'];
 type Base = Pick<Decision, 'mode' | 'namespace' | 'policyHash'>;
+
+export interface DecideOptions {
+  /**
+   * Build the messages of passed and skipped checks (ImageVerdict.checks), as `explain` prints them; the default.
+   * The review path says false: it reads only failed checks (the reason, the audit record), so those messages would
+   * be formatted for every check of every image only to be dropped.
+   */
+  readonly describe?: boolean;
+  /**
+   * Image strings of the request already parsed by the caller (evaluateReview parses them to look their facts up),
+   * so that they are not parsed twice; any image not in it is parsed here.
+   */
+  readonly references?: ReadonlyMap<string, ParsedRef>;
+}
 
 /** What enforce mode answers, before dry-run has its say. */
 interface Enforced {
@@ -41,6 +56,7 @@ export function decide(
   policy: CompiledPolicy,
   now: number,
   limits: ReviewLimits = DEFAULT_REVIEW_LIMITS,
+  options: DecideOptions = {},
 ): Decision {
   const mode = policy.matchers.namespaceMode(request.namespace);
   const breakGlassRequest = readBreakGlassRequest(request.annotations);
@@ -57,7 +73,8 @@ export function decide(
   }
   const tooBig = reviewSizeProblem(request.images, limits);
   if (tooBig !== null) return tooManyImages(request, base, breakGlassRequest, tooBig, limits);
-  const env = { facts, policy, now, exceptions: activeExceptions(facts.exceptions, now) };
+  const exceptions = activeExceptions(facts.exceptions, now);
+  const env = { facts, policy, now, exceptions, describe: options.describe ?? true, references: options.references };
   const judged = request.images.map((image) => judgeImage(image, env));
   const where = { namespace: request.namespace, policy, facts, now, unchanged: request.unchanged?.length ?? 0 };
   const enforced = enforce(judged, breakGlassRequest, where);

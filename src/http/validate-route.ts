@@ -60,7 +60,7 @@ export function createValidateRoute(deps: ValidateRouteDeps): RequestHandler {
     let evaluation: Evaluation;
     let decisionId: number | null = null;
     try {
-      if (review.dryRun) evaluation = await evaluateReview(deps.review, reading.request);
+      if (review.dryRun) evaluation = await evaluateReview(deps.review, reading.request, { describe: false });
       else ({ evaluation, decisionId } = await reviewAndRecord(deps.review, reading.request, startedAt));
     } catch (err) {
       if (err instanceof AuditWriteError) metrics.auditWriteFailures.inc();

@@ -34,6 +34,8 @@ export async function pendingVerdicts(deps: PendingDeps, repositoryGlob: string 
     exceptions: activeExceptions(facts.exceptions, deps.now),
     policy: deps.policy,
     now: deps.now,
+    // Only the reasons are read.
+    describe: false,
   };
   return pending.map((digest) => {
     const verdict = judgeImage(`${digest.repository}@${digest.digest}`, env);

@@ -34,7 +34,8 @@ export async function recheck(deps: ReviewDeps, targets: readonly RecheckTarget[
   const denied: RecheckFinding[] = [];
   for (const target of targets) {
     // One at a time: the facts are read from the snapshot, and a resolve-mode policy asks the registry per review.
-    const { decision } = await evaluateReview(deps, target.request);
+    // Only the reasons are reported.
+    const { decision } = await evaluateReview(deps, target.request, { describe: false });
     if (decision.allowed) continue;
     for (const verdict of decision.images) {
       if (verdict.allowed) continue;

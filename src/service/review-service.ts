@@ -1,5 +1,5 @@
-import { decide } from '../core/decide';
-import { parseImageRef } from '../core/image-ref';
+import { type DecideOptions, decide } from '../core/decide';
+import { type ParsedRef, parseImageRef } from '../core/image-ref';
 import { recordedImage } from '../core/recorded-image';
 import { DEFAULT_REVIEW_LIMITS, reviewSizeProblem } from '../core/review-size';
 import type { CompiledPolicy, Decision, Facts, ImageRef, ReviewLimits, ReviewRequest, TagResolution } from '../core/types';
@@ -44,16 +44,20 @@ export interface Evaluation {
 
 /**
  * Gathers the facts for a request, then decides (STYLE 2): store look-ups, and registry answers in resolve mode,
- * become a `Facts` value first; the decision itself is pure. Used by the webhook and by `explain` alike (STYLE 8).
+ * become a `Facts` value first; the decision itself is pure. Used by the webhook and by `explain` alike (STYLE 8);
+ * the webhook asks for no descriptions of passed checks (DecideOptions), which only `explain` prints.
  */
-export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): Promise<Evaluation> {
+export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest, options: DecideOptions = {}): Promise<Evaluation> {
   const policy = deps.policy();
   const limits = deps.limits ?? DEFAULT_REVIEW_LIMITS;
   // A review past the limits is denied without looking anything up: its size must not become the server's work.
   const judged = reviewSizeProblem(request.images, limits) === null ? request.images : [];
+  // Parsed once here, for the look-ups, and handed to decide (parsing was a fifth of a review's own work).
+  const references = new Map<string, ParsedRef>();
   const refs: ImageRef[] = [];
   for (const image of judged) {
-    const parsed = parseImageRef(image);
+    const parsed = references.get(image) ?? parseImageRef(image);
+    references.set(image, parsed);
     if (parsed.ok) refs.push(parsed.ref);
   }
   const tagResolutions = await resolveTags(deps, policy, request.namespace, refs);
@@ -70,7 +74,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest): 
   const facts: Facts = { ...stored, tagResolutions, signatures };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
-  return { decision: decide(request, facts, policy, now, limits), policy, now, facts };
+  return { decision: decide(request, facts, policy, now, limits, { ...options, references }), policy, now, facts };
 }
 
 /** Decides and records: the decision id is returned only once the row is committed durably (SPEC §6). */
@@ -79,7 +83,7 @@ export async function reviewAndRecord(
   request: ReviewRequest,
   startedAt: bigint,
 ): Promise<{ readonly evaluation: Evaluation; readonly decisionId: number }> {
-  const evaluation = await evaluateReview(deps, request);
+  const evaluation = await evaluateReview(deps, request, { describe: false });
   const latencyUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
   let decisionId: number;
   try {

@@ -15,6 +15,8 @@ export interface ImageContextInput {
   /** Signatures verified at review time; none by default. */
   readonly signature?: SignatureVerification | null;
   readonly now: number;
+  /** Build the messages of passed and skipped checks (as explain does); true by default. */
+  readonly describe?: boolean;
 }
 
 /** What one image's rules see, as `judgeImage` builds it, for a reference a test knows is valid. */
@@ -31,5 +33,6 @@ export function imageContext(image: string, input: ImageContextInput): ImageCont
     exceptions: input.exceptions ?? [],
     policy: compilePolicy({ ...DEFAULT_POLICY, ...input.policy }, 'test'),
     now: input.now,
+    describe: input.describe ?? true,
   };
 }

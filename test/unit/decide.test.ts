@@ -1,6 +1,6 @@
 import { auditAnnotations } from '../../src/core/audit-annotations';
 import { decide } from '../../src/core/decide';
-import { factsKey } from '../../src/core/image-ref';
+import { type ParsedRef, factsKey, parseImageRef } from '../../src/core/image-ref';
 import { DEFAULT_POLICY, compilePolicy } from '../../src/core/policy';
 import { MAX_REASON_LENGTH } from '../../src/core/reason-text';
 import type {
@@ -83,6 +83,8 @@ interface Input {
   readonly grants?: readonly BreakGlassGrant[];
   readonly tagResolutions?: ReadonlyMap<string, TagResolution>;
   readonly images_?: ReadonlyMap<string, ImageFacts>;
+  readonly describe?: boolean;
+  readonly references?: ReadonlyMap<string, ParsedRef>;
 }
 
 function compiled(over: Partial<Policy> = {}): CompiledPolicy {
@@ -103,7 +105,7 @@ function run(input: Input): Decision {
     annotations: Object.assign(Object.create(null) as Record<string, string>, input.annotations ?? {}),
     user: null,
   };
-  return decide(request, facts, compiled(input.policy), NOW);
+  return decide(request, facts, compiled(input.policy), NOW, undefined, { describe: input.describe, references: input.references });
 }
 
 const codes = (decision: Decision): ReasonCode[][] => decision.images.map((image) => image.reasons.map((reason) => reason.code));
@@ -177,6 +179,40 @@ describe('decide: enforce mode, one verdict per image with every failing check',
 
   it('records the policy hash', () => {
     expect(run({ images: [] }).policyHash).toBe(compiled().hash);
+  });
+});
+
+describe('decide without descriptions of passed checks (the review path)', () => {
+  const withoutChecks = (decision: Decision): unknown => ({ ...decision, images: decision.images.map(({ checks: _checks, ...image }) => image) });
+
+  it.each<[string, Input]>([
+    ['approved, denied, invalid and tag-only images', { images: [API, WEB, OLD, APP_TAG, HUB, INVALID, `${PAYMENTS}@${D_PAY_OLD}`] }],
+    ['dry-run', { images: [WEB, APP], namespace: 'dev-team' }],
+    ['break-glass', { images: [WEB, APP], annotations: GKE_BREAK_GLASS }],
+    ['exempt', { images: [API], namespace: 'kube-system' }],
+  ])('%s: the same decision, reason and failed checks; only passed and skipped checks lose their formatted message', (_name, input) => {
+    const full = run(input);
+    const bare = run({ ...input, describe: false });
+    expect(withoutChecks(bare)).toEqual(withoutChecks(full));
+    bare.images.forEach((image, i) => {
+      const described = full.images[i]!.checks;
+      expect(image.checks.map((check) => `${check.name}:${check.outcome}`)).toEqual(described.map((check) => `${check.name}:${check.outcome}`));
+      image.checks.forEach((check, j) => {
+        if (check.outcome === 'fail' || check.message !== '') expect(check).toEqual(described[j]);
+      });
+    });
+    if (input.namespace !== 'kube-system') {
+      expect(bare.images.flatMap((image) => image.checks).some((check) => check.outcome === 'pass' && check.message === '')).toBe(true);
+      expect(full.images.flatMap((image) => image.checks).every((check) => check.message !== '')).toBe(true);
+    }
+  });
+});
+
+describe('decide with references its caller parsed', () => {
+  it('decides as when it parses them itself, and parses those it is not given', () => {
+    const images = [API, WEB, OLD, APP_TAG, HUB, INVALID];
+    const references = new Map(images.slice(0, 4).map((image) => [image, parseImageRef(image)]));
+    expect(run({ images, references })).toEqual(run({ images }));
   });
 });
 

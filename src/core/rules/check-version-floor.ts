@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { Approval, Check, CompiledVersionFloor } from '../types';
-import { fail, pass, skip } from './check-result';
+import { described, fail, pass, skip } from './check-result';
 import type { ImageContext } from './image-context';
 
 /**
@@ -15,15 +15,16 @@ import type { ImageContext } from './image-context';
  * `version-unknown` rather than passing silently. Only when no digest is judged (a tag-only reference, already
  * denied `digest-required` or `tag-unresolved`) is the reference's tag the version, to say what it names.
  */
-export function checkVersionFloor({ ref, digest, facts, policy }: ImageContext): Check {
+export function checkVersionFloor(context: ImageContext): Check {
+  const { ref, digest, facts, policy } = context;
   const floors = policy.matchers.versionFloors.filter((floor) => floor.matchesRepository(ref.repository));
-  if (floors.length === 0) return skip('version-floor', `no version floor for ${ref.repository}`);
+  if (floors.length === 0) return skip('version-floor', described(context, () => `no version floor for ${ref.repository}`));
   const ranges = (list: readonly CompiledVersionFloor[]): string => list.map((floor) => JSON.stringify(floor.range)).join(' and ');
   const version = digest === null ? fromReference(ref.tag) : fromApproval(facts.approval, ref.tag);
   if (version.semver === null) return fail('version-floor', 'version-unknown', `${version.unknown} (floor ${ranges(floors)})`);
   const below = floors.filter((floor) => !floor.satisfiedBy(version.semver));
   if (below.length > 0) return fail('version-floor', 'version-below-floor', `${version.named} is outside ${ranges(below)}${version.note}`);
-  return pass('version-floor', `${version.named} satisfies ${ranges(floors)}${version.note}`);
+  return pass('version-floor', described(context, () => `${version.named} satisfies ${ranges(floors)}${version.note}`));
 }
 
 type Version =

@@ -1,7 +1,7 @@
 import { SEVERITIES } from '../types';
 import type { Check, Finding, Severity } from '../types';
 import { NO_DIGEST } from './check-approval';
-import { fail, pass, skip } from './check-result';
+import { described, fail, pass, skip } from './check-result';
 import type { ImageContext } from './image-context';
 import { tallyFindings } from './tally-findings';
 import type { FindingTally } from './tally-findings';
@@ -13,7 +13,8 @@ const MAX_IDS = 5;
  * `vulnerabilities`: whenever a scan exists, its findings, less active exceptions (and unfixed ones with
  * `ignoreUnfixed`), must not exceed any per-severity ceiling of `scan.maxFindings`; an absent ceiling is unlimited.
  */
-export function checkVulnerabilities({ ref, digest, facts, policy, exceptions }: ImageContext): Check {
+export function checkVulnerabilities(context: ImageContext): Check {
+  const { ref, digest, facts, policy, exceptions } = context;
   if (digest === null) return skip('vulnerabilities', NO_DIGEST);
   if (facts.scan === null) return skip('vulnerabilities', 'no scan');
   const { maxFindings, ignoreUnfixed } = policy.policy.scan;
@@ -23,18 +24,19 @@ export function checkVulnerabilities({ ref, digest, facts, policy, exceptions }:
     return ceiling === undefined ? [] : [{ severity, ceiling, count: tally.counts[severity] }];
   });
   const over = ceilinged.filter(({ count, ceiling }) => count > ceiling);
-  const notes = tallyNotes(tally);
   if (over.length > 0) {
     const parts = over.map(({ severity, count, ceiling }) => {
       return `${count} ${severity} > ${ceiling} (${offendingIds(tally.counted, severity)})`;
     });
-    return fail('vulnerabilities', 'vulnerabilities', parts.join(', ') + notes);
+    return fail('vulnerabilities', 'vulnerabilities', parts.join(', ') + tallyNotes(tally));
   }
   if (ceilinged.length === 0) {
-    return pass('vulnerabilities', `no ceilings set (${tally.counted.length} counted)${notes}`);
+    return pass('vulnerabilities', described(context, () => `no ceilings set (${tally.counted.length} counted)${tallyNotes(tally)}`));
   }
-  const within = ceilinged.map(({ severity, count, ceiling }) => `${count} ${severity} ≤ ${ceiling}`);
-  return pass('vulnerabilities', `${within.join(', ')}${notes}`);
+  return pass(
+    'vulnerabilities',
+    described(context, () => `${ceilinged.map(({ severity, count, ceiling }) => `${count} ${severity} ≤ ${ceiling}`).join(', ')}${tallyNotes(tally)}`),
+  );
 }
 
 /** `CVE-2019-14697 ×2, CVE-2020-1234, +3 more`: distinct IDs in report order, a count when one recurs. */

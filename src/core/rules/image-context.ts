@@ -21,6 +21,8 @@ export interface ImageContext {
   readonly exceptions: readonly ActiveException[];
   readonly policy: CompiledPolicy;
   readonly now: number;
+  /** Build the messages of passed and skipped checks (`explain`); false on the review path, which never reads them. */
+  readonly describe: boolean;
 }
 
 export type ImageRule = (context: ImageContext) => Check;

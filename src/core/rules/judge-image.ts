@@ -1,4 +1,4 @@
-import { factsKey, parseImageRef } from '../image-ref';
+import { type ParsedRef, factsKey, parseImageRef } from '../image-ref';
 import type { Check, CompiledPolicy, Facts, ImageFacts, ImageRef, ImageVerdict, Reason, RecordedSignature, TagResolution } from '../types';
 import { checkReference } from './check-reference';
 import type { ActiveException } from './image-context';
@@ -10,14 +10,18 @@ export interface JudgeEnvironment {
   readonly exceptions: readonly ActiveException[];
   readonly policy: CompiledPolicy;
   readonly now: number;
+  /** Build the messages of passed and skipped checks (ImageContext.describe). */
+  readonly describe: boolean;
+  /** Images already parsed (DecideOptions.references); others are parsed here. */
+  readonly references?: ReadonlyMap<string, ParsedRef>;
 }
 
 const NO_FACTS: ImageFacts = { approval: null, scan: null };
 
 /** Runs every check on one image string from the request and turns the failures into reasons. */
 export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
-  const parsed = parseImageRef(image);
-  const referenceCheck = checkReference(parsed);
+  const parsed = env.references?.get(image) ?? parseImageRef(image);
+  const referenceCheck = checkReference(parsed, env);
   if (!parsed.ok) return verdict(image, null, null, [referenceCheck], null);
   const { ref } = parsed;
   const resolution = tagResolution(ref, env);
@@ -25,7 +29,8 @@ export function judgeImage(image: string, env: JudgeEnvironment): ImageVerdict {
   const key = digest === null ? null : factsKey(ref.repository, digest);
   const facts = key === null ? NO_FACTS : (env.facts.images.get(key) ?? NO_FACTS);
   const signature = key === null ? null : (env.facts.signatures.get(key) ?? null);
-  const context = { ref, resolution, digest, facts, signature, exceptions: env.exceptions, policy: env.policy, now: env.now };
+  const { exceptions, policy, now, describe } = env;
+  const context = { ref, resolution, digest, facts, signature, exceptions, policy, now, describe };
   return verdict(image, ref, digest, [referenceCheck, ...IMAGE_RULES.map((rule) => rule(context))], recordedSignature(context));
 }
 

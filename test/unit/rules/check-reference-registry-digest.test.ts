@@ -26,7 +26,7 @@ describe('checkReference (invalid-reference)', () => {
     }],
     ['', { name: 'reference', outcome: 'fail', code: 'invalid-reference', message: 'empty reference' }],
   ])('%j', (image, expected) => {
-    expect(checkReference(parseImageRef(image))).toEqual(expected);
+    expect(checkReference(parseImageRef(image), { describe: true })).toEqual(expected);
   });
 });
 

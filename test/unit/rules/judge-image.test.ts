@@ -23,7 +23,7 @@ const FACTS: Facts = {
   grants: [],
 };
 
-const env = { facts: FACTS, exceptions: [], policy: compilePolicy({ ...DEFAULT_POLICY, registries: ['registry.corp.example'] }, 'test'), now: NOW };
+const env = { facts: FACTS, exceptions: [], policy: compilePolicy({ ...DEFAULT_POLICY, registries: ['registry.corp.example'] }, 'test'), now: NOW, describe: true };
 
 describe('judgeImage', () => {
   it('stops at invalid-reference: no other check runs on an unparseable image', () => {
