@@ -19,10 +19,11 @@ export function checkVulnerabilities(context: ImageContext): Check {
   if (facts.scan === null) return skip('vulnerabilities', 'no scan');
   const { maxFindings, ignoreUnfixed } = policy.policy.scan;
   const tally = tallyFindings(facts.scan.findings, ref.repository, exceptions, ignoreUnfixed);
-  const ceilinged = SEVERITIES.flatMap((severity) => {
+  const ceilinged: { readonly severity: Severity; readonly ceiling: number; readonly count: number }[] = [];
+  for (const severity of SEVERITIES) {
     const ceiling = maxFindings[severity];
-    return ceiling === undefined ? [] : [{ severity, ceiling, count: tally.counts[severity] }];
-  });
+    if (ceiling !== undefined) ceilinged.push({ severity, ceiling, count: tally.counts[severity] });
+  }
   const over = ceilinged.filter(({ count, ceiling }) => count > ceiling);
   if (over.length > 0) {
     const parts = over.map(({ severity, count, ceiling }) => {

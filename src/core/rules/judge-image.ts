@@ -82,5 +82,8 @@ function verdict(
 }
 
 function reasonsOf(checks: readonly Check[]): readonly Reason[] {
-  return checks.flatMap((check) => (check.outcome === 'fail' ? [{ code: check.code, message: check.message }] : []));
+  // A loop rather than flatMap, which built an array for every check of every image of every review.
+  const reasons: Reason[] = [];
+  for (const check of checks) if (check.outcome === 'fail') reasons.push({ code: check.code, message: check.message });
+  return reasons;
 }
