@@ -90,7 +90,7 @@ export function groupImages(rows: readonly ImageRow[]): ReadonlyMap<number, Audi
       allowed: row.allowed === 1,
       reasons: splitReasons(row.reasons),
       unchanged: row.unchanged === 1,
-      signature: decodeDecisionSignature(row.signature),
+      signature: decodeDecisionSignature(row.signature ?? null),
     });
     byDecision.set(row.decision_id, list);
   }

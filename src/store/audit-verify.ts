@@ -288,7 +288,8 @@ function toChainImage(row: WalkRow): ChainImage {
     reasons: row.reasons ?? '',
     unchanged: row.unchanged ?? 0,
     // Text as written, or null; any other value (edited by hand) cannot equal what was hashed.
-    signature: row.signature === null || typeof row.signature === 'string' ? row.signature : '\u0000edited',
+    // An engine whose schema has no such column yet (PostgreSQL has no audit writer) reads as none.
+    signature: row.signature === null || row.signature === undefined ? null : typeof row.signature === 'string' ? row.signature : '\u0000edited',
   };
 }
 
