@@ -21,6 +21,7 @@ const COMMANDS: readonly {
   { name: 'revoke', load: async (registry) => (await import('./commands/revoke')).createRevokeCommand(registry) },
   { name: 'recheck', load: async (registry) => (await import('./commands/recheck')).createRecheckCommand(registry) },
   { name: 'approvals', load: async () => (await import('./commands/approvals')).registerApprovals },
+  { name: 'changes', load: async () => (await import('./commands/changes')).registerChanges },
   { name: 'scan', load: async () => (await import('./commands/scan')).registerScan },
   { name: 'exception', load: async () => (await import('./commands/exception')).registerException },
   { name: 'break-glass', load: async () => (await import('./commands/break-glass')).registerBreakGlass },

@@ -1,4 +1,13 @@
+import { UsageError } from '../errors';
+
 // Output helpers shared by the commands: aligned tables on a TTY, NDJSON and CSV on request (STYLE 8).
+
+/** What a list command prints: JSON with `--json`, CSV with `--csv` (not both: exit 2), else a table. */
+export function outputFormat(options: { readonly json?: boolean; readonly csv?: boolean }): 'json' | 'csv' | 'table' {
+  if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
+  if (options.json === true) return 'json';
+  return options.csv === true ? 'csv' : 'table';
+}
 
 export type Cell = string | number | boolean | null | undefined;
 

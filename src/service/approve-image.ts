@@ -65,16 +65,29 @@ async function resolveDigest(ref: ImageRef, registry: RegistryLookup | null): Pr
   return { repository: ref.repository, digest: resolved.digest, tag: ref.tag ?? resolved.tag, resolved };
 }
 
-export function approveImage(
+/** An approval as stored, with the approval of the same digest it follows (SPEC §6: approvals are a history). */
+export interface ApprovalOutcome {
+  readonly record: ApprovalRecord;
+  /** The digest's approval before this one (active, revoked or expired), or null for a first approval. */
+  readonly previous: ApprovalRecord | null;
+  /** The tag was not given nor resolved now, and is the one the previous approval recorded. */
+  readonly tagKept: boolean;
+}
+
+export async function approveImage(
   approvals: ApprovalsRepository,
   target: ApprovalTarget,
   settings: ApproveSettings,
   now: number,
-): Promise<ApprovalRecord> {
-  return approvals.approve({
+): Promise<ApprovalOutcome> {
+  const previous = (await approvals.history(target.repository, target.digest, now)).at(-1) ?? null;
+  // A digest's content never changes, so the version an earlier approval recorded for it still names it: re-approving
+  // by digest alone keeps that tag, or version floors would stop judging the digest (SPEC §4, issue 10 item 5).
+  const tagKept = target.tag === null && previous !== null && previous.tag !== null;
+  const record = await approvals.approve({
     repository: target.repository,
     digest: target.digest,
-    tag: target.tag,
+    tag: target.tag ?? previous?.tag ?? null,
     by: settings.by,
     reason: settings.reason,
     expiresAt: settings.expiresAt,
@@ -82,4 +95,5 @@ export function approveImage(
     signature: target.signature,
     now,
   });
+  return { record, previous, tagKept };
 }

@@ -3,7 +3,8 @@ import type { Approval, ApprovalSignature } from '../core/types';
 // What the service layer may ask of approvals (SPEC §4, §6), whatever the engine. Every method returns a
 // Promise: the next engine is PostgreSQL, whose driver is asynchronous (SQLite answers at once inside).
 
-export type ApprovalStatus = 'active' | 'revoked' | 'expired';
+/** `superseded`: an earlier approval of a digest approved again since (SPEC §6: approvals are a history). */
+export type ApprovalStatus = 'active' | 'revoked' | 'expired' | 'superseded';
 
 export interface ApprovalRecord extends Approval {
   readonly id: number;
@@ -33,7 +34,7 @@ export interface RevokeInput {
 
 export interface ListApprovalsOptions {
   readonly repositoryGlob?: string;
-  /** Include revoked and expired approvals. */
+  /** Every approval ever recorded (revoked, expired and superseded ones too), not only the current ones. */
   readonly all: boolean;
   readonly now: number;
 }
@@ -56,8 +57,12 @@ export interface ApprovalsRepository {
   approve(input: ApproveInput): Promise<ApprovalRecord>;
   /** Revokes the current approval of repository+digest; NotFoundError when there is none unrevoked. */
   revoke(input: RevokeInput): Promise<ApprovalRecord>;
-  /** Current approvals (newest per repository+digest), by repository then approval time. */
+  /** Current active approvals (newest per repository+digest), or with `all` every approval; by repository then approval time. */
   list(options: ListApprovalsOptions): Promise<readonly ApprovalRecord[]>;
+  /** Every approval of repository+digest, oldest first (the last is the current one); empty when never approved. */
+  history(repository: string, digest: string, now: number): Promise<readonly ApprovalRecord[]>;
+  /** The digests of `repository` ever approved under `tag` (as recorded at approval), sorted. */
+  digestsTagged(repository: string, tag: string): Promise<readonly string[]>;
   /** At most `limit` current approvals of one status, without reading the others. */
   find(query: FindApprovalsQuery): Promise<readonly ApprovalRecord[]>;
 }

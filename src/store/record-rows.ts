@@ -16,15 +16,28 @@ export const APPROVAL_COLUMNS =
 
 export interface ApprovalRecordRow extends ApprovalRow {
   readonly id: number;
+  /**
+   * 0 when a later approval of the same repository+digest exists (this one was superseded), 1 when not; selected only
+   * by the reads that return earlier approvals too (history, list --all): the others read current rows only.
+   */
+  readonly newest?: number;
 }
+
+/** The approval columns and whether the row is the newest of its repository+digest (`newest`), from `approvals a`. */
+export const APPROVAL_HISTORY_COLUMNS = `${APPROVAL_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')},
+  CASE WHEN a.id = (SELECT max(n.id) FROM approvals n WHERE n.repository = a.repository AND n.digest = a.digest) THEN 1 ELSE 0 END AS newest`;
 
 export function toApprovalRecord(row: ApprovalRecordRow, now: number): ApprovalRecord {
   return { id: row.id, ...toApproval(row), status: approvalStatus(row, now) };
 }
 
-/** Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`). */
-function approvalStatus(row: ApprovalRow, now: number): ApprovalStatus {
+/**
+ * Revocation wins over expiry; an approval expires at `expires_at` exactly (SPEC §4 `approval-expired`); an earlier
+ * approval that was neither is superseded by the later one (SPEC §6: approvals are a history).
+ */
+function approvalStatus(row: ApprovalRecordRow, now: number): ApprovalStatus {
   if (row.revoked_at !== null) return 'revoked';
+  if (row.newest === 0) return 'superseded';
   if (row.expires_at !== null && row.expires_at <= now) return 'expired';
   return 'active';
 }

@@ -147,8 +147,39 @@ describe('revoke with a registry client', () => {
     await run(registry, ['approve', `nginx@${DA}`, '--offline']);
     const result = await run(registry, ['revoke', 'nginx:1.25', '--reason', 'CVE']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(`revoked ${NGINX}@${DA}\n`);
+    expect(result.stdout).toBe(`revoked ${NGINX}@${DA} (the tag's current digest)\n`);
     expect(query('SELECT revoked_by, revoke_reason FROM approvals')).toEqual([{ revoked_by: 'tester', revoke_reason: 'CVE' }]);
+  });
+
+  // Issue 10 item 5, SPEC §7: a tag moves; the digest a pod names may be any that was approved under it.
+  it('revokes every digest approved under the tag and the one it points to now, printing each', async () => {
+    const registry = fakeRegistry({ 'nginx:1.25': resolved(DB, '1.25') });
+    const DC = `sha256:${'c'.repeat(64)}`;
+    await run(registry, ['approve', `nginx:1.25@${DA}`, '--offline']);
+    await run(registry, ['approve', `nginx@${DB}`, '--offline']);
+    await run(registry, ['approve', `nginx:1.26@${DC}`, '--offline']);
+    const result = await run(registry, ['revoke', 'nginx:1.25', '--reason', 'CVE']);
+    expect(result).toMatchObject({ status: 0, stdout: `revoked ${NGINX}@${DA} (approved as 1.25)\nrevoked ${NGINX}@${DB} (the tag's current digest)\n` });
+    expect(query('SELECT digest, revoke_reason FROM approvals ORDER BY id')).toEqual([
+      { digest: DA, revoke_reason: 'CVE' },
+      { digest: DB, revoke_reason: 'CVE' },
+      { digest: DC, revoke_reason: null },
+    ]);
+  });
+
+  it('says so when the registry does not answer, and revokes the digests recorded under the tag', async () => {
+    const registry = fakeRegistry({ 'nginx:1.25': new RegistryError('registry docker.io: connection refused') });
+    await run(registry, ['approve', `nginx:1.25@${DA}`, '--offline']);
+    expect(await run(registry, ['revoke', 'nginx:1.25'])).toMatchObject({
+      status: 0,
+      stdout: `revoked ${NGINX}@${DA} (approved as 1.25)\n`,
+      stderr: expect.stringMatching(/^warning: the registry did not say where nginx:1\.25 points now \(registry docker\.io: connection refused\): revoking the digests approved under the tag only\n/),
+    });
+    expect(await run(registry, ['revoke', 'nginx:1.25'])).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: expect.stringMatching(/error: no unrevoked approval of docker\.io\/library\/nginx:1\.25 to revoke \(none recorded under the tag\)\n$/),
+    });
   });
 
   it('does not ask the registry for a digest reference', async () => {

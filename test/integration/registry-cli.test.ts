@@ -117,7 +117,7 @@ describeWithRegistry('approve, revoke and explain against docker-registry', {}, 
     expect((await runCli(store.dbPath, ['approve', `${registry.host}/team/app:1.0`])).status).toBe(0);
     const result = await runCli(store.dbPath, ['revoke', `${registry.host}/team/app:1.0`, '--reason', 'CVE-2025-0001']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe(`revoked ${registry.host}/team/app@${pushed.digest}\n`);
+    expect(result.stdout).toBe(`revoked ${registry.host}/team/app@${pushed.digest} (approved as 1.0; the tag's current digest)\n`);
     expect(await approvals('--all')).toMatchObject([{ digest: pushed.digest, status: 'revoked' }]);
   });
 

@@ -4,11 +4,12 @@ import type { ApprovalRecord } from '../../store/approvals-repository';
 import type { CliContext } from '../context';
 import { formatTable, isoTime } from '../output';
 import { withStore } from '../with-store';
+import { registerApprovalsHistory } from './approvals-history';
 import { factsKey } from '../../core/image-ref';
 import { type PendingOptions, listPending } from './approvals-pending';
 import { UsageError } from '../../errors';
 
-// `approvals [--repository GLOB] [--all] [--json]` and `approvals pending [--repository GLOB] [--json|--csv]` (SPEC §7).
+// `approvals [--repository GLOB] [--all] [--json]`, `approvals history REF` and `approvals pending [--repository GLOB] [--json|--csv]` (SPEC §7).
 // `pending` is a view argument, not a commander subcommand: the parent would take the options that follow it
 // (`approvals pending --json`) for its own, since the program's options are read wherever they stand.
 
@@ -17,12 +18,12 @@ interface ApprovalsOptions extends PendingOptions {
 }
 
 export function registerApprovals(program: Command, ctx: CliContext): void {
-  program
+  const approvals = program
     .command('approvals')
-    .description('list current approvals (--all includes revoked and expired ones); `approvals pending`: pushed digests awaiting approval')
+    .description('list current approvals (--all: every approval ever made, revoked, expired and superseded ones too); `approvals pending`: pushed digests awaiting approval; `approvals history REF`')
     .argument('[view]', 'pending: digests pushed (registry events) but not approved, with their scan verdict under the current policy')
     .option('--repository <glob>', 'only repositories matching GLOB (docker.io/library/*)')
-    .option('--all', 'include revoked and expired approvals')
+    .option('--all', 'every approval ever made: revoked, expired and superseded (approved again since) ones too')
     .option('--json', 'print a JSON array')
     .option('--csv', 'pending: CSV with a header line')
     .option('--policy <file>', 'pending: policy file the verdicts use (env IMAGE_REVIEWER_POLICY; default: built-in)')
@@ -39,6 +40,7 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
       if (options.json === true) ctx.out(JSON.stringify(list.map((a) => approvalJson(a, deletions))));
       else ctx.out(approvalsTable(list, deletions));
     });
+  registerApprovalsHistory(approvals, ctx);
 }
 
 /** SPEC §7 `approvals --json` shape; more fields may be added. */

@@ -10,6 +10,7 @@ import { readCheckpointPublicKey } from '../../checkpoint/checkpoint-key';
 import { readCheckpoints } from '../../checkpoint/read-checkpoints';
 import { type CheckpointVerdict, verifyCheckpoints } from '../../checkpoint/verify-checkpoints';
 import type { CliContext } from '../context';
+import { outputFormat } from '../output';
 import { withStore } from '../with-store';
 import { decisionJson, decisionsCsv, decisionsTable, statsJson, statsTable } from './audit-output';
 
@@ -117,12 +118,6 @@ function report(ctx: CliContext, { decisions, changes, checkpoints }: Verdict, f
 
 function toFilter(options: AuditOptions, now: number): DecisionFilter {
   return parseDecisionFilter(options, now, (field) => `--${field}`);
-}
-
-function outputFormat(options: AuditOptions): 'json' | 'csv' | 'table' {
-  if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
-  if (options.json === true) return 'json';
-  return options.csv === true ? 'csv' : 'table';
 }
 
 function pastTime(flag: string, text: string, now: number): number {

@@ -2,7 +2,7 @@ import { compileGlob } from '../../core/glob';
 import { NotFoundError, StoreError } from '../../errors';
 import type { ApprovalRecord, ApprovalsRepository, FindApprovalsQuery } from '../approvals-repository';
 import { approveChange, revokeChange } from '../change-entries';
-import { APPROVAL_COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
+import { APPROVAL_COLUMNS, APPROVAL_HISTORY_COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 import { encodeApprovalSignature } from '../sqlite/snapshot-rows';
 import { recordChange } from './change-log';
 import { type PostgresPool, type Queryable, queryRows } from './postgres-pool';
@@ -50,14 +50,28 @@ export function createApprovalsRepository(pool: PostgresPool): ApprovalsReposito
     list: async (options) => {
       const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
       const rows = await pool.rows<ApprovalRecordRow>(
-        `SELECT ${APPROVAL_COLUMNS} FROM approvals
-         WHERE id IN (SELECT max(id) FROM approvals GROUP BY repository, digest)
-         ORDER BY repository, approved_at, id`,
+        `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a
+         ${options.all ? '' : 'WHERE a.id IN (SELECT max(id) FROM approvals GROUP BY repository, digest)'}
+         ORDER BY a.repository, a.approved_at, a.id`,
       );
       return rows
         .filter((row) => matches(row.repository))
         .map((row) => toApprovalRecord(row, options.now))
         .filter((record) => options.all || record.status === 'active');
+    },
+    history: async (repository, digest, now) => {
+      const rows = await pool.rows<ApprovalRecordRow>(
+        `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a WHERE a.repository = $1 AND a.digest = $2 ORDER BY a.id`,
+        [repository, digest],
+      );
+      return rows.map((row) => toApprovalRecord(row, now));
+    },
+    digestsTagged: async (repository, tag) => {
+      const rows = await pool.rows<{ digest: string }>(
+        'SELECT DISTINCT digest FROM approvals WHERE repository = $1 AND tag = $2 ORDER BY digest',
+        [repository, tag],
+      );
+      return rows.map((row) => row.digest);
     },
   };
 }

@@ -3,7 +3,7 @@ import { compileGlob } from '../../core/glob';
 import { NotFoundError, StoreError } from '../../errors';
 import type { ApprovalRecord, ApproveInput, ListApprovalsOptions, RevokeInput } from '../approvals-repository';
 import { approveChange, revokeChange } from '../change-entries';
-import { APPROVAL_COLUMNS as COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
+import { APPROVAL_COLUMNS as COLUMNS, APPROVAL_HISTORY_COLUMNS, type ApprovalRecordRow, toApprovalRecord } from '../record-rows';
 import { recordChange } from './change-log';
 import { encodeApprovalSignature } from './snapshot-rows';
 import { writeTransaction } from '../write-transaction';
@@ -57,19 +57,37 @@ export function currentApproval(
   return row === undefined ? null : toApprovalRecord(row, now);
 }
 
-/** Current approvals (newest row per repository+digest), by repository then approval time. */
+/** Current active approvals (newest row per repository+digest), or with `all` every row; by repository then approval time. */
 export function listApprovals(db: Database.Database, options: ListApprovalsOptions): readonly ApprovalRecord[] {
   const matches = options.repositoryGlob === undefined ? () => true : compileGlob(options.repositoryGlob);
   return db
     .prepare<[], ApprovalRecordRow>(
-      `SELECT ${COLUMNS} FROM approvals
-       WHERE id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)
-       ORDER BY repository, approved_at, id`,
+      `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a
+       ${options.all ? '' : 'WHERE a.id IN (SELECT MAX(id) FROM approvals GROUP BY repository, digest)'}
+       ORDER BY a.repository, a.approved_at, a.id`,
     )
     .all()
     .filter((row) => matches(row.repository))
     .map((row) => toApprovalRecord(row, options.now))
     .filter((record) => options.all || record.status === 'active');
+}
+
+/** Every approval of repository+digest, oldest first. */
+export function approvalHistory(db: Database.Database, repository: string, digest: string, now: number): readonly ApprovalRecord[] {
+  return db
+    .prepare<[string, string], ApprovalRecordRow>(
+      `SELECT ${APPROVAL_HISTORY_COLUMNS} FROM approvals a WHERE a.repository = ? AND a.digest = ? ORDER BY a.id`,
+    )
+    .all(repository, digest)
+    .map((row) => toApprovalRecord(row, now));
+}
+
+/** The digests of `repository` ever approved under `tag`, sorted. */
+export function digestsTagged(db: Database.Database, repository: string, tag: string): readonly string[] {
+  return db
+    .prepare<[string, string], string>('SELECT DISTINCT digest FROM approvals WHERE repository = ? AND tag = ? ORDER BY digest')
+    .pluck()
+    .all(repository, tag);
 }
 
 function currentRow(db: Database.Database, repository: string, digest: string): ApprovalRecordRow | undefined {

@@ -12,7 +12,7 @@ import { openDatabase, openStore } from '../open-database';
 import type { Store, StoreMode } from '../store';
 import { admittedImagesSince } from './admitted-images';
 import { admittedNamespaces } from './admitted-namespaces';
-import { approve, listApprovals, revoke } from './approvals-repo';
+import { approvalHistory, approve, digestsTagged, listApprovals, revoke } from './approvals-repo';
 import { listChanges } from './change-log';
 import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
@@ -47,6 +47,8 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       approve: async (input) => approve(db, input),
       revoke: async (input) => revoke(db, input),
       list: async (filter) => listApprovals(db, filter),
+      history: async (repository, digest, now) => approvalHistory(db, repository, digest, now),
+      digestsTagged: async (repository, tag) => digestsTagged(db, repository, tag),
       find: async (query) => findApprovals(db, query),
     },
     scans: {

@@ -35,7 +35,7 @@ describe.each(ENGINES)('approvals on %s', (engine) => {
   const revoke = (by: string, reason: string | null, now: number, repository = NGINX) =>
     s.store.approvals.revoke({ repository, digest: D1, by, reason, now });
   const current = async (repository: string, digest: string, now: number) =>
-    (await s.store.approvals.list({ all: true, now })).find((a) => a.repository === repository && a.digest === digest);
+    (await s.store.approvals.history(repository, digest, now)).at(-1);
   const countRows = async (table: string) => Number((await s.sql(`SELECT count(*) AS n FROM ${table}`))[0]?.n);
 
   describe('approve', () => {
@@ -94,7 +94,12 @@ describe.each(ENGINES)('approvals on %s', (engine) => {
       expect(again).toMatchObject({ id: 2, status: 'active', approvedBy: 'carol', revokedAt: null });
       expect(await current(NGINX, D1, T0 + 3 * HOUR)).toMatchObject({ id: 2, status: 'active' });
       expect(await countRows('approvals')).toBe(2);
-      expect((await s.store.approvals.list({ all: true, now: T0 + 3 * HOUR })).map((a) => a.id)).toEqual([2]);
+      // Approvals are a history (SPEC §6): all keeps the revoked approval in view.
+      expect((await s.store.approvals.list({ all: true, now: T0 + 3 * HOUR })).map((a) => [a.id, a.status])).toEqual([
+        [1, 'revoked'],
+        [2, 'active'],
+      ]);
+      expect((await s.store.approvals.list({ all: false, now: T0 + 3 * HOUR })).map((a) => a.id)).toEqual([2]);
     });
 
     // On SQLite these hand edits are made on a connection of their own: see 'hand edits on sqlite' below.
@@ -179,10 +184,14 @@ describe.each(ENGINES)('approvals on %s', (engine) => {
       expect(await list(false, T0, 'docker.io/library/nginx')).toHaveLength(2);
     });
 
-    it('shows only the newest row of a repository + digest', async () => {
+    it('shows the newest row of a repository + digest as current; all shows the earlier one as superseded', async () => {
       await approveAt(T0 + HOUR, { digest: D1, tag: '1.25.1', by: 'dave' });
-      const nginx = (await list(true, T0 + HOUR)).filter((a) => a.repository === NGINX && a.digest === D1);
-      expect(nginx.map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
+      const nginx = async (all: boolean) => (await list(all, T0 + HOUR)).filter((a) => a.repository === NGINX && a.digest === D1);
+      expect((await nginx(false)).map((a) => [a.id, a.tag, a.approvedBy])).toEqual([[4, '1.25.1', 'dave']]);
+      expect((await nginx(true)).map((a) => [a.id, a.tag, a.status])).toEqual([
+        [1, '1.25', 'superseded'],
+        [4, '1.25.1', 'active'],
+      ]);
     });
 
     it('sorts repositories by code point whatever the database collation', async () => {
@@ -194,6 +203,43 @@ describe.each(ENGINES)('approvals on %s', (engine) => {
         NGINX,
         NGINX,
       ]);
+    });
+  });
+
+  describe('history', () => {
+    it('returns every approval of a repository + digest oldest first, each with its status', async () => {
+      await approveAt(T0, { expiresAt: T0 + HOUR });
+      await approveAt(T0 + 1, { by: 'bob' });
+      await revoke('carol', 'CVE', T0 + 2);
+      await approveAt(T0 + 3, { by: 'dave', tag: '1.25.1' });
+      await approveAt(T0 + 4, { digest: D2 });
+      await approveAt(T0 + 5, { repository: 'registry.corp.example/nginx' });
+      const history = await s.store.approvals.history(NGINX, D1, T0 + 2 * HOUR);
+      expect(history.map((a) => [a.id, a.approvedBy, a.tag, a.status, a.revokedBy])).toEqual([
+        [1, 'alice', '1.25', 'superseded', null],
+        [2, 'bob', '1.25', 'revoked', 'carol'],
+        [3, 'dave', '1.25.1', 'active', null],
+      ]);
+      expect(await s.store.approvals.history(NGINX, `sha256:${'3'.repeat(64)}`, T0)).toEqual([]);
+    });
+
+    it('reports the current approval expired and the earlier ones superseded', async () => {
+      await approveAt(T0);
+      await approveAt(T0 + 1, { expiresAt: T0 + HOUR });
+      expect((await s.store.approvals.history(NGINX, D1, T0 + HOUR)).map((a) => a.status)).toEqual(['superseded', 'expired']);
+    });
+  });
+
+  describe('digestsTagged', () => {
+    it('lists the digests of a repository ever approved under a tag, sorted, once each', async () => {
+      await approveAt(T0, { digest: D2 });
+      await approveAt(T0 + 1, { digest: D1 });
+      await approveAt(T0 + 2, { digest: D1 });
+      await approveAt(T0 + 3, { digest: D2, tag: '1.26' });
+      await approveAt(T0 + 4, { repository: 'registry.corp.example/nginx', digest: `sha256:${'3'.repeat(64)}` });
+      expect(await s.store.approvals.digestsTagged(NGINX, '1.25')).toEqual([D1, D2]);
+      expect(await s.store.approvals.digestsTagged(NGINX, '1.26')).toEqual([D2]);
+      expect(await s.store.approvals.digestsTagged(NGINX, 'latest')).toEqual([]);
     });
   });
 });

@@ -2,6 +2,7 @@ import { RegistryError, UsageError } from '../../../src/errors';
 import type { ImageRef } from '../../../src/core/types';
 import type { RegistryLookup, ResolvedImage, SignatureLookup } from '../../../src/registry/types';
 import { builtInPolicy } from '../../../src/core/policy';
+import { approvalChanges } from '../../../src/service/approval-changes';
 import { type ApproveSettings, approveImage, resolveApprovalTarget } from '../../../src/service/approve-image';
 import { requireRef } from '../../../src/service/require-ref';
 import { RECENT_ADMISSIONS_MS, revocationDigest, revokeImage } from '../../../src/service/revoke-image';
@@ -44,7 +45,8 @@ function registryServing(digest: string, createdAt: number | null = null): Regis
 describe('resolveApprovalTarget + approveImage', () => {
   it('approves the digest the registry serves for a tag, with the tag and the build time', async () => {
     const target = await resolveApprovalTarget(requireRef('nginx:1.25'), { ...SETTINGS, registry: registryServing(DIGEST_A, T0 - 1000) }, NOW);
-    const record = await approveImage(store.approvals, target, SETTINGS, T0);
+    const { record, previous } = await approveImage(store.approvals, target, SETTINGS, T0);
+    expect(previous).toBeNull();
     expect(record).toMatchObject({ repository: NGINX, digest: DIGEST_A, tag: '1.25', approvedBy: 'alice', imageCreatedAt: T0 - 1000, status: 'active' });
     expect(await store.approvals.list({ all: false, now: T0 })).toEqual([record]);
   });
@@ -76,6 +78,34 @@ describe('requireRef', () => {
   it('throws a UsageError naming the text', () => {
     expect(() => requireRef('Not A Ref')).toThrow(/^invalid image reference "Not A Ref": /);
     expect(() => requireRef('Not A Ref')).toThrow(UsageError);
+  });
+});
+
+describe('re-approving (issue 10 item 5)', () => {
+  const offline = (tag: string | null) => ({ repository: NGINX, digest: DIGEST_A, tag, resolved: null, signature: null });
+
+  it('keeps every approval, keeps the recorded tag of a digest re-approved by digest, and says what changed', async () => {
+    await approveImage(store.approvals, offline('2.0.0'), { ...SETTINGS, expiresAt: T0 + 180 * 86_400_000, reason: 'release' }, T0);
+    await store.approvals.revoke({ repository: NGINX, digest: DIGEST_A, by: 'bob', reason: 'CVE-2026-1', now: T0 + 1000 });
+    const outcome = await approveImage(store.approvals, offline(null), SETTINGS, T0 + 2000);
+    expect(outcome.record).toMatchObject({ tag: '2.0.0', expiresAt: null, reason: 'vetted', status: 'active' });
+    expect(approvalChanges(outcome)).toEqual([
+      `was revoked by bob at ${new Date(T0 + 1000).toISOString()}: CVE-2026-1`,
+      `expiry ${new Date(T0 + 180 * 86_400_000).toISOString()} → never`,
+      'tag 2.0.0 kept from the earlier approval',
+      'reason "release" → "vetted"',
+    ]);
+    expect((await store.approvals.history(NGINX, DIGEST_A, T0 + 3000)).map((a) => [a.status, a.tag, a.revokedBy])).toEqual([
+      ['revoked', '2.0.0', 'bob'],
+      ['active', '2.0.0', null],
+    ]);
+  });
+
+  it('names a changed tag, and an approval it supersedes', async () => {
+    await approveImage(store.approvals, offline('2.0.0'), SETTINGS, T0);
+    const outcome = await approveImage(store.approvals, offline('2.0.1'), SETTINGS, T0 + 1000);
+    expect(approvalChanges(outcome)).toEqual([`replaces the approval by alice at ${new Date(T0).toISOString()}`, 'tag 2.0.0 → 2.0.1']);
+    expect((await store.approvals.list({ all: true, now: T0 + 2000 })).map((a) => a.status)).toEqual(['superseded', 'active']);
   });
 });
 
