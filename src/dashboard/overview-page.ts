@@ -20,6 +20,7 @@ export function overviewPage(o: AuditOverview): SafeHtml {
 <div class="panel">
 <dl class="facts"><dt>decisions</dt><dd>${stats.total}</dd><dt>allowed</dt><dd>${stats.allowed}</dd>
 <dt>denied</dt><dd><a href="${decisionsLink({ decision: 'denied' })}">${stats.denied}</a></dd>
+<dt>dry-run would-deny</dt><dd>${o.timeline.reduce((sum, b) => sum + b.wouldDeny, 0)}</dd>
 <dt>break-glass</dt><dd><a href="${href('/break-glass', { since })}">${stats.breakGlass}</a></dd></dl>
 </div>
 <div class="panel"><h2>Decisions over time</h2>${timelineChart(o.timeline, OVERVIEW_WINDOWS[o.window].bucketHours)}</div>

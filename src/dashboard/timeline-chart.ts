@@ -7,6 +7,7 @@ import { type SafeHtml, html } from './html';
 export const CHART_SERIES = [
   { key: 'allowed', label: 'allowed' },
   { key: 'denied', label: 'denied' },
+  { key: 'wouldDeny', label: 'dry-run would-deny', className: 'dry-run' },
   { key: 'breakGlass', label: 'break-glass', className: 'break-glass' },
 ] as const;
 
@@ -36,5 +37,8 @@ ${CHART_SERIES.map((s) => {
   )}</g>`;
 })}
 </svg>
-<div class="legend">${CHART_SERIES.map((s) => html`<span class="${'className' in s ? s.className : s.key}"><i></i>${s.label}</span>`)}</div>`;
+<div class="legend">${CHART_SERIES.map(
+    // The total beside each name: equal counts draw over each other in the chart.
+    (s) => html`<span class="${'className' in s ? s.className : s.key}"><i></i>${s.label} ${buckets.reduce((sum, b) => sum + b[s.key], 0)}</span>`,
+  )}</div>`;
 }

@@ -1,13 +1,16 @@
 import type Database from 'better-sqlite3';
 
-// `audit stats` (SPEC §7): counts by decision, mode, namespace, reason code and break-glass. The counts come
-// from `decision_counts` (migration 0002: per hour and group, kept by triggers) for the whole hours after
-// `since`, and from the decisions themselves only for the partial hour that starts at `since`: grouping
-// every decision of a day through a sort took 0.7 s at 10,000,000 decisions (bench/RESULTS.md), SPEC §11
+// `audit stats` (SPEC §7): counts by decision, mode, namespace, reason code and break-glass, read from the rollups kept
+// by triggers: `decision_day_counts` (migration 0009) for the whole UTC days after `since`, `decision_counts` (0002)
+// for the whole hours before the first of them, and the decisions themselves only for the partial hour that starts at
+// `since`; reason codes from `decision_reason_counts` (0009) likewise. Grouping every decision of a day through a sort
+// took 0.7 s at 10,000,000 decisions, and summing 30 days of hourly rows 75 ms at 1,000,000 (bench/RESULTS.md); SPEC §11
 // wants under 100 ms. The few groups are summed here rather than one pass per dimension.
 
-/** The width of a `decision_counts` bucket: `hour` = time / HOUR_MS (migrations/0002_audit_rollups.sql). */
+/** The width of a `decision_counts` bucket: `hour` = time / HOUR_MS (migrations/sqlite/0002_audit_rollups.sql). */
 export const HOUR_MS = 3600 * 1000;
+/** The width of a `decision_day_counts` bucket: `day` = time / DAY_MS (migrations/sqlite/0009_dashboard_rollups.sql). */
+export const DAY_MS = 24 * HOUR_MS;
 
 export interface AuditStats {
   readonly since: number | null;
@@ -30,23 +33,77 @@ export interface GroupRow {
   readonly n: number;
 }
 
-export function auditStats(db: Database.Database, since?: number): AuditStats {
-  const byReason = db
-    .prepare<[number], { reason: string; count: number }>(
-      `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= ?
-       GROUP BY reason ORDER BY count DESC, reason`,
-    )
-    // Without --since every row counts: the lowest possible time keeps one SQL text for both cases.
-    .all(since ?? Number.MIN_SAFE_INTEGER);
-  return summariseStats(since, countGroups(db, since), byReason);
+/** Where each part of a stats window is read from; the same on both engines. */
+export interface StatsRanges {
+  /** Whole days at or after this one (epoch ms / DAY_MS), from `decision_day_counts`. */
+  readonly fromDay: number;
+  /** Whole hours in [from, to) (epoch ms / HOUR_MS), from `decision_counts` and `decision_reason_counts`. */
+  readonly hours: { readonly from: number; readonly to: number };
+  /** Epoch ms [from, to), from the decisions themselves (empty when `since` is on an hour). */
+  readonly partial: { readonly from: number; readonly to: number };
 }
 
-/** The stats from decision counts per group (several rows per group may come) and per reason; both engines. */
+export function statsRanges(since: number | undefined): StatsRanges {
+  // Without --since (or from before 1970) every row counts.
+  if (since === undefined || since <= 0) return { fromDay: 0, hours: { from: 0, to: 0 }, partial: { from: 0, to: 0 } };
+  const firstWholeHour = Math.ceil(since / HOUR_MS);
+  const fromDay = Math.ceil(firstWholeHour / 24);
+  return {
+    fromDay,
+    hours: { from: firstWholeHour, to: fromDay * 24 },
+    partial: { from: since, to: firstWholeHour * HOUR_MS },
+  };
+}
+
+/** Decisions counted per reason code (several rows per code may come). */
+export interface ReasonCountRow {
+  readonly reason: string;
+  readonly count: number;
+}
+
+export function auditStats(db: Database.Database, since?: number): AuditStats {
+  const r = statsRanges(since);
+  const groups = db
+    .prepare<[number], GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_day_counts WHERE day >= ? AND n > 0
+       GROUP BY namespace, mode, allowed, break_glass`,
+    )
+    .all(r.fromDay);
+  const hourGroups = db
+    .prepare<[number, number], GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE hour >= ? AND hour < ? AND n > 0
+       GROUP BY namespace, mode, allowed, break_glass`,
+    )
+    .all(r.hours.from, r.hours.to);
+  // The time index, named: with ANALYZE statistics SQLite may prefer a skip-scan of (namespace, time),
+  // which reads the table for every namespace.
+  const partialGroups = db
+    .prepare<[number, number], GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions INDEXED BY decisions_time
+       WHERE time >= ? AND time < ? GROUP BY namespace, mode, allowed, break_glass`,
+    )
+    .all(r.partial.from, r.partial.to);
+  const reasons = db
+    .prepare<[number], ReasonCountRow>('SELECT reason, sum(n) AS count FROM decision_reason_counts WHERE hour >= ? GROUP BY reason')
+    .all(r.hours.from);
+  // The partial hour through the reason index's leading column, one range per code the rollup knows.
+  const partialReasons = db
+    .prepare<[number, number], ReasonCountRow>(
+      `SELECT reason, count(*) AS count FROM decision_reasons
+       WHERE reason IN (SELECT DISTINCT reason FROM decision_reason_counts) AND time >= ? AND time < ? GROUP BY reason`,
+    )
+    .all(r.partial.from, r.partial.to);
+  return summariseStats(since, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
+}
+
+/** The stats from decision counts per group and per reason (several rows per group or code may come); both engines. */
 export function summariseStats(
   since: number | undefined,
   groups: readonly GroupRow[],
-  byReason: readonly { readonly reason: string; readonly count: number }[],
+  reasonRows: readonly ReasonCountRow[],
 ): AuditStats {
+  const reasons = new Map<string, number>();
+  for (const r of reasonRows) if (r.count > 0) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + r.count);
   const modes = new Map<string, number>();
   const namespaces = new Map<string, { allowed: number; denied: number }>();
   let allowed = 0;
@@ -73,36 +130,10 @@ export function summariseStats(
     byNamespace: [...namespaces]
       .map(([namespace, c]) => ({ namespace, allowed: c.allowed, denied: c.denied }))
       .sort((a, b) => b.allowed + b.denied - (a.allowed + a.denied) || cmp(a.namespace, b.namespace)),
-    byReason: byReason.map((r) => ({ reason: r.reason, count: r.count })),
+    byReason: [...reasons]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || cmp(a.reason, b.reason)),
   };
-}
-
-/** Decision counts per (namespace, mode, allowed, break_glass) at or after `since`, possibly several rows per group. */
-function countGroups(db: Database.Database, since: number | undefined): readonly GroupRow[] {
-  if (since === undefined || since <= 0) {
-    return db
-      .prepare<[], GroupRow>(
-        `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE n > 0
-         GROUP BY namespace, mode, allowed, break_glass`,
-      )
-      .all();
-  }
-  const firstWholeHour = Math.ceil(since / HOUR_MS);
-  const whole = db
-    .prepare<[number], GroupRow>(
-      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE hour >= ? AND n > 0
-       GROUP BY namespace, mode, allowed, break_glass`,
-    )
-    .all(firstWholeHour);
-  // The time index, named: with ANALYZE statistics SQLite may prefer a skip-scan of (namespace, time),
-  // which reads the table for every namespace.
-  const partial = db
-    .prepare<[number, number], GroupRow>(
-      `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions INDEXED BY decisions_time
-       WHERE time >= ? AND time < ? GROUP BY namespace, mode, allowed, break_glass`,
-    )
-    .all(since, firstWholeHour * HOUR_MS);
-  return [...whole, ...partial];
 }
 
 function cmp(a: string, b: string): number {

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { HOUR_MS } from './audit-stats';
 
-// Decisions over time for the dashboard's chart (issue 15), read from the hourly rollups `decision_counts`
-// (migration 0002) only: a 30-day chart sums about 720 hours × a few hundred groups instead of counting millions of
-// decision rows, so it costs the same on a 10,000,000-decision store as on an empty one (SPEC §11: < 200 ms).
+// Decisions over time for the dashboard's chart (issue 15), read from the hourly rollup `decision_outcomes`
+// (migration 0009) only: a 30-day chart sums 720 hours × 4 outcomes instead of counting millions of decision rows, so
+// it costs the same on a 10,000,000-decision store as on an empty one (SPEC §11: < 200 ms).
 
 export interface TimelineRange {
   /** The first bucket starts at this hour (epoch ms / HOUR_MS). */
@@ -12,20 +12,31 @@ export interface TimelineRange {
   readonly bucketHours: number;
 }
 
-/** The decisions of one bucket, each counted once: allowed (by the checks), denied, or allowed by break-glass. */
+/**
+ * The decisions of one bucket, each counted once: allowed (by the checks), denied, allowed by a dry-run namespace
+ * that enforce mode would have denied, or allowed by break-glass.
+ */
 export interface TimelineBucket {
   /** Epoch ms of the bucket's start. */
   readonly start: number;
   readonly allowed: number;
   readonly denied: number;
+  readonly wouldDeny: number;
   readonly breakGlass: number;
 }
 
-/** Decisions counted per hour and (allowed, break_glass), as both engines read `decision_counts`. */
+/** The outcomes `decision_outcomes` counts (its CHECK constraint), with the bucket field each adds to. */
+const OUTCOME_FIELDS = {
+  allowed: 'allowed',
+  denied: 'denied',
+  'would-deny': 'wouldDeny',
+  'break-glass': 'breakGlass',
+} as const;
+
+/** Decisions counted per hour and outcome, as both engines read `decision_outcomes`. */
 export interface TimelineCountRow {
   readonly hour: number;
-  readonly allowed: number;
-  readonly break_glass: number;
+  readonly outcome: string;
   readonly n: number;
 }
 
@@ -33,8 +44,7 @@ export function auditTimeline(db: Database.Database, range: TimelineRange): read
   const toHour = range.fromHour + range.buckets * range.bucketHours;
   const rows = db
     .prepare<[number, number], TimelineCountRow>(
-      `SELECT hour, allowed, break_glass, sum(n) AS n FROM decision_counts WHERE hour >= ? AND hour < ?
-       GROUP BY hour, allowed, break_glass`,
+      'SELECT hour, outcome, n FROM decision_outcomes WHERE hour >= ? AND hour < ? AND n > 0',
     )
     .all(range.fromHour, toHour);
   return bucketTimeline(range, rows);
@@ -46,14 +56,17 @@ export function bucketTimeline(range: TimelineRange, rows: readonly TimelineCoun
     start: (range.fromHour + i * range.bucketHours) * HOUR_MS,
     allowed: 0,
     denied: 0,
+    wouldDeny: 0,
     breakGlass: 0,
   }));
   for (const row of rows) {
     const bucket = buckets[Math.floor((row.hour - range.fromHour) / range.bucketHours)];
-    if (bucket === undefined) continue;
-    if (row.allowed === 0) bucket.denied += row.n;
-    else if (row.break_glass === 1) bucket.breakGlass += row.n;
-    else bucket.allowed += row.n;
+    if (bucket === undefined || !isOutcome(row.outcome)) continue;
+    bucket[OUTCOME_FIELDS[row.outcome]] += row.n;
   }
   return buckets;
+}
+
+function isOutcome(text: string): text is keyof typeof OUTCOME_FIELDS {
+  return Object.hasOwn(OUTCOME_FIELDS, text);
 }

@@ -3,15 +3,16 @@ import type { ChainImage, ChainRow } from './audit-hash';
 import { type StoredChainHead, createChainWalk } from './chain-walk';
 import { readChainHeads } from './chain-heads';
 import { type DecisionRow, decisionFields, splitReasons } from './audit-rows';
-import { HOUR_MS } from './audit-stats';
+import { DECISION_ROLLUPS, type DecisionRollup, type RollupKey, rollupRowsQuery } from './decision-rollups';
 
 // `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing each writer's hash chain with the
 // writer's own canonical form (audit-hash.ts, chain-walk.ts): a gap in a chain is a deleted row, a hash that does not
 // match is an edited row (or an edited image or policy row), and each chain's head (`audit_chains`) must name its
 // newest entry, so deleting the newest rows is detected too.
-// The same walk checks the two indexes derived from the hashed rows, which the chain itself does not cover:
-// `decision_reasons` (a deleted row there would hide a decision from `audit --reason`) and `decision_counts`
-// (an edited count would falsify `audit stats`). A broken chain is reported before an edited index.
+// The same walk checks the indexes derived from the hashed rows, which the chain itself does not cover:
+// `decision_reasons` (a deleted row there would hide a decision from `audit --reason`) and the rollups of
+// decision-rollups.ts (an edited count would falsify `audit stats` or the dashboard). A broken chain is reported
+// before an edited index.
 
 export type VerifyResult =
   | { readonly ok: true; readonly rows: number }
@@ -71,7 +72,7 @@ export function verifyAuditChain(db: Database.Database): VerifyResult {
     return walker.finish({
       storedReasonRows: db.prepare<[], number>(REASON_ROWS).pluck().get() ?? 0,
       extraReason: () => db.prepare<[], ExtraReasonRow>(EXTRA_REASON).get(),
-      countRows: () => db.prepare<[], CountRow>(COUNT_ROWS).iterate(),
+      rollupRows: (rollup) => db.prepare<[], StoredRollupRow>(rollupRowsQuery(rollup)).iterate(),
     });
   })();
 }
@@ -87,8 +88,8 @@ export interface IndexTotals {
   readonly storedReasonRows: number;
   /** Asked only when the stored reason rows are more than the decisions account for. */
   readonly extraReason: () => ExtraReasonRow | undefined;
-  /** Read only when the walk got that far (an unfinished SQLite iterator would keep the connection busy). */
-  readonly countRows: () => Iterable<CountRow>;
+  /** A rollup's stored rows; read only when the walk got that far (an unfinished SQLite iterator would keep the connection busy). */
+  readonly rollupRows: (rollup: DecisionRollup) => Iterable<StoredRollupRow>;
 }
 
 /**
@@ -155,23 +156,17 @@ LEFT JOIN decisions d ON d.id = dr.decision_id AND d.time = dr.time
 WHERE d.id IS NULL OR NOT EXISTS (SELECT 1 FROM decision_images di WHERE di.decision_id = dr.decision_id
   AND instr(',' || di.reasons || ',', ',' || dr.reason || ',') > 0)
 ORDER BY dr.decision_id LIMIT 1`;
-const COUNT_ROWS = 'SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts';
-
-export interface CountRow {
-  readonly hour: number;
-  readonly namespace: string;
-  readonly mode: string;
-  readonly allowed: number;
-  readonly break_glass: number;
-  readonly n: number;
+/** A rollup row as read: its key columns and `n`. */
+export interface StoredRollupRow {
+  readonly [column: string]: unknown;
 }
 
 /**
- * Checks `decision_reasons` row by row as the decisions go by (a primary-key lookup per reason code), and
- * `decision_counts` against counts kept here, compared once the walk is over.
+ * Checks `decision_reasons` row by row as the decisions go by (a primary-key lookup per reason code), and each
+ * rollup against counts kept here, compared once the walk is over.
  */
 function createIndexCheck(hasReason: (code: string, time: number, id: number) => boolean) {
-  const counts = new Map<string, { n: number; firstId: number }>();
+  const counts = new Map(DECISION_ROLLUPS.map((rollup) => [rollup, new Map<string, Counted>()]));
   let reasonRows = 0;
   let rowProblem: IndexProblem | null = null;
   return {
@@ -191,14 +186,24 @@ function createIndexCheck(hasReason: (code: string, time: number, id: number) =>
           };
         }
       }
-      const key = countKey(Math.floor(row.time / HOUR_MS), row.namespace, row.mode, row.allowed, row.breakGlass);
-      const group = counts.get(key);
-      if (group === undefined) counts.set(key, { n: 1, firstId: row.id });
-      else group.n += 1;
+      for (const [rollup, counted] of counts) {
+        for (const key of rollup.keys(row)) {
+          const text = JSON.stringify(key);
+          const group = counted.get(text);
+          if (group === undefined) counted.set(text, { key, n: 1, firstId: row.id });
+          else group.n += 1;
+        }
+      }
     },
     reasonRows: () => reasonRows,
     problem(totals: IndexTotals): IndexProblem | null {
-      return rowProblem ?? extraReason(totals, reasonRows) ?? countProblem(totals.countRows(), counts);
+      if (rowProblem !== null) return rowProblem;
+      const extra = extraReason(totals, reasonRows);
+      if (extra !== null) return extra;
+      const found = [...counts].flatMap(([rollup, counted]) => countProblems(rollup, totals.rollupRows(rollup), counted));
+      // The earliest decision concerned first; on a tie, the rollups in their order (a stable sort).
+      found.sort((a, b) => (a.firstBadId ?? Infinity) - (b.firstBadId ?? Infinity));
+      return found[0] ?? null;
     },
   };
 }
@@ -214,35 +219,39 @@ function extraReason(totals: IndexTotals, expected: number): IndexProblem | null
   };
 }
 
-function countProblem(rows: Iterable<CountRow>, counts: Map<string, { n: number; firstId: number }>): IndexProblem | null {
-  const found: IndexProblem[] = [];
-  for (const row of rows) {
-    const key = countKey(row.hour, row.namespace, row.mode, row.allowed, row.break_glass);
-    const group = counts.get(key);
-    counts.delete(key);
-    // The delete trigger leaves a group at 0 rather than removing it.
-    if ((group?.n ?? 0) === row.n) continue;
-    found.push(countMismatch(row, row.n, group));
-  }
-  for (const [key, group] of counts) {
-    const [hour, namespace, mode, allowed, breakGlass] = JSON.parse(key) as [number, string, string, number, number];
-    found.push(countMismatch({ hour, namespace, mode, allowed, break_glass: breakGlass }, 0, group));
-  }
-  found.sort((a, b) => (a.firstBadId ?? Infinity) - (b.firstBadId ?? Infinity));
-  return found[0] ?? null;
+interface Counted {
+  readonly key: RollupKey;
+  n: number;
+  readonly firstId: number;
 }
 
-function countMismatch(row: Omit<CountRow, 'n'>, stored: number, group: { n: number; firstId: number } | undefined): IndexProblem {
-  const hour = new Date(row.hour * HOUR_MS).toISOString().slice(0, 13);
-  const what = `namespace ${JSON.stringify(row.namespace)}, ${row.mode}, allowed=${row.allowed}, break-glass=${row.break_glass}, hour ${hour}:00Z`;
+function countProblems(rollup: DecisionRollup, rows: Iterable<StoredRollupRow>, counted: Map<string, Counted>): IndexProblem[] {
+  const found: IndexProblem[] = [];
+  const unmatched = new Map(counted);
+  for (const row of rows) {
+    const key = rollup.columns.map((column) => keyPart(row[column]));
+    const text = JSON.stringify(key);
+    const group = unmatched.get(text);
+    unmatched.delete(text);
+    const stored = typeof row.n === 'number' ? row.n : Number.NaN;
+    // The delete triggers leave a group at 0 rather than removing it.
+    if ((group?.n ?? 0) === stored) continue;
+    found.push(countMismatch(rollup, key, stored, group));
+  }
+  for (const group of unmatched.values()) found.push(countMismatch(rollup, group.key, 0, group));
+  return found;
+}
+
+/** A key column as the walk computes it: text or an integer (a hand-edited value of another type never matches). */
+function keyPart(value: unknown): string | number {
+  return typeof value === 'number' || typeof value === 'string' ? value : String(value);
+}
+
+function countMismatch(rollup: DecisionRollup, key: RollupKey, stored: number, group: Counted | undefined): IndexProblem {
   return {
     firstBadId: group?.firstId ?? null,
-    problem: `decision_counts gives ${stored} where the decisions give ${group?.n ?? 0} for ${what} (audit stats would be wrong)`,
+    problem: `${rollup.table} gives ${stored} where the decisions give ${group?.n ?? 0} for ${rollup.describe(key)} (${rollup.falsifies} would be wrong)`,
   };
-}
-
-function countKey(hour: number, namespace: string, mode: string, allowed: number, breakGlass: number): string {
-  return JSON.stringify([hour, namespace, mode, allowed, breakGlass]);
 }
 
 /** Groups the joined rows (one per image, or one with null image columns) into decisions, across batches. */

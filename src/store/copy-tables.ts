@@ -1,8 +1,9 @@
 import { StoreError } from '../errors';
+import { DECISION_ROLLUPS } from './decision-rollups';
 import type { TableReader, TableWriter } from './store-tables';
 
 // The rows `store copy` moves (SPEC §7), table by table in an order that satisfies every foreign key, each in its
-// stored order. Tables the destination derives itself are not copied: its triggers rebuild the hourly decision counts
+// stored order. Tables the destination derives itself are not copied: its triggers rebuild the decision rollups
 // and the facts generation as the rows go in, and its own migrations are its own. A source table this code does not
 // know (made by a newer image-reviewer) stops the copy rather than being left behind.
 
@@ -32,7 +33,7 @@ const HEADS: ReadonlySet<string> = new Set(['change_log_head', 'audit_chains']);
  * Kept by the destination itself, or (`audit_head`) superseded: PostgreSQL keeps that table after its migration 0002
  * (which only adds), where SQLite 0008 dropped it; its content became chain 1's row of `audit_chains`.
  */
-const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', 'decision_counts', 'audit_head']);
+const DERIVED: ReadonlySet<string> = new Set(['schema_migrations', 'meta', 'audit_head', ...DECISION_ROLLUPS.map((r) => r.table)]);
 
 export interface CopiedTable {
   readonly table: string;

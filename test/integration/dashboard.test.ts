@@ -133,10 +133,22 @@ describe('dashboard in Chromium', () => {
     for (const [window, points] of [['24h', 24], ['7d', 28], ['30d', 30]] as const) {
       const page = await open(`/?window=${window}`);
       const counts = await page.locator('svg.chart polyline').evaluateAll((lines) => lines.map((l) => (l.getAttribute('points') ?? '').trim().split(/\s+/).length));
-      expect(counts).toEqual([points, points, points]);
-      expect(await page.locator('svg.chart circle').count()).toBe(3 * points);
+      expect(counts).toEqual([points, points, points, points]);
+      expect(await page.locator('svg.chart circle').count()).toBe(4 * points);
       await page.close();
     }
+  });
+
+  it('charts each decision once: allowed, denied, dry-run would-deny (dev-alice) and break-glass', async () => {
+    const page = await open('/?window=24h');
+    const totals: Record<string, number> = {};
+    for (const series of await page.locator('svg.chart g[data-series]').all()) {
+      const titles = await series.locator('circle title').allTextContents();
+      totals[(await series.getAttribute('data-series')) ?? ''] = titles.reduce((sum, t) => sum + Number(/: (\d+) /.exec(t)?.[1]), 0);
+    }
+    expect(totals).toEqual({ allowed: 1, denied: 2, 'dry-run would-deny': 1, 'break-glass': 1 });
+    expect(await page.locator('.legend span').allTextContents()).toEqual(['allowed 1', 'denied 2', 'dry-run would-deny 1', 'break-glass 1']);
+    await page.close();
   });
 
   it('shows an image named <script>alert(1)</script> as text and runs nothing', async () => {

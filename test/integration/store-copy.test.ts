@@ -186,13 +186,17 @@ it('copies only into an empty, migrated store', async () => {
   expect(same).toMatchObject({ status: 2, stderr: 'error: --from and --to name the same store\n' });
 });
 
-it('audit verify on PostgreSQL names an edited decision, a deleted reason row and an approval edited back to life', async () => {
+it('audit verify on PostgreSQL names an edited decision, an edited rollup, a deleted reason row and an approval edited back to life', async () => {
   await seedSqlite();
   await cli(pg.url, 'migrate');
   await cli(sqlite, 'store', 'copy', '--from', sqlite, '--to', pg.url);
   const verify = () => runCli(pg.url, ['audit', 'verify']);
   await runSql('postgres', pg.url, 'UPDATE approvals SET revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL WHERE id = 2');
   expect((await verify()).stderr).toMatch(/^approvals row 2 \(docker\.io\/library\/busybox@sha256:2{64}\) differs from the change log: revoked_at is null where the change log says \S+Z \(change 3\); revoked_by is null where the change log says "tester" \(change 3\)/);
+  await runSql('postgres', pg.url, "UPDATE decision_outcomes SET n = n + 1 WHERE outcome = 'denied' AND hour = 491242");
+  expect((await verify()).stderr).toContain(
+    "audit index edited at decision 1: decision_outcomes gives 4 where the decisions give 3 for denied, hour 2026-01-15T10:00Z (the dashboard's chart would be wrong)\n",
+  );
   await runSql('postgres', pg.url, 'DELETE FROM decision_reasons WHERE decision_id = 10');
   expect((await verify()).stderr).toContain("audit index edited at decision 10: its reason 'not-approved' is missing from decision_reasons (audit --reason would not find it)\n");
   // Each writer's chain on its own: the newest entry of reviewer-1's (decision 30) deleted, its head left as it

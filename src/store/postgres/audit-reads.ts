@@ -2,7 +2,7 @@ import { compileGlob } from '../../core/glob';
 import { type AuditDecision, type DecisionFilter, type WriterColumns, literalHead, prefixRange, toDecision } from '../audit-query';
 import type { AdmittedImage } from '../audit-repository';
 import { type DecisionRow, type ImageRow, groupImages } from '../audit-rows';
-import { type AuditStats, type GroupRow, HOUR_MS, summariseStats } from '../audit-stats';
+import { type AuditStats, type GroupRow, type ReasonCountRow, statsRanges, summariseStats } from '../audit-stats';
 import { type TimelineBucket, type TimelineCountRow, type TimelineRange, bucketTimeline } from '../audit-timeline';
 import type { TopDeniedImages, TopDeniedImagesQuery } from '../top-denied-images';
 import type { PostgresPool } from './postgres-pool';
@@ -69,27 +69,34 @@ async function matchingImageIds(pool: PostgresPool, glob: string): Promise<reado
 }
 
 
-/** `audit stats`: whole hours from the hourly counts, the partial first hour from the decisions (audit-stats.ts). */
+/** `audit stats`: whole days, then whole hours, from the rollups, the partial first hour from the decisions (audit-stats.ts). */
 export async function auditStats(pool: PostgresPool, since: number | undefined): Promise<AuditStats> {
-  const byReason = await pool.rows<{ reason: string; count: number }>(
-    `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= $1 GROUP BY reason ORDER BY count DESC, reason`,
-    [since ?? Number.MIN_SAFE_INTEGER],
-  );
-  const firstWholeHour = since === undefined || since <= 0 ? null : Math.ceil(since / HOUR_MS);
-  const whole = await pool.rows<GroupRow>(
-    `SELECT namespace, mode, allowed, break_glass, sum(n)::bigint AS n FROM decision_counts WHERE hour >= $1 AND n > 0
+  const r = statsRanges(since);
+  const groups = await pool.rows<GroupRow>(
+    `SELECT namespace, mode, allowed, break_glass, sum(n)::bigint AS n FROM decision_day_counts WHERE day >= $1 AND n > 0
      GROUP BY namespace, mode, allowed, break_glass`,
-    [firstWholeHour ?? Number.MIN_SAFE_INTEGER],
+    [r.fromDay],
   );
-  const partial =
-    since === undefined || firstWholeHour === null
-      ? []
-      : await pool.rows<GroupRow>(
-          `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions
-           WHERE time >= $1 AND time < $2 GROUP BY namespace, mode, allowed, break_glass`,
-          [since, firstWholeHour * HOUR_MS],
-        );
-  return summariseStats(since, [...whole, ...partial], byReason);
+  const hourGroups = await pool.rows<GroupRow>(
+    `SELECT namespace, mode, allowed, break_glass, sum(n)::bigint AS n FROM decision_counts WHERE hour >= $1 AND hour < $2 AND n > 0
+     GROUP BY namespace, mode, allowed, break_glass`,
+    [r.hours.from, r.hours.to],
+  );
+  const partialGroups = await pool.rows<GroupRow>(
+    `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions
+     WHERE time >= $1 AND time < $2 GROUP BY namespace, mode, allowed, break_glass`,
+    [r.partial.from, r.partial.to],
+  );
+  const reasons = await pool.rows<ReasonCountRow>(
+    'SELECT reason, sum(n)::bigint AS count FROM decision_reason_counts WHERE hour >= $1 GROUP BY reason',
+    [r.hours.from],
+  );
+  const partialReasons = await pool.rows<ReasonCountRow>(
+    `SELECT reason, count(*) AS count FROM decision_reasons
+     WHERE reason IN (SELECT DISTINCT reason FROM decision_reason_counts) AND time >= $1 AND time < $2 GROUP BY reason`,
+    [r.partial.from, r.partial.to],
+  );
+  return summariseStats(since, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
 }
 
 export function admittedNamespaces(pool: PostgresPool, repository: string, digest: string, sinceMs: number): Promise<readonly string[]> {
@@ -126,11 +133,10 @@ export async function queryDecision(pool: PostgresPool, id: number): Promise<Aud
   return toDecision(row, groupImages(await imagesOf(pool, [id])).get(id) ?? []);
 }
 
-/** The dashboard's chart from the hourly counts (audit-timeline.ts). */
+/** The dashboard's chart from the hourly outcome counts (audit-timeline.ts). */
 export async function auditTimeline(pool: PostgresPool, range: TimelineRange): Promise<readonly TimelineBucket[]> {
   const rows = await pool.rows<TimelineCountRow>(
-    `SELECT hour, allowed, break_glass, sum(n)::bigint AS n FROM decision_counts WHERE hour >= $1 AND hour < $2
-     GROUP BY hour, allowed, break_glass`,
+    'SELECT hour, outcome, n FROM decision_outcomes WHERE hour >= $1 AND hour < $2 AND n > 0',
     [range.fromHour, range.fromHour + range.buckets * range.bucketHours],
   );
   return bucketTimeline(range, rows);

@@ -1,9 +1,10 @@
 import type { PoolClient } from 'pg';
 import { GENESIS_HASH } from '../audit-hash';
-import { type CountRow, type ExtraReasonRow, type VerifyResult, type WalkRow, createChainWalker } from '../audit-verify';
+import { type ExtraReasonRow, type StoredRollupRow, type VerifyResult, type WalkRow, createChainWalker } from '../audit-verify';
 import { type ChainHeadColumns, toHead } from '../chain-heads';
 import { CHANGES_CHAIN, type StoredChains } from '../chain-states';
 import type { StoredChainHead } from '../chain-walk';
+import { DECISION_ROLLUPS, type DecisionRollup, rollupRowsQuery } from '../decision-rollups';
 import { chainGenesis, chainName } from '../writer-identity';
 import { type PostgresPool, queryRows } from './postgres-pool';
 
@@ -49,8 +50,9 @@ export function verifyAuditChain(pool: PostgresPool): Promise<VerifyResult> {
     const [counted] = await queryRows<{ n: number }>(client, 'SELECT count(*) AS n FROM decision_reasons');
     const storedReasonRows = counted?.n ?? 0;
     const [extra] = storedReasonRows === walker.reasonRows() ? [] : await queryRows<ExtraReasonRow>(client, EXTRA_REASON);
-    const countRows = await queryRows<CountRow>(client, 'SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts');
-    return walker.finish({ storedReasonRows, extraReason: () => extra, countRows: () => countRows });
+    const rollups = new Map<DecisionRollup, readonly StoredRollupRow[]>();
+    for (const rollup of DECISION_ROLLUPS) rollups.set(rollup, await queryRows<StoredRollupRow>(client, rollupRowsQuery(rollup)));
+    return walker.finish({ storedReasonRows, extraReason: () => extra, rollupRows: (rollup) => rollups.get(rollup) ?? [] });
   });
 }
 

@@ -129,7 +129,7 @@ describe('audit queries', () => {
     expect(auditStats(db, 3000)).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
   });
 
-  it('counts whole hours from the hourly counts and the partial first hour from the decisions', async () => {
+  it('counts whole days from the daily counts, whole hours from the hourly counts and the partial first hour from the decisions', async () => {
     const other = makeTempDir();
     const store = openStore(other.file('store.db'), { migrate: 'apply' });
     try {
@@ -145,11 +145,26 @@ describe('audit queries', () => {
         const stats = auditStats(store, since);
         expect([since, stats.total, stats.allowed + stats.denied]).toEqual([since, expected(since), expected(since)]);
       }
+      // Across days: whole days from the daily counts, the hours before the first from the hourly ones.
+      const day = 24 * hour;
+      const later = [day - hour - 1, day - hour + 5, day - 1, day, 2 * day + 3, 3 * day - 1];
+      for (const time of later) await writer.append(deniedRecord({ time, namespace: 'dev' }));
+      times.push(...later);
+      for (const since of [hour + 1, day - 2 * hour + 1, day - hour, day - hour + 1, day - 1, day, day + 1, 2 * day + 4]) {
+        const stats = auditStats(store, since);
+        const denied = times.filter((t, i) => t >= since && (i % 2 === 1 || i >= 6)).length;
+        expect([since, stats.total, stats.denied, stats.byReason]).toEqual([
+          since,
+          expected(since),
+          denied,
+          denied === 0 ? [] : [{ reason: 'not-approved', count: denied }, { reason: 'scan-missing', count: denied }],
+        ]);
+      }
       // A hand deletion is counted out too: the totals stay those of the rows present.
       store.exec('DELETE FROM decisions WHERE time = ' + String(hour + 1));
       expect(auditStats(store).total).toBe(times.length - 1);
       expect(auditStats(store, hour).byNamespace).toEqual([
-        { namespace: 'dev', allowed: 0, denied: 3 },
+        { namespace: 'dev', allowed: 0, denied: 3 + later.length },
         { namespace: 'prod', allowed: 1, denied: 0 },
       ]);
     } finally {

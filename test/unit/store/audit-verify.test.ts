@@ -165,6 +165,24 @@ describe('verifyAuditChain', () => {
         2,
         'decision_counts gives 0 where the decisions give 13 for namespace "prod", enforce, allowed=1, break-glass=0, hour 1970-01-01T00:00Z (audit stats would be wrong)',
       ],
+      [
+        'a daily count lowered (audit stats over whole days would under-count)',
+        'UPDATE decision_day_counts SET n = n - 1 WHERE allowed = 0',
+        1,
+        'decision_day_counts gives 6 where the decisions give 7 for namespace "prod", enforce, allowed=0, break-glass=0, day 1970-01-01 (audit stats would be wrong)',
+      ],
+      [
+        "an hour's allowed decisions charted as dry-run would-denies",
+        "UPDATE decision_outcomes SET outcome = 'would-deny' WHERE outcome = 'allowed'",
+        2,
+        "decision_outcomes gives 0 where the decisions give 13 for allowed, hour 1970-01-01T00:00Z (the dashboard's chart would be wrong)",
+      ],
+      [
+        'a reason count raised',
+        "UPDATE decision_reason_counts SET n = n + 1 WHERE reason = 'scan-missing'",
+        1,
+        "decision_reason_counts gives 8 where the decisions give 7 for reason 'scan-missing', hour 1970-01-01T00:00Z (audit stats would be wrong)",
+      ],
     ])('detects %s', (_what, sql, firstBadId, problem) => {
       db.exec(sql);
       expect(verifyAuditChain(db)).toEqual({ ok: false, kind: 'index', rows: 20, firstBadId, problem });
