@@ -48,7 +48,7 @@ function auditQueries(newest) {
     {
       name: 'audit stats --since 24h',
       cli: ['audit', 'stats', '--since', dayAgo, '--json'],
-      run: (db) => auditStats(db, newest - 24 * HOUR).total,
+      run: (db) => auditStats(db, { since: newest - 24 * HOUR }).total,
     },
   ];
 }

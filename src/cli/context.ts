@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { EXIT_FAILED } from '../errors';
 
 /** Where a CLI command writes and what it knows of its environment; passed in so tests can run commands in-process. */
 export interface CliIo {
@@ -25,9 +26,19 @@ export interface CliContext {
   out(line: string): void;
   /** Write one line to stderr. */
   err(line: string): void;
+  /**
+   * Reports one problem of several as a thrown error would be (`error: MESSAGE` on stderr, one line) and makes the
+   * exit code 1, for a command that checks many things and names each failure (`audit verify`).
+   */
+  fail(message: string): void;
   /** Sets the exit code for a command that completes without throwing but must report failure (e.g. `explain` denied: 1). */
   setExitCode(code: number): void;
   exitCode(): number;
+}
+
+/** How the CLI prints an error on stderr (SPEC §7). */
+export function errorLine(message: string): string {
+  return `error: ${message}\n`;
 }
 
 export const DEFAULT_DB_PATH = path.join('data', 'image-reviewer.db');
@@ -42,6 +53,10 @@ export function createCliContext(io: CliIo, getDbFlag: () => string | undefined)
     actor: (by) => by ?? io.env.IMAGE_REVIEWER_ACTOR ?? safeUserName(),
     out: (line) => void io.stdout.write(line + '\n'),
     err: (line) => void io.stderr.write(line + '\n'),
+    fail: (message) => {
+      io.stderr.write(errorLine(message));
+      exitCode = EXIT_FAILED;
+    },
     setExitCode: (code) => {
       exitCode = code;
     },

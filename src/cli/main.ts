@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, errorMessage } from '../errors';
-import { type CliContext, type CliIo, createCliContext } from './context';
+import { type CliContext, type CliIo, createCliContext, errorLine } from './context';
+import { packageVersion } from './package-version';
 import type { RegisterCommand } from './register-command';
 import { type RegistryFlags, addRegistryOptions, registryClientOptions } from './registry-options';
 import { type RegistryProvider, type RegistrySource, createRegistryProvider } from './registry-provider';
@@ -48,6 +49,7 @@ export async function buildProgram(
   const registry = createRegistryProvider(options);
   program
     .description('Kubernetes ImagePolicyWebhook backend: approved digests, scans, break-glass, audited decisions')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--db <path|url>', 'SQLite file or postgres:// URL (env IMAGE_REVIEWER_DB; default ./data/image-reviewer.db)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
@@ -102,9 +104,9 @@ function exitCodeFor(err: unknown, io: CliIo): number {
     return EXIT_USAGE;
   }
   if (err instanceof AppError) {
-    io.stderr.write(`error: ${err.message}\n`);
+    io.stderr.write(errorLine(err.message));
     return err.exitCode;
   }
-  io.stderr.write(`error: ${errorMessage(err)}\n`);
+  io.stderr.write(errorLine(errorMessage(err)));
   return EXIT_FAILED;
 }

@@ -93,7 +93,7 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
   route('/stats.json', async (req, res) => {
     const since = sinceOf(query(req), clock());
-    sendDownload(res, 'stats.json', 'application/json', JSON.stringify(statsJson(await auditStatistics(store.audit, since))));
+    sendDownload(res, 'stats.json', 'application/json', JSON.stringify(statsJson(await auditStatistics(store.audit, { since }))));
   });
   route('/decisions', async (req, res) => {
     const q = readDecisionQuery(query(req), clock());

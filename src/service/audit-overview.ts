@@ -41,7 +41,7 @@ export async function auditOverview(audit: AuditRepository, window: OverviewWind
   const to = toHour * HOUR_MS;
   const [timeline, stats, topDenied] = await Promise.all([
     audit.timeline({ fromHour, buckets, bucketHours }),
-    audit.stats(from),
+    audit.stats({ since: from }),
     audit.topDeniedImages({ since: from, until: to, limit: 10, maxDecisions: TOP_IMAGES_MAX_DECISIONS }),
   ]);
   return { window, from, to, timeline, stats, topDenied };

@@ -1,5 +1,5 @@
 import type { AuditDecision, DecisionFilter } from './audit-query';
-import type { AuditStats } from './audit-stats';
+import type { AuditStats, StatsFilter } from './audit-stats';
 import type { VerifyResult } from './audit-verify';
 import type { StoredChains } from './chain-states';
 import type { TimelineBucket, TimelineRange } from './audit-timeline';
@@ -25,8 +25,8 @@ export interface AuditRepository {
   timeline(range: TimelineRange): Promise<readonly TimelineBucket[]>;
   /** The images most often denied in a time range, over at most `maxDecisions` of its newest denials. */
   topDeniedImages(query: TopDeniedImagesQuery): Promise<TopDeniedImages>;
-  /** `audit stats`, since a time or over the whole trail. */
-  stats(since: number | undefined): Promise<AuditStats>;
+  /** `audit stats` over a time window and namespace, or over the whole trail. */
+  stats(filter: StatsFilter): Promise<AuditStats>;
   /** `audit verify`: the hash chain and the indexes derived from it. */
   verify(): Promise<VerifyResult>;
   /** The heads of the audit chains, for checking them against signed checkpoints (`audit verify --checkpoints`). */

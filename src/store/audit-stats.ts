@@ -12,8 +12,17 @@ export const HOUR_MS = 3600 * 1000;
 /** The width of a `decision_day_counts` bucket: `day` = time / DAY_MS (migrations/sqlite/0009_dashboard_rollups.sql). */
 export const DAY_MS = 24 * HOUR_MS;
 
+/** Which decisions `audit stats` counts: a time window (epoch ms, both ends included) and a namespace; all when unset. */
+export interface StatsFilter {
+  readonly since?: number;
+  readonly until?: number;
+  readonly namespace?: string;
+}
+
 export interface AuditStats {
   readonly since: number | null;
+  readonly until: number | null;
+  readonly namespace: string | null;
   readonly total: number;
   readonly allowed: number;
   readonly denied: number;
@@ -61,7 +70,9 @@ export interface ReasonCountRow {
   readonly count: number;
 }
 
-export function auditStats(db: Database.Database, since?: number): AuditStats {
+export function auditStats(db: Database.Database, filter: StatsFilter = {}): AuditStats {
+  if (filter.until !== undefined || filter.namespace !== undefined) return windowStats(db, statsBounds(filter), filter);
+  const since = filter.since;
   const r = statsRanges(since);
   const groups = db
     .prepare<[number], GroupRow>(
@@ -93,12 +104,12 @@ export function auditStats(db: Database.Database, since?: number): AuditStats {
        WHERE reason IN (SELECT DISTINCT reason FROM decision_reason_counts) AND time >= ? AND time < ? GROUP BY reason`,
     )
     .all(r.partial.from, r.partial.to);
-  return summariseStats(since, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
+  return summariseStats(filter, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
 }
 
 /** The stats from decision counts per group and per reason (several rows per group or code may come); both engines. */
 export function summariseStats(
-  since: number | undefined,
+  filter: StatsFilter,
   groups: readonly GroupRow[],
   reasonRows: readonly ReasonCountRow[],
 ): AuditStats {
@@ -119,7 +130,9 @@ export function summariseStats(
   }
   const total = groups.reduce((sum, g) => sum + g.n, 0);
   return {
-    since: since ?? null,
+    since: filter.since ?? null,
+    until: filter.until ?? null,
+    namespace: filter.namespace ?? null,
     total,
     allowed,
     denied: total - allowed,
@@ -134,6 +147,73 @@ export function summariseStats(
       .map(([reason, count]) => ({ reason, count }))
       .sort((a, b) => b.count - a.count || cmp(a.reason, b.reason)),
   };
+}
+
+/** The window and namespace of windowStats: an unset end of the window is the lowest or highest possible time. */
+export interface StatsBounds {
+  readonly since: number;
+  readonly until: number;
+  readonly namespace: string | null;
+}
+
+export function statsBounds(filter: StatsFilter): StatsBounds {
+  return {
+    since: filter.since ?? Number.MIN_SAFE_INTEGER,
+    until: filter.until ?? Number.MAX_SAFE_INTEGER,
+    namespace: filter.namespace ?? null,
+  };
+}
+
+/**
+ * The `decision_counts` hours wholly inside a window with an end or a namespace, [first, end), or null when none is
+ * (both engines): the partial hours at either end are counted from the decisions themselves.
+ */
+export function wholeHours(bounds: StatsBounds): { readonly first: number; readonly end: number } | null {
+  const first = Math.ceil(bounds.since / HOUR_MS);
+  // The first hour that does not end inside the window (the window's last millisecond is `until`).
+  const end = Math.floor((bounds.until + 1) / HOUR_MS);
+  return first >= end ? null : { first, end };
+}
+
+/** `audit stats --until/--namespace`: hourly counts for the whole hours, the decisions for the partial ones. */
+function windowStats(db: Database.Database, bounds: StatsBounds, filter: StatsFilter): AuditStats {
+  return summariseStats(filter, countGroups(db, bounds), countReasons(db, bounds));
+}
+
+function countReasons(db: Database.Database, bounds: StatsBounds): ReasonCountRow[] {
+  // decision_reasons has no namespace: only a namespace filter pays for the join.
+  const sql =
+    bounds.namespace === null
+      ? `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= @since AND time <= @until GROUP BY reason`
+      : `SELECT r.reason AS reason, count(*) AS count FROM decision_reasons r JOIN decisions d ON d.id = r.decision_id
+         WHERE r.time >= @since AND r.time <= @until AND d.namespace = @namespace GROUP BY r.reason`;
+  return db.prepare<StatsBounds, ReasonCountRow>(sql).all(bounds);
+}
+
+function countGroups(db: Database.Database, bounds: StatsBounds): readonly GroupRow[] {
+  const hours = wholeHours(bounds);
+  if (hours === null) return countDecisions(db, bounds);
+  const whole = db
+    .prepare<StatsBounds & { first: number; end: number }, GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, sum(n) AS n FROM decision_counts
+       WHERE hour >= @first AND hour < @end AND n > 0 AND (@namespace IS NULL OR namespace = @namespace)
+       GROUP BY namespace, mode, allowed, break_glass`,
+    )
+    .all({ ...bounds, ...hours });
+  const head = countDecisions(db, { ...bounds, until: Math.min(bounds.until, hours.first * HOUR_MS - 1) });
+  const tail = countDecisions(db, { ...bounds, since: Math.max(bounds.since, hours.end * HOUR_MS) });
+  return [...whole, ...head, ...tail];
+}
+
+function countDecisions(db: Database.Database, bounds: StatsBounds): readonly GroupRow[] {
+  if (bounds.since > bounds.until) return [];
+  return db
+    .prepare<StatsBounds, GroupRow>(
+      `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions INDEXED BY decisions_time
+       WHERE time >= @since AND time <= @until AND (@namespace IS NULL OR namespace = @namespace)
+       GROUP BY namespace, mode, allowed, break_glass`,
+    )
+    .all(bounds);
 }
 
 function cmp(a: string, b: string): number {

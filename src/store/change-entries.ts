@@ -69,7 +69,7 @@ export function exceptionRemoveChange(input: RemoveExceptionInput, removed: { vu
     actor: input.by,
     action: 'exception-remove',
     subject: `exception:${input.id}`,
-    details: { vulnerabilityId: removed.vulnerabilityId, repository: removed.repository },
+    details: { vulnerabilityId: removed.vulnerabilityId, repository: removed.repository, reason: input.reason },
   };
 }
 

@@ -24,6 +24,8 @@ export interface AddExceptionInput {
 
 export interface RemoveExceptionInput {
   readonly id: number;
+  /** Why it is removed; recorded in the change log. */
+  readonly reason: string | null;
   readonly by: string;
   readonly now: number;
 }

@@ -4,7 +4,8 @@ import { StoreError } from '../errors';
 import type { ApprovalRecord, ApprovalStatus } from './approvals-repository';
 import type { ExceptionRecord } from './exceptions-repository';
 import type { GrantRecord } from './grants-repository';
-import type { StoredScan } from './scans-repository';
+import type { ListedScan, StoredScan } from './scans-repository';
+import { compileGlob } from '../core/glob';
 import { type ApprovalRow, type ExceptionRow, toApproval, toException } from './sqlite/snapshot-rows';
 
 // The rows the CLI's repositories read, and their mapping into records. Both engines have the same tables and column
@@ -148,4 +149,29 @@ export function countSeverities(findings: readonly Finding[]): SeverityCounts {
 export function bySeverity(findings: readonly Finding[]): readonly Finding[] {
   const rank = (s: Severity): number => SEVERITIES.indexOf(s);
   return [...findings].sort((a, b) => rank(a.severity) - rank(b.severity));
+}
+
+/** A scan and one of its targets, with the id of the scan that target is judged by (`scan list`). */
+export interface ListedScanRow extends StoredScanRow {
+  readonly repository: string;
+  readonly digest: string;
+  readonly newest_id: number;
+}
+
+/** The SELECT of `scan list` for an engine's EFFECTIVE_SCAN_DATE: newest_id is chosen exactly as newestFor chooses. */
+export function listScansSql(effectiveScanDate: string): string {
+  // The inner `s` shadows the outer one, so the date expression reads the candidate scan.
+  return `SELECT ${SCAN_COLUMNS}, t.repository, t.digest,
+         (SELECT s.id FROM scan_targets t2 JOIN scans s ON s.id = t2.scan_id WHERE t2.digest = t.digest
+          ORDER BY ${effectiveScanDate} DESC, s.id DESC LIMIT 1) AS newest_id
+       FROM scan_targets t JOIN scans s ON s.id = t.scan_id
+       ORDER BY ${effectiveScanDate} DESC, s.id DESC, t.repository, t.digest`;
+}
+
+/** The rows of listScansSql whose repository matches the glob (all without one). */
+export function toListedScans(rows: readonly ListedScanRow[], repositoryGlob: string | undefined): readonly ListedScan[] {
+  const matches = repositoryGlob === undefined ? () => true : compileGlob(repositoryGlob);
+  return rows
+    .filter((row) => matches(row.repository))
+    .map((row) => ({ ...toStoredScan(row), target: { repository: row.repository, digest: row.digest }, newest: row.newest_id === row.id }));
 }

@@ -33,11 +33,25 @@ export interface StoredScan {
   readonly counts: SeverityCounts;
 }
 
+/** One digest a stored scan applies to (`scan list`): a scan naming two digests is listed twice. */
+export interface ListedScan extends StoredScan {
+  readonly target: ScanTarget;
+  /** This is the digest's newest scan, the one its verdict is judged by (see newestFor). */
+  readonly newest: boolean;
+}
+
+export interface ListScansOptions {
+  /** Only targets whose normalised repository matches this glob. */
+  readonly repositoryGlob?: string;
+}
+
 export interface ScansRepository {
   /** Stores a scan with its targets and findings, in one transaction; returns the stored scan. */
   import(input: ImportScanInput): Promise<StoredScan>;
   /** The newest scan of a digest (by when the scanner ran, never later than its import; then import order), or null. */
   newestFor(digest: string): Promise<StoredScan | null>;
+  /** Every stored scan per target, newest first (by the same date as newestFor, then import order) (`scan list`). */
+  list(options: ListScansOptions): Promise<readonly ListedScan[]>;
   targets(scanId: number): Promise<readonly ScanTarget[]>;
   findings(scanId: number): Promise<readonly Finding[]>;
 }

@@ -41,7 +41,10 @@ async function seed(): Promise<void> {
 async function verifyFails(): Promise<string[]> {
   const result = await cli('audit', 'verify');
   expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 1, stdout: '' });
-  return result.stderr.trimEnd().split('\n');
+  // One `error:` line per problem (SPEC §7); returned without the prefix.
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines.filter((line) => !line.startsWith('error: '))).toEqual([]);
+  return lines.map((line) => line.slice('error: '.length));
 }
 
 beforeEach(seed);

@@ -109,7 +109,7 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   // The first checkpoint past 3 is named: an interval checkpoint may fall between the 4th and 5th decision on a
   // loaded machine, so it may hold 4.
   expect(caught.stderr).toMatch(
-    new RegExp(`^audit chain does not match ${log}: the decisions/reviewer-0 chain has 3 entries, fewer than the [45] of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+    new RegExp(`^error: audit chain does not match ${log}: the decisions/reviewer-0 chain has 3 entries, fewer than the [45] of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 
@@ -137,7 +137,7 @@ it('checkpoints the change log too: a consistent truncation of it (newest change
   const caught = await cli('audit', 'verify', '--checkpoints', log);
   expect({ status: caught.status, stdout: caught.stdout }).toEqual({ status: 1, stdout: '' });
   expect(caught.stderr).toMatch(
-    new RegExp(`^audit chain does not match ${log}: the changes chain has 1 entries, fewer than the 2 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
+    new RegExp(`^error: audit chain does not match ${log}: the changes chain has 1 entries, fewer than the 2 of the checkpoint at line \\d+ \\(\\S+\\): entries were deleted\\n$`),
   );
 });
 
@@ -163,7 +163,7 @@ it('refuses checkpoints signed by another key, edited checkpoints, and a file wi
   expect(await cli('audit', 'verify', '--checkpoints', empty)).toEqual({
     status: 1,
     stdout: '',
-    stderr: `audit chain does not match ${empty}: no checkpoint found\n`,
+    stderr: `error: audit chain does not match ${empty}: no checkpoint found\n`,
   });
   expect(await cli('audit', 'verify', '--public-key', otherPub)).toMatchObject({ status: 2, stderr: 'error: --public-key needs --checkpoints\n' });
 });

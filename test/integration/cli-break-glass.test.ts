@@ -91,6 +91,17 @@ describe('break-glass list', () => {
     expect(lines[1]).toMatch(/^1\s+prod\s+INC-1\s+revoked\s+2030-01-01T00:00:00\.000Z\s+alice\s+-$/);
     expect(lines[2]).toMatch(/^2\s+dev-\*\s+INC-2\s+active\s+2030-01-01T00:00:00\.000Z\s+tester\s+demo$/);
   });
+
+  it('prints CSV with --csv, a ticket a spreadsheet would run as a formula neutralised', async () => {
+    await cli('break-glass', 'grant', '--namespace', 'web', '--ticket', '=HYPERLINK("http://x","y")', '--expires', '2030-01-01T00:00:00Z', '--reason', '+1 from -ops');
+    const result = await cli('break-glass', 'list', '--all', '--csv');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const lines = result.stdout.replace(/\n$/, '').split('\r\n');
+    expect(lines[0]).toBe('id,namespace,ticket,status,expiresAt,grantedBy,grantedAt,reason,revokedAt,revokedBy');
+    expect(lines[1]).toMatch(/^1,prod,INC-1,revoked,2030-01-01T00:00:00\.000Z,alice,\S+Z,,\S+Z,bob$/);
+    expect(lines[3]).toMatch(/^3,web,"'=HYPERLINK\(""http:\/\/x"",""y""\)",active,2030-01-01T00:00:00\.000Z,tester,\S+Z,'\+1 from -ops,,$/);
+    expect(lines).toHaveLength(4);
+  });
 });
 
 describe('break-glass revoke', () => {

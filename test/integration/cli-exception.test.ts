@@ -97,6 +97,21 @@ describe('exception list', () => {
     ]);
   });
 
+  it('prints CSV with --csv, a reason a spreadsheet would run as a formula neutralised', async () => {
+    await cli('exception', 'add', 'CVE-3', '--expires', '2032-01-01', '--reason', '=HYPERLINK("http://x","y")', '--by', '@carol');
+    const result = await cli('exception', 'list', '--csv');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const lines = result.stdout.split('\r\n');
+    expect(lines[0]).toBe('id,vulnerabilityId,repository,status,expiresAt,reason,createdBy,createdAt,removedAt,removedBy');
+    expect(lines[1]).toMatch(/^2,CVE-2,corp\.example\/\*,active,2031-01-01T00:00:00\.000Z,two,tester,\S+Z,,$/);
+    expect(lines[2]).toMatch(/^3,CVE-3,,active,2032-01-01T00:00:00\.000Z,"'=HYPERLINK\(""http:\/\/x"",""y""\)",'@carol,\S+Z,,\n$/);
+    expect(lines).toHaveLength(3);
+  });
+
+  it('refuses --json with --csv (exit 2)', async () => {
+    expect(await cli('exception', 'list', '--json', '--csv')).toEqual({ status: 2, stdout: '', stderr: 'error: --json and --csv cannot be combined\n' });
+  });
+
   it('prints a table by default', async () => {
     const lines = (await cli('exception', 'list', '--all')).stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+VULNERABILITY\s+REPOSITORY\s+STATUS\s+EXPIRES\s+BY\s+REASON$/);
@@ -121,11 +136,26 @@ describe('exception remove', () => {
       actor: 'bob',
       action: 'exception-remove',
       subject: 'exception:1',
-      details: JSON.stringify({ vulnerabilityId: 'CVE-1', repository: null }),
+      details: JSON.stringify({ vulnerabilityId: 'CVE-1', repository: null, reason: null }),
+    });
+  });
+
+  it('records the reason given with --reason in the change log', async () => {
+    expect(await cli('exception', 'remove', '1', '--reason', 'fixed in 1.2.3', '--by', 'bob')).toEqual({
+      status: 0,
+      stdout: 'removed exception 1: CVE-1 for every repository\n',
+      stderr: '',
+    });
+    expect(changes()[1]).toEqual({
+      actor: 'bob',
+      action: 'exception-remove',
+      subject: 'exception:1',
+      details: JSON.stringify({ vulnerabilityId: 'CVE-1', repository: null, reason: 'fixed in 1.2.3' }),
     });
   });
 
   it.each([
+    ['an empty --reason', ['1', '--reason', ' '], 2, 'error: --reason must not be empty\n'],
     ['an unknown id', ['7'], 1, 'error: no exception 7\n'],
     ['a non-numeric id', ['CVE-1'], 2, 'error: invalid exception id "CVE-1": expected a positive integer\n'],
     ['id 0', ['0'], 2, 'error: invalid exception id "0": expected a positive integer\n'],

@@ -74,6 +74,15 @@ describe('recheck', () => {
       ['legacy-worker', LEGACY, ['vulnerabilities']],
     ]);
     expect(rows[0]).toMatchObject({ kind: 'Pod', namespace: 'payments', repository: 'localhost:5000/team/api', digest: hex('a1') });
+    const csv = await store.cli('recheck', '--pods', PODS, '--csv', '--policy', policy);
+    expect(csv).toMatchObject({ status: 1, stderr: '' });
+    const csvLines = csv.stdout.replace(/\n$/, '').split('\r\n');
+    expect(csvLines[0]).toBe('namespace,kind,name,image,repository,digest,reasons,messages');
+    expect(csvLines.slice(1).map((line) => line.split(',').slice(0, 7))).toEqual([
+      ['payments', 'Pod', 'api-7d9c5b8f4-x2lqp', API, 'localhost:5000/team/api', hex('a1'), 'revoked'],
+      ['payments', 'Pod', 'legacy-worker', API, 'localhost:5000/team/api', hex('a1'), 'revoked'],
+      ['payments', 'Pod', 'legacy-worker', LEGACY, 'localhost:5000/team/legacy', hex('c3'), 'vulnerabilities'],
+    ]);
     expect(store.query('SELECT count(*) AS n FROM decisions')).toEqual([{ n: 0 }]);
   });
 
@@ -106,5 +115,14 @@ describe('recheck', () => {
     const bad = await store.cli('recheck', '--pods', notJson);
     expect(bad.stderr).toMatch(/^error: .*pods\.txt is not JSON \(kubectl get pods -A -o json\): [^\n]*\n$/);
     expect(bad.status).toBe(1);
+    expect(await runCli(store.dbPath, ['recheck', '--pods', '-'], {}, 'NAME READY\n')).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/^error: stdin is not JSON \(kubectl get pods -A -o json\): [^\n]*\n$/),
+    });
+    expect(await runCli(store.dbPath, ['recheck', '--pods', '-', '--registry-username', 'u', '--registry-password-stdin'], {}, '{}')).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'error: --pods - and --registry-password-stdin both read stdin: put one of them in a file\n',
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runCli } from '../helpers/run-cli';
 import { countRows } from '../helpers/store-query';
 import { useCliStore } from '../helpers/use-cli-store';
 
@@ -146,6 +147,22 @@ describe('scan import', () => {
     expect(storeCounts().scans).toBe(2);
   });
 
+  it('reads the report from stdin for - (trivy image -f json … | image-reviewer scan import -)', async () => {
+    const result = await runCli(store.dbPath, ['scan', 'import', '-', '--by', 'alice'], {}, fs.readFileSync(TRIVY_ALPINE, 'utf8'));
+    expect(result).toEqual({
+      status: 0,
+      stdout: `imported trivy scan of docker.io/library/alpine@${ALPINE_DIGEST} (scanned 2024-12-26T16:28:15.943Z): CRITICAL 0, HIGH 0, MEDIUM 0, LOW 2, UNKNOWN 0\n`,
+      stderr: '',
+    });
+    expect(query('SELECT report_sha256, imported_by FROM scans')).toEqual([{ report_sha256: sha256(TRIVY_ALPINE), imported_by: 'alice' }]);
+    // Messages name stdin, as they name a file.
+    expect(await runCli(store.dbPath, ['scan', 'import', '-'], {}, '{"kind":"Pod"}')).toMatchObject({
+      status: 1,
+      stderr: 'error: stdin: not a Trivy (SchemaVersion 2) or Grype JSON report: found a JSON object without SchemaVersion/Results or matches/descriptor\n',
+    });
+    expect(storeCounts().scans).toBe(1);
+  });
+
   it.each([
     ['a missing file', () => [store.dir.file('missing.json')], 1, /^error: cannot read .*missing\.json: ENOENT/],
     ['a corrupt report', () => [write('bad.json', '{"SchemaVersion": 2, "Results": [')], 1, /^error: .*bad\.json: report is not valid JSON: /],
@@ -161,6 +178,58 @@ describe('scan import', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(stderr);
     expect(storeCounts()).toEqual({ scans: 0, targets: 0, findings: 0, changes: 0 });
+  });
+});
+
+describe('scan list', () => {
+  beforeEach(async () => {
+    await cli('scan', 'import', TRIVY_ALPINE_39, '--image', `registry.corp.example/web/alpine@${DC}`, '--by', 'alice');
+    await cli('scan', 'import', TRIVY_ALPINE, '--image', `registry.corp.example/web/alpine@${DC}`);
+    await cli('scan', 'import', GRYPE_BUSYBOX);
+  });
+
+  it('lists stored scans newest first, one per digest, marking the one each digest is judged by', async () => {
+    const result = await cli('scan', 'list', '--json');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const listed = JSON.parse(result.stdout) as { id: number; repository: string; digest: string; scannedAt: string; newest: boolean }[];
+    expect(listed.map((s) => [s.id, s.repository, s.digest, s.newest])).toEqual([
+      [3, 'docker.io/library/busybox', BUSYBOX_DIGEST, true],
+      [2, 'registry.corp.example/web/alpine', DC, true],
+      [1, 'registry.corp.example/web/alpine', DC, false],
+    ]);
+    expect(listed[1]).toEqual({
+      id: 2,
+      repository: 'registry.corp.example/web/alpine',
+      digest: DC,
+      scanner: 'trivy',
+      scannerVersion: null,
+      scannedAt: '2024-12-26T16:28:15.943Z',
+      scannedAtSource: 'report',
+      importedAt: expect.stringMatching(ISO),
+      importedBy: 'tester',
+      counts: { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 2, UNKNOWN: 0 },
+      newest: true,
+    });
+  });
+
+  it('filters by repository glob, and prints a table and CSV', async () => {
+    const table = await cli('scan', 'list', '--repository', 'registry.corp.example/*');
+    expect(table).toMatchObject({ status: 0, stderr: '' });
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+REPOSITORY\s+DIGEST\s+SCANNER\s+SCANNED\s+CRITICAL\s+HIGH\s+MEDIUM\s+LOW\s+UNKNOWN\s+DECIDES$/);
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).toEqual([
+      ['2', 'registry.corp.example/web/alpine', DC, 'trivy', '2024-12-26T16:28:15.943Z', '0', '0', '0', '2', '0', 'yes'],
+      ['1', 'registry.corp.example/web/alpine', DC, 'trivy dev', '2021-08-25T12:20:30.000Z', expect.any(String), expect.any(String), expect.any(String), expect.any(String), expect.any(String), '-'],
+    ]);
+    const csv = (await cli('scan', 'list', '--csv', '--repository', 'docker.io/*')).stdout.replace(/\n$/, '').split('\r\n');
+    expect(csv[0]).toBe('id,repository,digest,scanner,scannerVersion,scannedAt,scannedAtSource,importedAt,importedBy,CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN,newest');
+    expect(csv.slice(1)).toEqual([expect.stringMatching(new RegExp(`^3,docker\\.io/library/busybox,${BUSYBOX_DIGEST},grype,`))]);
+  });
+
+  it('says so when there is nothing to list, and refuses --json with --csv', async () => {
+    expect(await cli('scan', 'list', '--repository', 'nowhere/*')).toEqual({ status: 0, stdout: 'no scans (import one with `image-reviewer scan import`)\n', stderr: '' });
+    expect(await cli('scan', 'list', '--repository', 'nowhere/*', '--json')).toEqual({ status: 0, stdout: '[]\n', stderr: '' });
+    expect(await cli('scan', 'list', '--json', '--csv')).toEqual({ status: 2, stdout: '', stderr: 'error: --json and --csv cannot be combined\n' });
   });
 });
 

@@ -89,6 +89,9 @@ async function readings(db: string): Promise<Record<string, string>> {
     ['audit', '--since', '2026-01-15T11:00:00Z', '--until', '2026-01-15T12:30:00Z', '--decision', 'allowed', '--json'],
     ['audit', 'stats', '--json'],
     ['audit', 'stats', '--since', '2026-01-15T10:30:00Z', '--json'],
+    ['audit', 'stats', '--since', '2026-01-15T10:30:00Z', '--until', '2026-01-15T12:45:00Z', '--namespace', 'team-1', '--json'],
+    ['audit', 'stats', '--until', '2026-01-15T11:59:59.999Z', '--csv'],
+    ['scan', 'list', '--json'],
     ['approvals', 'pending', '--json'],
     ['audit', 'verify'],
   ];
@@ -192,24 +195,24 @@ it('audit verify on PostgreSQL names an edited decision, an edited rollup, a del
   await cli(sqlite, 'store', 'copy', '--from', sqlite, '--to', pg.url);
   const verify = () => runCli(pg.url, ['audit', 'verify']);
   await runSql('postgres', pg.url, 'UPDATE approvals SET revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL WHERE id = 2');
-  expect((await verify()).stderr).toMatch(/^approvals row 2 \(docker\.io\/library\/busybox@sha256:2{64}\) differs from the change log: revoked_at is null where the change log says \S+Z \(change 3\); revoked_by is null where the change log says "tester" \(change 3\)/);
+  expect((await verify()).stderr).toMatch(/^error: approvals row 2 \(docker\.io\/library\/busybox@sha256:2{64}\) differs from the change log: revoked_at is null where the change log says \S+Z \(change 3\); revoked_by is null where the change log says "tester" \(change 3\)/);
   await runSql('postgres', pg.url, "UPDATE decision_outcomes SET n = n + 1 WHERE outcome = 'denied' AND hour = 491242");
   expect((await verify()).stderr).toContain(
-    "audit index edited at decision 1: decision_outcomes gives 4 where the decisions give 3 for denied, hour 2026-01-15T10:00Z (the dashboard's chart would be wrong)\n",
+    "error: audit index edited at decision 1: decision_outcomes gives 4 where the decisions give 3 for denied, hour 2026-01-15T10:00Z (the dashboard's chart would be wrong)\n",
   );
   await runSql('postgres', pg.url, 'DELETE FROM decision_reasons WHERE decision_id = 10');
-  expect((await verify()).stderr).toContain("audit index edited at decision 10: its reason 'not-approved' is missing from decision_reasons (audit --reason would not find it)\n");
+  expect((await verify()).stderr).toContain("error: audit index edited at decision 10: its reason 'not-approved' is missing from decision_reasons (audit --reason would not find it)\n");
   // Each writer's chain on its own: the newest entry of reviewer-1's (decision 30) deleted, its head left as it
   // was: reported at the first id the deleted entry could have had (after reviewer-1's entry 14, decision 28).
   await runSql('postgres', pg.url, 'DELETE FROM decision_images WHERE decision_id = 30; DELETE FROM decisions WHERE id = 30');
   expect((await verify()).stderr).toContain(
-    'audit chain broken at decision 29: entry 15 of the audit chain decisions/prod-eu/reviewer-1 is missing (deleted) (the head of the audit chain decisions/prod-eu/reviewer-1 records 15 entries)',
+    'error: audit chain broken at decision 29: entry 15 of the audit chain decisions/prod-eu/reviewer-1 is missing (deleted) (the head of the audit chain decisions/prod-eu/reviewer-1 records 15 entries)',
   );
   await runSql('postgres', pg.url, "UPDATE decisions SET namespace = 'kube-system' WHERE id = 7");
   const edited = await verify();
   expect(edited.status).toBe(1);
   expect(edited.stderr.split('\n')[0]).toBe(
-    'audit chain broken at decision 7: its hash does not match its contents (the decision, its images or its policy were edited)',
+    'error: audit chain broken at decision 7: its hash does not match its contents (the decision, its images or its policy were edited)',
   );
 });
 

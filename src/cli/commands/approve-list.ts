@@ -1,10 +1,10 @@
-import fs from 'node:fs';
-import { EXIT_FAILED, InvalidInputError, errorMessage } from '../../errors';
+import { EXIT_FAILED, errorMessage } from '../../errors';
 import { type Settled, mapWithConcurrency } from '../../registry/map-with-concurrency';
 import { type ApproveSettings, approveImage, resolveApprovalTarget } from '../../service/approve-image';
 import { requireRef } from '../../service/require-ref';
 import type { CliContext } from '../context';
 import { createProgressBar } from '../progress-bar';
+import { readInputFile } from '../read-input-file';
 import { withStore } from '../with-store';
 import { describeApproval } from './describe-approval';
 
@@ -15,6 +15,9 @@ import { describeApproval } from './describe-approval';
  * queue there; and a registry rate-limits one client sooner than it serves it faster.
  */
 export const DEFAULT_APPROVE_CONCURRENCY = 8;
+
+/** A release train's list is thousands of lines; 64 MiB is over 500,000 references. */
+const LIST_LIMIT = { maxBytes: 64 * 1024 * 1024, what: 'a reference list' };
 
 interface ListLine {
   readonly number: number;
@@ -36,7 +39,7 @@ export function parseList(text: string): readonly ListLine[] {
  * exit 1 if any failed.
  */
 export async function approveList(ctx: CliContext, file: string, settings: ApproveSettings, concurrency: number): Promise<void> {
-  const lines = parseList(readList(file));
+  const lines = parseList((await readInputFile(ctx, file, LIST_LIMIT)).toString('utf8'));
   const progress = createProgressBar(ctx, lines.length);
   // When stdout is the same terminal, the bar is erased before each approval line and drawn again after it.
   const stdoutIsTerminal = ctx.io.stdout.isTTY === true;
@@ -94,12 +97,4 @@ function createOrderedPrinter(
       next += 1;
     }
   };
-}
-
-function readList(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new InvalidInputError(`cannot read ${file}: ${errorMessage(err)}`);
-  }
 }

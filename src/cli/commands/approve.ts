@@ -8,6 +8,7 @@ import { requireRef } from '../../service/require-ref';
 import type { CliContext } from '../context';
 import type { RegisterCommand } from '../register-command';
 import { type RegistrySource, openRegistry } from '../registry-provider';
+import { refuseSharedStdin } from '../read-input-file';
 import { withStore } from '../with-store';
 import { describeApproval } from './describe-approval';
 import { DEFAULT_APPROVE_CONCURRENCY, approveList } from './approve-list';
@@ -34,7 +35,7 @@ export function createApproveCommand(registry: RegistrySource): RegisterCommand 
       .command('approve')
       .description('approve a digest for a repository (a tag is resolved through the registry)')
       .argument('[ref]', 'image reference: repo@sha256:…, repo:tag@sha256:… or repo:tag')
-      .option('--file <list>', 'approve every reference in LIST (one per line, # comments)')
+      .option('--file <list>', 'approve every reference in LIST (one per line, # comments); - reads stdin')
       .option('--reason <text>', 'why it is approved')
       .option('--by <name>', 'who approves (env IMAGE_REVIEWER_ACTOR; default: OS user)')
       .option('--expires <when>', 'expiry: ISO-8601 date/date-time or duration from now (90d)')
@@ -46,6 +47,7 @@ export function createApproveCommand(registry: RegistrySource): RegisterCommand 
         if ((ref === undefined) === (options.file === undefined)) {
           throw new UsageError('approve needs exactly one of REF or --file LIST');
         }
+        refuseSharedStdin(program, '--file', options.file);
         const parsed = ref === undefined ? null : requireRef(ref);
         const concurrency = positiveInt('--concurrency', options.concurrency);
         const settings = await approveSettings(ctx, options, registry);

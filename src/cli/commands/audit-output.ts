@@ -89,10 +89,36 @@ export function statsTable(stats: AuditStats): string {
     stats.byNamespace.map((n) => [n.namespace === '' ? '-' : n.namespace, n.allowed, n.denied]),
   );
   const reasons = formatTable(['REASON', 'DECISIONS'], stats.byReason.map((r) => [r.reason, r.count]));
-  const since = stats.since === null ? 'all decisions' : `decisions since ${isoTime(stats.since) ?? ''}`;
-  return [since, summary, modes, namespaces, reasons].join('\n\n');
+  return [statsScope(stats), summary, modes, namespaces, reasons].join('\n\n');
+}
+
+/** Which decisions were counted: `all decisions`, or `decisions in namespace prod since … until …`. */
+function statsScope(stats: AuditStats): string {
+  const parts = [
+    stats.namespace === null ? null : `in namespace ${stats.namespace === '' ? '""' : stats.namespace}`,
+    stats.since === null ? null : `since ${isoTime(stats.since) ?? ''}`,
+    stats.until === null ? null : `until ${isoTime(stats.until) ?? ''}`,
+  ].filter((p) => p !== null);
+  return parts.length === 0 ? 'all decisions' : `decisions ${parts.join(' ')}`;
 }
 
 export function statsJson(stats: AuditStats) {
-  return { ...stats, since: isoTime(stats.since) };
+  return { ...stats, since: isoTime(stats.since), until: isoTime(stats.until) };
+}
+
+/**
+ * One row per count, in long form (`dimension,value,decisions,allowed,denied`) so that one sheet holds every
+ * dimension: `total`, `break-glass`, then one row per mode, namespace and reason code.
+ */
+export function statsCsv(stats: AuditStats): string {
+  return formatCsv(
+    ['dimension', 'value', 'decisions', 'allowed', 'denied'],
+    [
+      ['total', null, stats.total, stats.allowed, stats.denied],
+      ['break-glass', null, stats.breakGlass, null, null],
+      ...stats.byMode.map((m) => ['mode', m.mode, m.count, null, null]),
+      ...stats.byNamespace.map((n) => ['namespace', n.namespace, n.allowed + n.denied, n.allowed, n.denied]),
+      ...stats.byReason.map((r) => ['reason', r.reason, r.count, null, null]),
+    ],
+  );
 }

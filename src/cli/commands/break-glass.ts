@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { TICKET_RULE, isValidTicket } from '../../core/break-glass';
 import { parseExpiry } from '../../core/time-spec';
 import { UsageError } from '../../errors';
+import { checkGrantInput, grantBreakGlass } from '../../service/grant-break-glass';
+import { listBreakGlassGrants } from '../../service/list-break-glass-grants';
+import { revokeBreakGlassGrant } from '../../service/revoke-break-glass-grant';
 import type { GrantRecord } from '../../store/grants-repository';
 import type { CliContext } from '../context';
-import { formatTable, isoTime } from '../output';
+import { type FormatFlags, type ListView, addFormatOptions, formatTable, isoTime, outputFormat, printList } from '../output';
 import { withStore } from '../with-store';
 
 // `break-glass grant|list|revoke` (SPEC §7): pre-authorised emergency overrides, consulted when the
@@ -18,6 +20,10 @@ interface GrantOptions {
   readonly reason?: string;
 }
 
+interface ListOptions extends FormatFlags {
+  readonly all?: boolean;
+}
+
 export function registerBreakGlass(program: Command, ctx: CliContext): void {
   const breakGlass = program.command('break-glass').description('pre-authorised emergency overrides (breakGlass.requireGrant)');
   breakGlass
@@ -29,12 +35,11 @@ export function registerBreakGlass(program: Command, ctx: CliContext): void {
     .option('--by <name>', 'who grants (env IMAGE_REVIEWER_ACTOR; default: OS user)')
     .option('--reason <text>', 'why')
     .action(async (options: GrantOptions) => grant(ctx, options));
-  breakGlass
+  const listCommand = breakGlass
     .command('list')
     .description('list active grants (--all includes expired and revoked ones)')
-    .option('--all', 'include expired and revoked grants')
-    .option('--json', 'print a JSON array')
-    .action(async (options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
+    .option('--all', 'include expired and revoked grants');
+  addFormatOptions(listCommand).action(async (options: ListOptions) => list(ctx, options));
   breakGlass
     .command('revoke')
     .description('revoke a grant (recorded, not deleted)')
@@ -51,11 +56,7 @@ export function parseId(text: string, what: string): number {
 }
 
 async function grant(ctx: CliContext, options: GrantOptions): Promise<void> {
-  if (options.namespace.trim() === '') throw new UsageError('--namespace must not be empty');
-  if (options.ticket.trim() === '') throw new UsageError('--ticket must not be empty');
-  if (!isValidTicket(options.ticket)) {
-    throw new UsageError(`--ticket ${JSON.stringify(options.ticket.slice(0, 40))} is not a valid ticket (${TICKET_RULE}), as a pod could never name it`);
-  }
+  checkGrantInput(options);
   const now = ctx.now();
   const expiry = parseExpiry(options.expires, now);
   if (!expiry.ok) throw new UsageError(`--expires: ${expiry.error}`);
@@ -67,22 +68,22 @@ async function grant(ctx: CliContext, options: GrantOptions): Promise<void> {
     by: ctx.actor(options.by),
     now,
   };
-  const record = await withStore(ctx, 'read-write', (store) => store.grants.grant(input));
+  const record = await withStore(ctx, 'read-write', (store) => grantBreakGlass(store.grants, input));
   ctx.out(
     `granted break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}, expires ${isoTime(record.expiresAt)}`,
   );
 }
 
-async function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): Promise<void> {
+async function list(ctx: CliContext, options: ListOptions): Promise<void> {
+  const format = outputFormat(options);
   const filter = { all: options.all === true, now: ctx.now() };
-  const grants = await withStore(ctx, 'read-only', (store) => store.grants.list(filter));
-  if (options.json === true) ctx.out(JSON.stringify(grants.map(grantJson)));
-  else ctx.out(grantsTable(grants));
+  const grants = await withStore(ctx, 'read-only', (store) => listBreakGlassGrants(store.grants, filter));
+  printList(ctx, format, grants, GRANTS_VIEW);
 }
 
 async function revoke(ctx: CliContext, idText: string, options: { readonly by?: string }): Promise<void> {
   const input = { id: parseId(idText, 'break-glass grant'), by: ctx.actor(options.by), now: ctx.now() };
-  const record = await withStore(ctx, 'read-write', (store) => store.grants.revoke(input));
+  const record = await withStore(ctx, 'read-write', (store) => revokeBreakGlassGrant(store.grants, input));
   ctx.out(`revoked break-glass ${record.id}: namespace ${record.namespace}, ticket ${record.ticket}`);
 }
 
@@ -100,6 +101,14 @@ export function grantJson(g: GrantRecord) {
     status: g.status,
   };
 }
+
+const GRANTS_VIEW: ListView<GrantRecord> = {
+  table: grantsTable,
+  json: grantJson,
+  csvHeaders: ['id', 'namespace', 'ticket', 'status', 'expiresAt', 'grantedBy', 'grantedAt', 'reason', 'revokedAt', 'revokedBy'],
+  csvRow: (g) => [g.id, g.namespace, g.ticket, g.status, isoTime(g.expiresAt), g.grantedBy, isoTime(g.grantedAt), g.reason,
+    isoTime(g.revokedAt), g.revokedBy],
+};
 
 function grantsTable(grants: readonly GrantRecord[]): string {
   return formatTable(

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors';
 import { addException } from '../../service/add-exception';
 import type { ExceptionRecord } from '../../store/exceptions-repository';
 import type { CliContext } from '../context';
-import { formatTable, isoTime } from '../output';
+import { type FormatFlags, type ListView, addFormatOptions, formatTable, isoTime, outputFormat, printList } from '../output';
 import { withStore } from '../with-store';
 import { parseId } from './break-glass';
 
@@ -15,6 +15,15 @@ interface AddOptions {
   readonly repository?: string;
   readonly expires: string;
   readonly reason: string;
+  readonly by?: string;
+}
+
+interface ListOptions extends FormatFlags {
+  readonly all?: boolean;
+}
+
+interface RemoveOptions {
+  readonly reason?: string;
   readonly by?: string;
 }
 
@@ -29,18 +38,18 @@ export function registerException(program: Command, ctx: CliContext): void {
     .requiredOption('--reason <text>', 'why the risk is accepted')
     .option('--by <name>', 'who adds it (env IMAGE_REVIEWER_ACTOR; default: OS user)')
     .action(async (vulnId: string, options: AddOptions) => add(ctx, vulnId, options));
-  exception
+  const listCommand = exception
     .command('list')
     .description('list active exceptions (--all includes expired and removed ones)')
-    .option('--all', 'include expired and removed exceptions')
-    .option('--json', 'print a JSON array')
-    .action(async (options: { readonly all?: boolean; readonly json?: boolean }) => list(ctx, options));
+    .option('--all', 'include expired and removed exceptions');
+  addFormatOptions(listCommand).action(async (options: ListOptions) => list(ctx, options));
   exception
     .command('remove')
     .description('remove an exception (recorded, not deleted)')
     .argument('<id>', 'exception id (from `exception list`)')
+    .option('--reason <text>', 'why it is removed (recorded in the change log)')
     .option('--by <name>', 'who removes it (env IMAGE_REVIEWER_ACTOR; default: OS user)')
-    .action(async (id: string, options: { readonly by?: string }) => remove(ctx, id, options));
+    .action(async (id: string, options: RemoveOptions) => remove(ctx, id, options));
 }
 
 async function add(ctx: CliContext, vulnId: string, options: AddOptions): Promise<void> {
@@ -65,20 +74,21 @@ async function add(ctx: CliContext, vulnId: string, options: AddOptions): Promis
   );
 }
 
-async function list(ctx: CliContext, options: { readonly all?: boolean; readonly json?: boolean }): Promise<void> {
+async function list(ctx: CliContext, options: ListOptions): Promise<void> {
+  const format = outputFormat(options);
   const filter = { all: options.all === true, now: ctx.now() };
   const records = await withStore(ctx, 'read-only', (store) => store.exceptions.list(filter));
-  if (options.json === true) ctx.out(JSON.stringify(records.map(exceptionJson)));
-  else ctx.out(exceptionsTable(records));
+  printList(ctx, format, records, EXCEPTIONS_VIEW);
 }
 
-async function remove(ctx: CliContext, idText: string, options: { readonly by?: string }): Promise<void> {
-  const input = { id: parseId(idText, 'exception'), by: ctx.actor(options.by), now: ctx.now() };
+async function remove(ctx: CliContext, idText: string, options: RemoveOptions): Promise<void> {
+  if (options.reason !== undefined && options.reason.trim() === '') throw new UsageError('--reason must not be empty');
+  const input = { id: parseId(idText, 'exception'), reason: options.reason ?? null, by: ctx.actor(options.by), now: ctx.now() };
   const record = await withStore(ctx, 'read-write', (store) => store.exceptions.remove(input));
   ctx.out(`removed exception ${record.id}: ${record.vulnerabilityId} for ${record.repository ?? 'every repository'}`);
 }
 
-export function exceptionJson(e: ExceptionRecord) {
+function exceptionJson(e: ExceptionRecord) {
   return {
     id: e.id,
     vulnerabilityId: e.vulnerabilityId,
@@ -92,6 +102,14 @@ export function exceptionJson(e: ExceptionRecord) {
     status: e.status,
   };
 }
+
+const EXCEPTIONS_VIEW: ListView<ExceptionRecord> = {
+  table: exceptionsTable,
+  json: exceptionJson,
+  csvHeaders: ['id', 'vulnerabilityId', 'repository', 'status', 'expiresAt', 'reason', 'createdBy', 'createdAt', 'removedAt', 'removedBy'],
+  csvRow: (e) => [e.id, e.vulnerabilityId, e.repository, e.status, isoTime(e.expiresAt), e.reason, e.createdBy,
+    isoTime(e.createdAt), isoTime(e.removedAt), e.removedBy],
+};
 
 function exceptionsTable(records: readonly ExceptionRecord[]): string {
   return formatTable(

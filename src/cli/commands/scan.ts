@@ -1,17 +1,18 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseImageRef } from '../../core/image-ref';
 import type { Scanner } from '../../core/scan-report/scan-report';
 import { SEVERITIES, type SeverityCounts } from '../../core/types';
-import { InvalidInputError, UsageError, errorMessage } from '../../errors';
+import { UsageError } from '../../errors';
 import { importScan, prepareScanImport } from '../../service/import-scan';
 import { type ScanDetails, showScan as readScan } from '../../service/show-scan';
 import type { ScanTarget, StoredScan } from '../../store/scans-repository';
 import type { CliContext } from '../context';
-import { formatTable, isoTime } from '../output';
+import { addFormatOptions, formatTable, isoTime } from '../output';
+import { inputName, readInputFile } from '../read-input-file';
 import { withStore } from '../with-store';
+import { type ScanListOptions, listScans } from './scan-list';
 
-// `scan import FILE [--format trivy|grype] [--image REF]` and `scan show REF [--json]` (SPEC §7).
+// `scan import FILE|- [--format trivy|grype] [--image REF]`, `scan list` and `scan show REF [--json]` (SPEC §7).
 
 interface ImportOptions {
   readonly format?: string;
@@ -33,11 +34,16 @@ export function registerScan(program: Command, ctx: CliContext): void {
   scan
     .command('import')
     .description('import a Trivy (JSON, schema 2) or Grype (JSON) report')
-    .argument('<file>', 'the report')
+    .argument('<file>', 'the report; - reads stdin')
     .option('--format <format>', 'trivy or grype (default: detected)')
     .option('--image <ref>', 'the digest scanned (repo@sha256:…), when the report names none or another one')
     .option('--by <name>', 'who imports (env IMAGE_REVIEWER_ACTOR; default: OS user)')
     .action(async (file: string, options: ImportOptions) => importReport(ctx, file, options));
+  const list = scan
+    .command('list')
+    .description('stored scans, newest first, one line per digest; DECIDES marks the scan each digest is judged by')
+    .option('--repository <glob>', 'only repositories matching GLOB (registry.corp.example/payments/*)');
+  addFormatOptions(list).action(async (options: ScanListOptions) => listScans(ctx, options));
   scan
     .command('show')
     .description('the newest scan of a digest: counts per severity and findings')
@@ -49,8 +55,8 @@ export function registerScan(program: Command, ctx: CliContext): void {
 async function importReport(ctx: CliContext, file: string, options: ImportOptions): Promise<void> {
   const format = scannerFormat(options.format);
   const image = options.image === undefined ? null : digestRef(options.image, '--image');
-  const bytes = readReport(file);
-  const request = { source: file, bytes, format, image, by: ctx.actor(options.by), now: ctx.now() };
+  const bytes = await readInputFile(ctx, file, { maxBytes: MAX_REPORT_BYTES, what: 'a scan report' });
+  const request = { source: inputName(file), bytes, format, image, by: ctx.actor(options.by), now: ctx.now() };
   const { input, warnings } = prepareScanImport(request);
   for (const warning of warnings) ctx.err(`warning: ${warning}`);
   const { scan, superseded } = await withStore(ctx, 'read-write', (store) => importScan(store.scans, input));
@@ -68,19 +74,6 @@ function digestRef(text: string, flag: string, forms = 'repo@sha256:…'): ScanT
   if (!parsed.ok) throw new UsageError(`${flag}: invalid image reference ${JSON.stringify(text)}: ${parsed.error}`);
   if (parsed.ref.digest === null) throw new UsageError(`${flag} needs a digest reference (${forms}), got ${text}`);
   return { repository: parsed.ref.repository, digest: parsed.ref.digest };
-}
-
-function readReport(file: string): Buffer {
-  try {
-    const size = fs.statSync(file).size;
-    if (size > MAX_REPORT_BYTES) {
-      throw new InvalidInputError(`${file} is ${size} bytes, over the ${MAX_REPORT_BYTES}-byte limit for a scan report`);
-    }
-    return fs.readFileSync(file);
-  } catch (err) {
-    if (err instanceof InvalidInputError) throw err;
-    throw new InvalidInputError(`cannot read ${file}: ${errorMessage(err)}`);
-  }
 }
 
 function describeImport(scan: StoredScan, targets: readonly ScanTarget[]): string {

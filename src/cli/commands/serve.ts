@@ -23,6 +23,7 @@ import { createThreadAuditWriter } from '../../store/audit-thread-committer';
 import { writerIdentity } from '../../store/writer-identity';
 import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
+import { isBrokenPipe } from '../drop-output-when-closed';
 import type { RegisterCommand } from '../register-command';
 import { createPolicyTagResolver } from '../../service/policy-tag-resolver';
 import { DEFAULT_RESOLVE_DEADLINE_MS } from '../registry-options';
@@ -150,7 +151,7 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
       checkpointKey === null
         ? null
         : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
-    await untilStopped(logger, started.policy, ctx.io.signals ?? process);
+    await untilStopped(logger, started.policy, ctx.io.signals ?? process, ctx.io.stdout);
     await Promise.all([started.server.close(settings.graceMs), eventsServer?.close(settings.graceMs), started.dashboard?.close(settings.graceMs)]);
     checkpoints?.stop();
     await started.audit.close();
@@ -235,22 +236,31 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   return { server, audit, policy, metrics, dashboard };
 }
 
-/** Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`; SIGHUP reloads the policy meanwhile. */
-function untilStopped(logger: Logger, policy: { reload(): unknown }, signals: NodeJS.EventEmitter): Promise<void> {
+/**
+ * Resolves on SIGTERM or SIGINT (SPEC §9) heard on `signals`, or when the reader of the log (`output`) has gone
+ * (EPIPE): the log carries the decisions and the signed checkpoints (SPEC §9), so a server that can no longer
+ * write it stops, gracefully, rather than serve unrecorded. SIGHUP reloads the policy meanwhile.
+ */
+function untilStopped(logger: Logger, policy: { reload(): unknown }, signals: NodeJS.EventEmitter, output: NodeJS.EventEmitter): Promise<void> {
   return new Promise<void>((resolve) => {
     const onHup = (): void => void policy.reload();
     const onTerm = (): void => stop('SIGTERM');
     const onInt = (): void => stop('SIGINT');
+    const onOutputError = (err: unknown): void => {
+      if (isBrokenPipe(err)) stop('EPIPE');
+    };
     const stop = (signal: string): void => {
       signals.off('SIGHUP', onHup);
       signals.off('SIGTERM', onTerm);
       signals.off('SIGINT', onInt);
+      output.off('error', onOutputError);
       logger.info('shutting down', { signal });
       resolve();
     };
     signals.on('SIGHUP', onHup);
     signals.once('SIGTERM', onTerm);
     signals.once('SIGINT', onInt);
+    output.on('error', onOutputError);
   });
 }
 

@@ -2,7 +2,18 @@ import { compileGlob } from '../../core/glob';
 import { type AuditDecision, type DecisionFilter, type WriterColumns, literalHead, prefixRange, toDecision } from '../audit-query';
 import type { AdmittedImage } from '../audit-repository';
 import { type DecisionRow, type ImageRow, groupImages } from '../audit-rows';
-import { type AuditStats, type GroupRow, type ReasonCountRow, statsRanges, summariseStats } from '../audit-stats';
+import {
+  type AuditStats,
+  type GroupRow,
+  HOUR_MS,
+  type ReasonCountRow,
+  type StatsBounds,
+  type StatsFilter,
+  statsBounds,
+  statsRanges,
+  summariseStats,
+  wholeHours,
+} from '../audit-stats';
 import { type TimelineBucket, type TimelineCountRow, type TimelineRange, bucketTimeline } from '../audit-timeline';
 import type { TopDeniedImages, TopDeniedImagesQuery } from '../top-denied-images';
 import type { PostgresPool } from './postgres-pool';
@@ -70,7 +81,9 @@ async function matchingImageIds(pool: PostgresPool, glob: string): Promise<reado
 
 
 /** `audit stats`: whole days, then whole hours, from the rollups, the partial first hour from the decisions (audit-stats.ts). */
-export async function auditStats(pool: PostgresPool, since: number | undefined): Promise<AuditStats> {
+export async function auditStats(pool: PostgresPool, filter: StatsFilter): Promise<AuditStats> {
+  if (filter.until !== undefined || filter.namespace !== undefined) return windowStats(pool, filter);
+  const since = filter.since;
   const r = statsRanges(since);
   const groups = await pool.rows<GroupRow>(
     `SELECT namespace, mode, allowed, break_glass, sum(n)::bigint AS n FROM decision_day_counts WHERE day >= $1 AND n > 0
@@ -96,7 +109,40 @@ export async function auditStats(pool: PostgresPool, since: number | undefined):
      WHERE reason IN (SELECT DISTINCT reason FROM decision_reason_counts) AND time >= $1 AND time < $2 GROUP BY reason`,
     [r.partial.from, r.partial.to],
   );
-  return summariseStats(since, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
+  return summariseStats(filter, [...groups, ...hourGroups, ...partialGroups], [...reasons, ...partialReasons]);
+}
+
+/** `audit stats --until/--namespace`: whole hours from the hourly counts, the partial ones from the decisions (audit-stats.ts). */
+async function windowStats(pool: PostgresPool, filter: StatsFilter): Promise<AuditStats> {
+  const bounds = statsBounds(filter);
+  // decision_reasons has no namespace: only a namespace filter pays for the join.
+  const byReason = await pool.rows<ReasonCountRow>(
+    bounds.namespace === null
+      ? `SELECT reason, count(*) AS count FROM decision_reasons WHERE time >= $1 AND time <= $2 GROUP BY reason`
+      : `SELECT r.reason AS reason, count(*) AS count FROM decision_reasons r JOIN decisions d ON d.id = r.decision_id
+         WHERE r.time >= $1 AND r.time <= $2 AND d.namespace = $3 GROUP BY r.reason`,
+    bounds.namespace === null ? [bounds.since, bounds.until] : [bounds.since, bounds.until, bounds.namespace],
+  );
+  const hours = wholeHours(bounds);
+  if (hours === null) return summariseStats(filter, await countDecisions(pool, bounds), byReason);
+  const whole = await pool.rows<GroupRow>(
+    `SELECT namespace, mode, allowed, break_glass, sum(n)::bigint AS n FROM decision_counts
+     WHERE hour >= $1 AND hour < $2 AND n > 0 AND ($3::text IS NULL OR namespace = $3)
+     GROUP BY namespace, mode, allowed, break_glass`,
+    [hours.first, hours.end, bounds.namespace],
+  );
+  const head = await countDecisions(pool, { ...bounds, until: Math.min(bounds.until, hours.first * HOUR_MS - 1) });
+  const tail = await countDecisions(pool, { ...bounds, since: Math.max(bounds.since, hours.end * HOUR_MS) });
+  return summariseStats(filter, [...whole, ...head, ...tail], byReason);
+}
+
+async function countDecisions(pool: PostgresPool, bounds: StatsBounds): Promise<readonly GroupRow[]> {
+  if (bounds.since > bounds.until) return [];
+  return pool.rows<GroupRow>(
+    `SELECT namespace, mode, allowed, break_glass, count(*) AS n FROM decisions
+     WHERE time >= $1 AND time <= $2 AND ($3::text IS NULL OR namespace = $3) GROUP BY namespace, mode, allowed, break_glass`,
+    [bounds.since, bounds.until, bounds.namespace],
+  );
 }
 
 export function admittedNamespaces(pool: PostgresPool, repository: string, digest: string, sinceMs: number): Promise<readonly string[]> {

@@ -50,7 +50,7 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
       decision: (id) => queryDecision(pool, id),
       timeline: (range) => auditTimeline(pool, range),
       topDeniedImages: (query) => topDeniedImages(pool, query),
-      stats: (since) => auditStats(pool, since),
+      stats: (filter) => auditStats(pool, filter),
       verify: () => verifyAuditChain(pool),
       chains: () => storedChains(pool),
       admittedNamespaces: (repository, digest, sinceMs) => admittedNamespaces(pool, repository, digest, sinceMs),

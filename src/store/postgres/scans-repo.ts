@@ -2,7 +2,7 @@ import type { Finding } from '../../core/types';
 import { SEVERITIES } from '../../core/types';
 import { StoreError } from '../../errors';
 import { scanImportChange } from '../change-entries';
-import { SCAN_COLUMNS, type StoredScanRow, bySeverity, countSeverities, toStoredScan } from '../record-rows';
+import { type ListedScanRow, SCAN_COLUMNS, type StoredScanRow, bySeverity, countSeverities, listScansSql, toListedScans, toStoredScan } from '../record-rows';
 import type { ScanTarget, ScansRepository } from '../scans-repository';
 import { type FindingRow, toFinding } from '../sqlite/snapshot-rows';
 import { recordChange } from './change-log';
@@ -54,6 +54,7 @@ export function createScansRepository(pool: PostgresPool): ScansRepository {
       );
       return row === undefined ? null : toStoredScan(row);
     },
+    list: async (options) => toListedScans(await pool.rows<ListedScanRow>(listScansSql(EFFECTIVE_SCAN_DATE)), options.repositoryGlob),
     targets: async (scanId) =>
       (
         await pool.rows<ScanTarget>('SELECT repository, digest FROM scan_targets WHERE scan_id = $1 ORDER BY repository, digest', [scanId])

@@ -17,7 +17,7 @@ import { listChanges } from './change-log';
 import { verifyChangeLog } from './change-log-verify';
 import { addException, listExceptions, removeException } from './exceptions-repo';
 import { grantBreakGlass, listGrants, revokeGrant } from './grants-repo';
-import { importScan, newestScanFor, scanFindings, scanTargets } from './scans-repo';
+import { importScan, listScans, newestScanFor, scanFindings, scanTargets } from './scans-repo';
 import { deletedDigests, eventSeen, pendingDigests, recordEvent } from './registry-events-repo';
 import { createSnapshotReader } from './snapshot-reader';
 import { findApprovals } from './find-approvals';
@@ -54,6 +54,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
     scans: {
       import: async (input) => importScan(db, input),
       newestFor: async (digest) => newestScanFor(db, digest),
+      list: async (options) => listScans(db, options),
       targets: async (scanId) => scanTargets(db, scanId),
       findings: async (scanId) => scanFindings(db, scanId),
     },
@@ -78,7 +79,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       decision: async (id) => queryDecision(db, id),
       timeline: async (range) => auditTimeline(db, range),
       topDeniedImages: async (query) => topDeniedImages(db, query),
-      stats: async (since) => auditStats(db, since),
+      stats: async (filter) => auditStats(db, filter),
       verify: async () => verifyAuditChain(db),
       chains: async () => storedChains(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),

@@ -2,8 +2,17 @@ import type Database from 'better-sqlite3';
 import type { Finding } from '../../core/types';
 import { StoreError } from '../../errors';
 import { scanImportChange } from '../change-entries';
-import { SCAN_COLUMNS, type StoredScanRow as ScanRow, bySeverity, countSeverities, toStoredScan } from '../record-rows';
-import type { ImportScanInput, ScanTarget, StoredScan } from '../scans-repository';
+import {
+  type ListedScanRow,
+  SCAN_COLUMNS,
+  type StoredScanRow as ScanRow,
+  bySeverity,
+  countSeverities,
+  listScansSql,
+  toListedScans,
+  toStoredScan,
+} from '../record-rows';
+import type { ImportScanInput, ListScansOptions, ListedScan, ScanTarget, StoredScan } from '../scans-repository';
 import { SEVERITIES } from '../../core/types';
 import { recordChange } from './change-log';
 import { EFFECTIVE_SCAN_DATE, type FindingRow, toFinding } from './snapshot-rows';
@@ -51,6 +60,11 @@ export function newestScanFor(db: Database.Database, digest: string): StoredScan
     )
     .get(digest);
   return row === undefined ? null : toStoredScan(row);
+}
+
+/** Every scan per target, newest first, marking the scan each digest is judged by (`scan list`). */
+export function listScans(db: Database.Database, options: ListScansOptions): readonly ListedScan[] {
+  return toListedScans(db.prepare<[], ListedScanRow>(listScansSql(EFFECTIVE_SCAN_DATE)).all(), options.repositoryGlob);
 }
 
 /** The targets of a scan, by repository. */

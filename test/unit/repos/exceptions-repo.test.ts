@@ -8,7 +8,7 @@ describe.each(ENGINES)('exceptions on %s', (engine) => {
   const s = useEngineStore(engine);
   const add = (vulnerabilityId: string, expiresAt: number, repository: string | null = null) =>
     s.store.exceptions.add({ vulnerabilityId, repository, expiresAt, reason: 'no fix yet', by: 'alice', now: T0 });
-  const remove = (id: number, by: string, now: number) => s.store.exceptions.remove({ id, by, now });
+  const remove = (id: number, by: string, now: number, reason: string | null = null) => s.store.exceptions.remove({ id, reason, by, now });
   const list = (all: boolean, now: number) => s.store.exceptions.list({ all, now });
 
   describe('add', () => {
@@ -41,10 +41,10 @@ describe.each(ENGINES)('exceptions on %s', (engine) => {
   describe('remove', () => {
     it('marks it removed (kept, not deleted) with a change-log row', async () => {
       await add('CVE-2024-1', T0 + DAY);
-      expect(await remove(1, 'bob', T0 + 1)).toMatchObject({ id: 1, status: 'removed', removedAt: T0 + 1, removedBy: 'bob' });
+      expect(await remove(1, 'bob', T0 + 1, 'fixed upstream')).toMatchObject({ id: 1, status: 'removed', removedAt: T0 + 1, removedBy: 'bob' });
       expect((await s.changes()).map((c) => [c.action, c.actor, c.subject, c.details])).toEqual([
         ['exception-add', 'alice', 'exception:1', expect.any(String)],
-        ['exception-remove', 'bob', 'exception:1', JSON.stringify({ vulnerabilityId: 'CVE-2024-1', repository: null })],
+        ['exception-remove', 'bob', 'exception:1', JSON.stringify({ vulnerabilityId: 'CVE-2024-1', repository: null, reason: 'fixed upstream' })],
       ]);
     });
 

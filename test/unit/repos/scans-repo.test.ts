@@ -129,6 +129,21 @@ describe.each(ENGINES)('scans on %s', (engine) => {
     });
   });
 
+  describe('list', () => {
+    it('lists every scan per target newest first, marking the scan each digest is judged by, filtered by repository', async () => {
+      await importScan(input({ scannedAt: T0 - DAY, reportSha256: 'newer', targets: [{ repository: ALPINE, digest: D1 }, { repository: 'corp.example/app', digest: D2 }] }));
+      await importScan(input({ scannedAt: T0 - 30 * DAY, reportSha256: 'older', now: T0 + 1 }));
+      const listed = (repositoryGlob?: string) => s.store.scans.list({ repositoryGlob });
+      expect((await listed()).map((l) => [l.reportSha256, l.target.repository, l.target.digest, l.newest])).toEqual([
+        ['newer', 'corp.example/app', D2, true],
+        ['newer', ALPINE, D1, true],
+        ['older', ALPINE, D1, false],
+      ]);
+      expect((await listed('corp.example/*')).map((l) => [l.reportSha256, l.target.digest])).toEqual([['newer', D2]]);
+      expect(await listed('nowhere/*')).toEqual([]);
+    });
+  });
+
   describe('findings', () => {
     it('lists findings most severe first, then by ID and package', async () => {
       const { id } = await importScan(input());

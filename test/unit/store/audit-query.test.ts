@@ -107,6 +107,8 @@ describe('audit queries', () => {
   it('counts by decision, mode, namespace, reason and break-glass', () => {
     expect(auditStats(db)).toEqual({
       since: null,
+      until: null,
+      namespace: null,
       total: 5,
       allowed: 3,
       denied: 2,
@@ -126,7 +128,31 @@ describe('audit queries', () => {
         { reason: 'registry-not-allowed', count: 1 },
       ],
     });
-    expect(auditStats(db, 3000)).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
+    expect(auditStats(db, { since: 3000 })).toMatchObject({ since: 3000, total: 2, allowed: 1, denied: 1, breakGlass: 1 });
+  });
+
+  it('counts only the namespace asked for, reasons included', () => {
+    expect(auditStats(db, { namespace: 'dev' })).toEqual({
+      since: null,
+      until: null,
+      namespace: 'dev',
+      total: 2,
+      allowed: 1,
+      denied: 1,
+      breakGlass: 0,
+      byMode: [
+        { mode: 'dry-run', count: 1 },
+        { mode: 'enforce', count: 1 },
+      ],
+      byNamespace: [{ namespace: 'dev', allowed: 1, denied: 1 }],
+      byReason: [
+        { reason: 'not-approved', count: 1 },
+        { reason: 'scan-missing', count: 1 },
+      ],
+    });
+    const reasons = (namespace?: string) => auditStats(db, { namespace }).byReason.reduce((sum, r) => sum + r.count, 0);
+    expect(reasons('dev') + reasons('prod')).toBe(reasons());
+    expect(auditStats(db, { namespace: 'nowhere' })).toMatchObject({ total: 0, byMode: [], byNamespace: [], byReason: [] });
   });
 
   it('counts whole days from the daily counts, whole hours from the hourly counts and the partial first hour from the decisions', async () => {
@@ -140,10 +166,19 @@ describe('audit queries', () => {
         const record = i % 2 === 0 ? decisionRecord({ time }) : deniedRecord({ time, namespace: 'dev' });
         await writer.append(record);
       }
-      const expected = (since: number) => times.filter((t) => t >= since).length;
-      for (const since of [0, 1, hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour + 1, 5 * hour + 7, 6 * hour]) {
-        const stats = auditStats(store, since);
+      const edges = [0, 1, hour - 1, hour, hour + 1, 2 * hour - 1, 2 * hour + 1, 5 * hour + 7, 6 * hour];
+      const expected = (since: number, until = Infinity, namespace?: string) =>
+        times.filter((t, i) => t >= since && t <= until && (namespace === undefined || (i % 2 === 0 ? 'prod' : 'dev') === namespace)).length;
+      for (const since of edges) {
+        const stats = auditStats(store, { since });
         expect([since, stats.total, stats.allowed + stats.denied]).toEqual([since, expected(since), expected(since)]);
+        for (const until of edges) {
+          for (const namespace of [undefined, 'dev']) {
+            const window = auditStats(store, { since, until, namespace });
+            expect([since, until, namespace, window.total]).toEqual([since, until, namespace, expected(since, until, namespace)]);
+          }
+        }
+        expect([since, auditStats(store, { until: since }).total]).toEqual([since, expected(0, since)]);
       }
       // Across days: whole days from the daily counts, the hours before the first from the hourly ones.
       const day = 24 * hour;
@@ -151,7 +186,7 @@ describe('audit queries', () => {
       for (const time of later) await writer.append(deniedRecord({ time, namespace: 'dev' }));
       times.push(...later);
       for (const since of [hour + 1, day - 2 * hour + 1, day - hour, day - hour + 1, day - 1, day, day + 1, 2 * day + 4]) {
-        const stats = auditStats(store, since);
+        const stats = auditStats(store, { since });
         const denied = times.filter((t, i) => t >= since && (i % 2 === 1 || i >= 6)).length;
         expect([since, stats.total, stats.denied, stats.byReason]).toEqual([
           since,
@@ -163,7 +198,7 @@ describe('audit queries', () => {
       // A hand deletion is counted out too: the totals stay those of the rows present.
       store.exec('DELETE FROM decisions WHERE time = ' + String(hour + 1));
       expect(auditStats(store).total).toBe(times.length - 1);
-      expect(auditStats(store, hour).byNamespace).toEqual([
+      expect(auditStats(store, { since: hour }).byNamespace).toEqual([
         { namespace: 'dev', allowed: 0, denied: 3 + later.length },
         { namespace: 'prod', allowed: 1, denied: 0 },
       ]);
