@@ -8,13 +8,14 @@ import { parsePolicy } from '../../src/core/policy/parse-policy';
 const ROOT = path.resolve(__dirname, '../..');
 
 function load(rel: string): unknown[] {
-  const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, rel), 'utf8'));
+  const docs = parseAllDocuments(fs.readFileSync(path.join(ROOT, rel), 'utf8'), { merge: true });
   for (const doc of docs) expect(doc.errors).toEqual([]);
   return docs.map((d) => d.toJS() as unknown);
 }
 
 function byKind(kind: string): Record<string, unknown> {
-  for (const file of fs.readdirSync(path.join(ROOT, 'deploy/kubernetes'))) {
+  // The single-replica files only: replicated/ has a test of its own (deploy-replicated.test.ts).
+  for (const file of fs.readdirSync(path.join(ROOT, 'deploy/kubernetes')).filter((f) => f.endsWith('.yaml'))) {
     const found = load(`deploy/kubernetes/${file}`).find((d) => (d as { kind?: string }).kind === kind);
     if (found !== undefined) return found as Record<string, unknown>;
   }
@@ -24,7 +25,7 @@ function byKind(kind: string): Record<string, unknown> {
 describe('deployment files', () => {
   it('every YAML file in deploy/ and docker-compose.yml parses', () => {
     const files = ['docker-compose.yml'];
-    for (const dir of ['deploy/apiserver', 'deploy/kubernetes']) {
+    for (const dir of ['deploy/apiserver', 'deploy/kubernetes', 'deploy/kubernetes/replicated']) {
       for (const f of fs.readdirSync(path.join(ROOT, dir))) if (f.endsWith('.yaml')) files.push(`${dir}/${f}`);
     }
     expect(files.length).toBeGreaterThanOrEqual(10);
@@ -97,7 +98,7 @@ describe('deployment files', () => {
       healthcheck: expect.objectContaining({ test: expect.arrayContaining(['node']) }),
     });
     expect(compose?.services.registry).toMatchObject({ image: 'registry:2', ports: expect.arrayContaining(['127.0.0.1:5000:5000']) });
-    expect(Object.keys(compose?.volumes ?? {})).toEqual(['registry-data', 'reviewer-data']);
+    expect(Object.keys(compose?.volumes ?? {})).toEqual(['registry-data', 'reviewer-data', 'postgres-data']);
   });
 
   it('the Dockerfile builds in the full Node image and runs non-root from the slim one', () => {
