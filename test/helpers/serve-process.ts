@@ -57,6 +57,16 @@ export async function startServeProcess(
   };
 }
 
+/**
+ * The log lines of `serve` matching `expected`, once there are some (empty after ~5 s): serve writes a turn's lines
+ * at the end of that turn (logger.ts `batch`), so they arrive a little after the answer that turn sent.
+ */
+export async function logged(serve: ServeHandle, expected: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const matching = (): Record<string, unknown>[] => serve.logs.filter((line) => expect.objectContaining(expected).asymmetricMatch(line));
+  for (let i = 0; i < 100 && matching().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return matching();
+}
+
 /** Collects the JSON log lines of `stdout`; `address` resolves with the `serving` line's address. */
 export function watchServeLog(
   stdout: NodeJS.ReadableStream,

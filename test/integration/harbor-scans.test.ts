@@ -3,6 +3,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { type FakeServer, startFakeServer } from '../helpers/registry-server';
 import { type EventsServer, harborHeaders, postEvent, startEventsServer } from '../helpers/serve-events';
+import { logged } from '../helpers/serve-process';
 import { useCliStore } from '../helpers/use-cli-store';
 
 // Harbor's SCANNING_COMPLETED webhook: the reviewer fetches the full report from Harbor's API and stores it as
@@ -147,7 +148,7 @@ describe('Harbor scan results', () => {
     expect(hung.body.message).toMatch(/did not answer in time/);
     expect(store.query('SELECT count(*) AS n FROM registry_events')).toEqual([{ n: 0 }]);
     expect(store.query('SELECT count(*) AS n FROM scans')).toEqual([{ n: 0 }]);
-    expect(serve.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'invalid request', reason: 'harbor-report' }));
+    expect(await logged(serve, { level: 'warn', msg: 'invalid request', reason: 'harbor-report' })).not.toEqual([]);
     answer = serveReports;
     const retried = await postEvent(`${eventsUrl}/events/harbor`, sample('harbor-docs-scanning-completed-default.json'), harborHeaders());
     expect(retried.body.events).toEqual([expect.objectContaining({ outcome: 'scan-stored' })]);

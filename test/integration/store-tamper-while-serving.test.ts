@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import Database from 'better-sqlite3';
-import { CLI, type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { CLI, type ServeProcess, logged, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // Issue 10 items 3, 6 and 8: what serve does when its store is damaged under it, or when it cannot start.
@@ -52,16 +52,6 @@ function exec(sql: string): void {
   }
 }
 
-/**
- * The log lines matching `expected`, once there are some: serve writes a turn's lines at the end of that turn
- * (logger.ts `batch`), so they reach this process a little after the answer that turn sent.
- */
-async function logged(expected: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-  const matching = (): Record<string, unknown>[] => server?.logs.filter((line) => expect.objectContaining(expected).asymmetricMatch(line)) ?? [];
-  for (let i = 0; i < 100 && matching().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  return matching();
-}
-
 const serve = async (): Promise<ServeProcess> => startServeProcess(['--db', db, 'serve', '--listen', '127.0.0.1:0', '--writer-name', 'reviewer-0']);
 
 it('stops being ready and answers 500 when its chain head is deleted while serving, and never starts afresh', async () => {
@@ -73,7 +63,7 @@ it('stops being ready and answers 500 when its chain head is deleted while servi
   const ready = await readyz();
   expect(ready.status).toBe(503);
   expect(ready.text).toMatch(/^not ready: the audit log cannot be written: the audit chain decisions\/reviewer-0 has no head, but this server recorded decisions up to 2: /);
-  expect(await logged({ level: 'error', msg: 'not ready' })).not.toEqual([]);
+  expect(await logged(server!, { level: 'error', msg: 'not ready' })).not.toEqual([]);
   // Deleting the decisions too does not make the server start a new chain.
   exec('DELETE FROM decision_reasons; DELETE FROM decision_images; DELETE FROM decisions');
   expect((await review()).status).toBe(500);
@@ -109,7 +99,7 @@ it.each([
   expect(ready.status).toBe(503);
   expect(ready.text).toMatch(reason);
   expect((await review()).status).toBe(500);
-  expect(await logged({ level: 'error', msg: 'not ready', problems: [expect.stringMatching(reason.source.replace('^not ready: ', ''))] })).not.toEqual([]);
+  expect(await logged(server!, { level: 'error', msg: 'not ready', problems: [expect.stringMatching(reason.source.replace('^not ready: ', ''))] })).not.toEqual([]);
 });
 
 // Issue 10 item 9: SQLite memory-maps the -shm file, so truncating it makes the next access raise SIGBUS, which no
