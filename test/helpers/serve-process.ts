@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
 export const CLI = path.resolve(__dirname, '../../dist/cli.js');
+
+/** The image's `ENV NODE_OPTIONS=…` (Dockerfile), so a test can run serve as the container does. */
+export function imageNodeOptions(): string {
+  const dockerfile = fs.readFileSync(path.resolve(__dirname, '../../Dockerfile'), 'utf8');
+  const match = /^ENV NODE_OPTIONS=(\S+)/m.exec(dockerfile);
+  if (match?.[1] === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return match[1];
+}
 
 /** A running `serve`, in its own process or in this one. */
 export interface ServeHandle {

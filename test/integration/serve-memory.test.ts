@@ -1,8 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Pool } from 'undici';
 import { seedCli } from '../helpers/run-cli';
-import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
+import { type ServeProcess, imageNodeOptions, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
 
 // SPEC §11: under saturating load `serve` stays well inside the 256 MiB memory limit of deploy/kubernetes. Judged as
@@ -35,14 +34,6 @@ afterAll(async () => {
   await server?.stop();
   dir?.cleanup();
 });
-
-/** The image's `ENV NODE_OPTIONS=…`, so the test runs serve as the container does. */
-function imageNodeOptions(): string {
-  const dockerfile = fs.readFileSync(path.resolve(__dirname, '../../Dockerfile'), 'utf8');
-  const match = /^ENV NODE_OPTIONS=(\S+)/m.exec(dockerfile);
-  if (match?.[1] === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS');
-  return match[1];
-}
 
 function review(images: readonly string[]): string {
   return JSON.stringify({
