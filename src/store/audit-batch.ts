@@ -151,11 +151,11 @@ function headlessChain(s: Statements): number | null {
   }
 }
 
-function headError(what: string): ChainHeadError {
+export function headError(what: string): ChainHeadError {
   return new ChainHeadError(`${what}: decisions were deleted or the head was edited; refusing to record until an operator checks the store (audit verify)`);
 }
 
-function chainRow(id: number, r: DecisionRecord): ChainRow {
+export function chainRow(id: number, r: DecisionRecord): ChainRow {
   return {
     id,
     time: Math.trunc(r.time),

@@ -1,0 +1,94 @@
+import { createAuditWriter } from '../../src/store/audit-log';
+import { postgresAuditCommitter } from '../../src/store/postgres/audit-committer';
+import { type PostgresStore, openPostgresStore } from '../../src/store/postgres/open-postgres-store';
+import { decisionRecord, deniedRecord } from '../helpers/decision-record';
+import { type TestDatabase, createTestSchema, dropFileDatabase } from '../helpers/postgres-server';
+import { runCli } from '../helpers/run-cli';
+import { runSql } from '../helpers/store-engines';
+import { type TempDir, makeTempDir } from '../helpers/temp-dir';
+
+// The one audit writer (group commit) on PostgreSQL (issue 14, SPEC §6): two replicas appending at once each keep their
+// own chain, ids unique across them, every acknowledged decision stored and verifying; a deleted head is refused.
+
+let pg: TestDatabase;
+let tmp: TempDir;
+const stores: PostgresStore[] = [];
+
+beforeEach(async () => {
+  pg = await createTestSchema();
+  tmp = makeTempDir('pg-audit-writer-');
+  const migrated = await runCli(pg.url, ['migrate']);
+  expect(migrated.status).toBe(0);
+});
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  await pg.drop();
+  tmp.cleanup();
+});
+afterAll(() => dropFileDatabase());
+
+async function replica(writer: string, cluster: string | null) {
+  const store = await openPostgresStore({ db: pg.url, env: {} }, 'read-write', { maxConnections: 4 });
+  stores.push(store);
+  return createAuditWriter(postgresAuditCommitter(store.pool, { writer, cluster }));
+}
+
+const cli = async (...args: string[]): Promise<string> => {
+  const result = await runCli(pg.url, args);
+  if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+it('two replicas append side by side: unique ids, one chain each, every acknowledged decision verifies', async () => {
+  const a = await replica('reviewer-0', null);
+  const b = await replica('reviewer-1', 'prod-eu');
+  const time = Date.parse('2026-01-15T10:00:00Z');
+  const appends = Array.from({ length: 120 }, (_, i) => {
+    const record = i % 4 === 0 ? deniedRecord({ time: time + i, namespace: `ns-${i % 3}` }) : decisionRecord({ time: time + i, namespace: `ns-${i % 3}` });
+    return (i % 2 === 0 ? a : b).append(record);
+  });
+  const ids = await Promise.all(appends);
+  expect(new Set(ids).size).toBe(120);
+  // Concurrent reviews shared commits.
+  expect(a.stats().commits).toBeLessThan(60);
+  await a.close();
+  await b.close();
+
+  expect(await cli('audit', 'verify')).toBe('audit chain ok: 120 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
+  const chains = await runSql('postgres', pg.url, 'SELECT writer, cluster, count FROM audit_chains WHERE writer IS NOT NULL ORDER BY writer');
+  expect(chains).toEqual([
+    { writer: 'reviewer-0', cluster: null, count: 60 },
+    { writer: 'reviewer-1', cluster: 'prod-eu', count: 60 },
+  ]);
+  const audited = (await cli('audit', '--json', '--limit', '500')).trim().split('\n').map((l) => JSON.parse(l) as { id: number; writer: string });
+  expect(audited.map((d) => d.id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
+  expect(audited.filter((d) => d.writer === 'reviewer-1')).toHaveLength(60);
+  expect(await cli('audit', '--reason', 'not-approved', '--json')).toContain('"writer":"reviewer-0"');
+
+  // The store moves to SQLite and back with its chains, and a replica goes on after the copied ids.
+  const file = tmp.file('copy.db');
+  await cli('store', 'copy', '--from', pg.url, '--to', file);
+  expect((await runCli(file, ['audit', 'verify'])).stdout).toMatch(/^audit chain ok: 120 decisions/);
+  const again = await replica('reviewer-0', null);
+  const next = await again.append(decisionRecord({ time: time + 1000 }));
+  expect(next).toBeGreaterThan(Math.max(...ids));
+  await again.close();
+  expect(await cli('audit', 'verify')).toMatch(/^audit chain ok: 121 decisions/);
+});
+
+it('refuses to record when its chain head is deleted while it writes, and never starts the chain again', async () => {
+  const a = await replica('reviewer-0', null);
+  await a.append(decisionRecord());
+  await a.append(decisionRecord());
+  await runSql('postgres', pg.url, "DELETE FROM audit_chains WHERE writer = 'reviewer-0'");
+  await expect(a.append(decisionRecord())).rejects.toThrow(
+    /the audit chain decisions\/reviewer-0 has no head, but this server recorded decisions up to 2: decisions were deleted or the head was edited/,
+  );
+  expect(await a.probe(30_000)).toMatchObject({ writable: false, problem: expect.stringContaining('has no head') });
+  await a.close();
+  // A replica starting afresh under that name is refused too: the chain's entries have no head.
+  const b = await replica('reviewer-0', null);
+  await expect(b.append(decisionRecord())).rejects.toThrow(/decisions of audit chain 2 are in the store but its head is missing/);
+  await b.close();
+  expect(await runSql('postgres', pg.url, 'SELECT count(*) AS n FROM decisions')).toEqual([{ n: 2 }]);
+});
