@@ -10,7 +10,7 @@ import { type PostgresPool, queryRows } from './postgres-pool';
 // The commit step of the one audit writer (../audit-log.ts: group commit) on PostgreSQL, where several `serve`
 // replicas share the store (SPEC §6, §12). Each batch is one transaction that locks only this writer's chain head
 // (`SELECT … FOR UPDATE` on its `audit_chains` row), so replicas commit side by side; ids come from the identity
-// sequence of `decisions` (migration 0003), unique across replicas. The batch's promise resolves once PostgreSQL has
+// sequence of `decisions` (migration 0004), unique across replicas. The batch's promise resolves once PostgreSQL has
 // committed it durably (synchronous_commit), and only then are its reviews answered. The head checks are those of
 // SQLite's batch writer (checkedHead): a head that does not name its chain's newest entry is refused, never rebuilt.
 
