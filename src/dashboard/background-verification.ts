@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { ChainVerification } from '../service/chain-verification';
 import type { VerifyThreadReply } from '../store/audit-verify-thread';
 import { threadScript } from '../store/thread-script';
+import type { StoreLocation } from '../store/store-location';
 
 // The dashboard shows "chain verified up to decision N at time T" (issue 15) from a verification run in the
 // background, never from a walk per page: the whole chain is walked in a worker thread at start, then again after a
@@ -16,7 +17,8 @@ export interface BackgroundVerification {
 }
 
 export interface BackgroundVerificationOptions {
-  readonly file: string;
+  /** The store the thread opens, read-only, on a connection of its own (either engine). */
+  readonly location: StoreLocation;
   readonly minIntervalMs: number;
   readonly clock: () => number;
   readonly logger: Logger;
@@ -25,7 +27,7 @@ export interface BackgroundVerificationOptions {
 export function startBackgroundVerification(options: BackgroundVerificationOptions): BackgroundVerification {
   const script = threadScript('audit-verify-thread');
   let state: ChainVerification = { state: 'not-run', reason: 'the first verification of the chain is running' };
-  if (options.file === ':memory:' || !fs.existsSync(script)) {
+  if (options.location.db === ':memory:' || !fs.existsSync(script)) {
     state = { state: 'not-run', reason: 'the chain is not verified in the background for this store' };
     return { current: () => state, stop: () => undefined };
   }
@@ -34,7 +36,7 @@ export function startBackgroundVerification(options: BackgroundVerificationOptio
   let worker: Worker | null = null;
   const run = (): void => {
     const started = options.clock();
-    worker = new Worker(script, { workerData: { file: options.file } });
+    worker = new Worker(script, { workerData: { db: options.location.db, env: { ...options.location.env } } });
     // A verification never keeps the process alive.
     worker.unref();
     worker.once('message', (reply: VerifyThreadReply) => {

@@ -5,7 +5,8 @@ import type { CompiledPolicy } from '../core/types';
 import type { Logger } from '../logger';
 import { type ListenAddress, formatListen, parseListen } from '../http/parse-listen';
 import { type ServerTlsOptions, startServer } from '../http/server';
-import { openSqliteStore } from '../store/sqlite/open-sqlite-store';
+import { openStoreAt } from '../store/open-store';
+import type { StoreLocation } from '../store/store-location';
 import { startBackgroundVerification } from './background-verification';
 import { createDashboardApp } from './create-dashboard-app';
 
@@ -79,10 +80,10 @@ export function dashboardSettings(flags: DashboardFlags): DashboardSettings | nu
 
 export async function startDashboard(
   settings: DashboardSettings,
-  deps: { readonly dbPath: string; readonly logger: Logger; readonly clock: () => number; readonly policy: () => CompiledPolicy },
+  deps: { readonly location: StoreLocation; readonly logger: Logger; readonly clock: () => number; readonly policy: () => CompiledPolicy },
 ): Promise<RunningDashboard> {
-  const store = openSqliteStore(deps.dbPath, 'read-only');
-  const verification = startBackgroundVerification({ file: deps.dbPath, minIntervalMs: VERIFY_MIN_INTERVAL_MS, clock: deps.clock, logger: deps.logger });
+  const store = await openStoreAt(deps.location, 'read-only');
+  const verification = startBackgroundVerification({ location: deps.location, minIntervalMs: VERIFY_MIN_INTERVAL_MS, clock: deps.clock, logger: deps.logger });
   try {
     const app = createDashboardApp({
       store,

@@ -7,8 +7,11 @@ export type ReviewEndpoint = 'imagereview' | 'validate';
 export type PolicyReloadResult = 'success' | 'failure';
 
 export interface MetricsDeps {
-  /** Size of the SQLite store in bytes (main file + WAL), read at scrape time. */
-  readonly storeSizeBytes: () => number;
+  /**
+   * Size of the SQLite store in bytes (main file + WAL), read at scrape time; null for a PostgreSQL store, whose size
+   * its own monitoring reports (pg_database_size), so the gauge is not exported.
+   */
+  readonly storeSizeBytes: (() => number) | null;
 }
 
 export interface Metrics {
@@ -22,7 +25,8 @@ export interface Metrics {
   readonly invalidRequests: Counter<'reason'>;
   readonly auditWriteFailures: Counter<string>;
   readonly policyReloads: Counter<'result'>;
-  readonly storeSize: Gauge<string>;
+  /** Absent on PostgreSQL (MetricsDeps.storeSizeBytes). */
+  readonly storeSize: Gauge<string> | null;
   /**
    * Registry events (SPEC §2 `/events/*`) by source (harbor, registry), event type as the sender names it, and result:
    * received (every event read), stored, ignored (changes nothing, already received, registry not in the policy),
@@ -80,7 +84,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
-    storeSize: createStoreSizeGauge(registers, deps.storeSizeBytes),
+    storeSize: deps.storeSizeBytes === null ? null : createStoreSizeGauge(registers, deps.storeSizeBytes),
     registryEvents: new Counter({
       name: 'image_reviewer_registry_events_total',
       help: 'Registry events (Harbor webhooks, distribution notifications) by source, type and result (received, stored, ignored, rejected).',

@@ -1,13 +1,12 @@
-import type Database from 'better-sqlite3';
 import { errorMessage } from '../errors';
-import { planMigrations } from '../store/migrate';
 import type { SnapshotReader } from '../store/snapshot-reader';
 import type { AuditWriter } from '../store/audit-log';
 import type { Readiness } from './health-routes';
 
 export interface StoreReadinessDeps {
-  readonly db: Database.Database;
   readonly reader: SnapshotReader;
+  /** Migrations this code knows that the store has not applied (a replica older than `migrate` is fine; newer is not). */
+  readonly pendingMigrations: () => number | Promise<number>;
   readonly audit: Pick<AuditWriter, 'health' | 'probe'>;
   readonly clock: () => number;
   /** Why the store path no longer names the file opened (deleted or replaced), or null (store-identity.ts). */
@@ -39,8 +38,8 @@ export function createStoreReadiness(deps: StoreReadinessDeps): () => Promise<Re
     if (replaced !== null) problems.push(replaced);
     try {
       await deps.reader.check();
-      const plan = planMigrations(deps.db);
-      if (plan.pending.length > 0) problems.push(`${plan.pending.length} migration(s) not applied`);
+      const pending = await deps.pendingMigrations();
+      if (pending > 0) problems.push(`${pending} migration(s) not applied`);
     } catch (err) {
       problems.push(errorMessage(err));
     }

@@ -1,20 +1,22 @@
 // The body of the background verification thread (src/dashboard/background-verification.ts): `audit verify`'s own
-// walk over a read-only connection of its own, so the server's event loop never waits for it.
+// walk over a read-only connection of its own (a SQLite connection, or a PostgreSQL pool), so the server's event loop
+// never waits for it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../errors';
-import { verifyAuditChain, type VerifyResult } from './audit-verify';
-import { openDatabase } from './open-database';
+import type { VerifyResult } from './audit-verify';
+import { openStoreAt } from './open-store';
+import type { StoreLocation } from './store-location';
 
 export type VerifyThreadReply = { readonly kind: 'verified'; readonly result: VerifyResult } | { readonly kind: 'failed'; readonly message: string };
 
-function run(port: NonNullable<typeof parentPort>, file: string): void {
+async function run(port: NonNullable<typeof parentPort>, location: StoreLocation): Promise<void> {
   let reply: VerifyThreadReply;
   try {
-    const db = openDatabase(file, { readonly: true });
+    const store = await openStoreAt(location, 'read-only');
     try {
-      reply = { kind: 'verified', result: verifyAuditChain(db) };
+      reply = { kind: 'verified', result: await store.audit.verify() };
     } finally {
-      db.close();
+      await store.close();
     }
   } catch (err) {
     reply = { kind: 'failed', message: errorMessage(err) };
@@ -23,6 +25,6 @@ function run(port: NonNullable<typeof parentPort>, file: string): void {
 }
 
 const data: unknown = workerData;
-if (parentPort !== null && typeof data === 'object' && data !== null && 'file' in data && typeof data.file === 'string') {
-  run(parentPort, data.file);
+if (parentPort !== null && typeof data === 'object' && data !== null && 'db' in data && typeof data.db === 'string' && 'env' in data) {
+  void run(parentPort, { db: data.db, env: (data.env ?? {}) as NodeJS.ProcessEnv });
 }

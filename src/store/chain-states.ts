@@ -21,27 +21,38 @@ const CHANGE_AT = 'SELECT hash FROM change_log ORDER BY id LIMIT 1 OFFSET ?';
 export function readChainStates(db: Database.Database): readonly ChainState[] {
   return db.transaction((): ChainState[] => {
     const last = db.prepare<[number], LastEntryRow>(CHAIN_LAST_SQL);
-    const legacyLast = db.prepare<[number], LastEntryRow>('SELECT id, id AS seq, hash FROM decisions WHERE id = ? AND chain_id = 1');
-    // The chain recorded before writers were (migration 0008) never grows: it is left out when it is empty.
-    const heads = readChainHeads(db).filter((head) => head.identity !== null || head.count > 0);
-    const decisions = heads.map((head): ChainState => {
-      const name = chainName(head.identity);
-      if (!Buffer.isBuffer(head.hash)) throw headUnreadable(name);
-      const newest = head.identity === null ? legacyLast.get(head.count) : last.get(head.id);
-      const { count, hash } = checkedHead(name, { id: head.id, count: head.count, hash: head.hash }, newest, 0);
-      return { chain: name, count, head: hash.toString('hex') };
-    });
-    return [...decisions, changesState(db)];
+    const legacyLast = db.prepare<[number], LastEntryRow>(LEGACY_LAST_SQL);
+    const decisions = checkpointedHeads(readChainHeads(db)).map((head) =>
+      chainState(head, head.identity === null ? legacyLast.get(head.count) : last.get(head.id)),
+    );
+    const changes = readChangeHead(db);
+    return [...decisions, changesState(db.prepare<[], number>(CHANGE_COUNT).pluck().get() ?? 0, changes.hash)];
   })();
+}
+
+/** The newest entry of the chain recorded before writers were (migration 0008): its entry N is decision N. */
+export const LEGACY_LAST_SQL = 'SELECT id, id AS seq, hash FROM decisions WHERE id = ? AND chain_id = 1';
+
+/** The chain recorded before writers were (migration 0008) never grows: it is left out when it is empty. */
+export function checkpointedHeads(heads: readonly StoredChainHead[]): readonly StoredChainHead[] {
+  return heads.filter((head) => head.identity !== null || head.count > 0);
+}
+
+/** A chain's state for a checkpoint, once its head is checked against its newest entry (either engine). */
+export function chainState(head: StoredChainHead, newest: LastEntryRow | undefined): ChainState {
+  const name = chainName(head.identity);
+  if (!Buffer.isBuffer(head.hash)) throw headUnreadable(name);
+  const { count, hash } = checkedHead(name, { id: head.id, count: head.count, hash: head.hash }, newest, 0);
+  return { chain: name, count, head: hash.toString('hex') };
 }
 
 function headUnreadable(name: string): ChainHeadError {
   return new ChainHeadError(`the head of the audit chain ${name} is unreadable (audit_chains was edited)`);
 }
 
-function changesState(db: Database.Database): ChainState {
-  const head = readChangeHead(db);
-  return { chain: CHANGES_CHAIN, count: db.prepare<[], number>(CHANGE_COUNT).pluck().get() ?? 0, head: head.hash.toString('hex') };
+/** The change log's state for a checkpoint: its entries and the head its checked head row names. */
+export function changesState(count: number, head: Buffer): ChainState {
+  return { chain: CHANGES_CHAIN, count, head: head.toString('hex') };
 }
 
 /** What `audit verify --checkpoints` compares a checkpoint with: a chain's stored entries. */

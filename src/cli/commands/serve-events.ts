@@ -7,7 +7,8 @@ import { type ListenAddress, type RunningServer, parseListen, startServer } from
 import type { Logger } from '../../logger';
 import { type HarborClient, createHarborClient } from '../../registry/harbor-client';
 import type { RegistryClientOptions } from '../../registry/registry-client';
-import { openSqliteStore } from '../../store/sqlite/open-sqlite-store';
+import { openStoreAt } from '../../store/open-store';
+import type { StoreLocation } from '../../store/store-location';
 import { positiveInt } from './positive-int';
 
 // The registry events listener of `serve` (SPEC §7 `--events-listen`, §10): its own socket, secrets and Harbor client.
@@ -57,7 +58,7 @@ export interface PreparedEvents {
 }
 
 export interface EventsListenerDeps {
-  readonly dbPath: string;
+  readonly location: StoreLocation;
   readonly policy: () => CompiledPolicy;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -69,8 +70,9 @@ export async function startEventsListener(prepared: PreparedEvents, deps: Events
   const { settings, secrets, harbor } = prepared;
   const { logger } = deps;
   if (harbor !== null) deps.cleanup.push(() => harbor.close());
-  // A connection of its own: event writes are CLI-like writes (BEGIN IMMEDIATE), never in the review path's way.
-  const store = openSqliteStore(deps.dbPath, 'read-write');
+  // A connection of its own: event writes are CLI-like writes (BEGIN IMMEDIATE on SQLite), never in the review
+  // path's way. serve has checked the schema already.
+  const store = await openStoreAt(deps.location, 'read-write');
   deps.cleanup.push(() => store.close());
   const app = createEventsApp({
     intake: { events: store.events, approvals: store.approvals, scans: store.scans, policy: deps.policy, harbor, clock: () => Date.now() },

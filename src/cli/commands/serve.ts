@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import type Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { StoreError, UsageError } from '../../errors';
+import { UsageError } from '../../errors';
 import { DEFAULT_REVIEW_LIMITS } from '../../core/review-size';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
@@ -10,18 +8,11 @@ import { type Logger, createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
 import { createTagResolver } from '../../registry/tag-resolver';
 import { createSignatureChecker } from '../../signatures/signature-checker';
-import { openStore } from '../../store/open-database';
-import { describeStore, isPostgresUrl } from '../../store/store-location';
-import { readChainStates } from '../../store/chain-states';
-import { storeIdentity, storeIdentityProblem } from '../../store/store-identity';
 import { readCheckpointKey } from '../../checkpoint/checkpoint-key';
 import { startCheckpointTimer } from '../../checkpoint/checkpoint-timer';
 import { parseDuration } from '../../core/time-spec';
 import { monitorReadiness } from '../../http/readiness-monitor';
-import { createSnapshotReader } from '../../store/sqlite/snapshot-reader';
-import { createThreadAuditWriter } from '../../store/audit-thread-committer';
 import { writerIdentity } from '../../store/writer-identity';
-import { createStoreReadiness } from '../../http/store-readiness';
 import type { CliContext } from '../context';
 import { isBrokenPipe } from '../drop-output-when-closed';
 import type { RegisterCommand } from '../register-command';
@@ -31,6 +22,8 @@ import { type RegistrySource, openRegistry } from '../registry-provider';
 import { positiveInt } from './positive-int';
 import { dashboardSettings, startDashboard } from '../../dashboard/start-dashboard';
 import { prepareEvents, startEventsListener } from './serve-events';
+import { type ServeStore, openServeStore } from './serve-store';
+import type { StoreLocation } from '../../store/store-location';
 import type { RegistryClientOptions } from '../../registry/registry-client';
 
 interface ServeOptions {
@@ -84,7 +77,7 @@ function registerServe(program: Command, ctx: CliContext, access: RegistryAccess
     .option('--tls-cert <file>', 'server certificate (PEM); reloaded when the file changes')
     .option('--tls-key <file>', 'server private key (PEM)')
     .option('--client-ca <file>', 'require client certificates signed by this CA (the API server\u2019s)')
-    .option('--no-migrate', 'refuse to start when migrations are pending instead of applying them')
+    .option('--no-migrate', 'refuse to start when migrations are pending instead of applying them (SQLite; serve never migrates a PostgreSQL store)')
     .option('--log-level <level>', 'debug, info, warn or error', ctx.io.env.IMAGE_REVIEWER_LOG_LEVEL ?? 'info')
     .option('--max-containers <n>', 'most images judged in one review; more is a too-many-images deny', String(DEFAULT_REVIEW_LIMITS.maxImages))
     .option('--max-image-chars <n>', 'most characters of image strings judged in one review; more is a too-many-images deny', String(DEFAULT_REVIEW_LIMITS.maxImageChars))
@@ -115,13 +108,10 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
   const lookup = await openRegistry(access.registry);
   const events = await prepareEvents(options, ctx.io.env, access.clientOptions);
   const logger = createLogger({ level: settings.logLevel, stream: ctx.io.stdout, batch: true });
-  const dbPath = ctx.dbPath();
-  if (isPostgresUrl(dbPath)) {
-    throw new StoreError(`serve on a PostgreSQL store (${describeStore(dbPath)}) is not available yet: it comes with the replicated review path`);
-  }
-  const db = openStore(dbPath, { migrate: options.migrate ? 'apply' : 'refuse' });
+  const location: StoreLocation = { db: ctx.dbPath(), env: ctx.io.env };
+  const store = await openServeStore(location, { writer: settings.writer, migrate: options.migrate, clock: Date.now, logger });
   // Whatever was started is stopped again if start-up fails (a port in use), so the process exits.
-  const cleanup: (() => unknown)[] = [() => db.close()];
+  const cleanup: (() => unknown)[] = [() => store.close()];
   const release = async (): Promise<void> => {
     for (const step of cleanup.splice(0).reverse()) await step();
   };
@@ -130,24 +120,24 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
   const flushOnExit = (): void => logger.flush();
   process.on('exit', flushOnExit);
   try {
-    const started = await start(settings, { db, dbPath, lookup, logger, cleanup }, options.policy);
+    const started = await start(settings, { store, location, lookup, logger, cleanup }, options.policy);
     const eventsServer =
       events === null
         ? null
-        : await startEventsListener(events, { dbPath, policy: () => started.policy.current(), metrics: started.metrics, logger, cleanup });
+        : await startEventsListener(events, { location, policy: () => started.policy.current(), metrics: started.metrics, logger, cleanup });
     if (checkpointKey === null) {
       logger.info('no --checkpoint-key: the audit chain is not anchored outside the store (README "Checkpoints")');
     }
     const checkpoints =
       checkpointKey === null
         ? null
-        : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: () => readChainStates(db), logger, clock: Date.now });
+        : startCheckpointTimer({ key: checkpointKey, intervalMs: settings.checkpointIntervalMs, read: store.chainStates, logger, clock: Date.now });
     await untilStopped(logger, started.policy, ctx.io.signals ?? process, ctx.io.stdout);
     await Promise.all([started.server.close(settings.graceMs), eventsServer?.close(settings.graceMs), started.dashboard?.close(settings.graceMs)]);
     checkpoints?.stop();
-    await started.audit.close();
+    await store.audit.close();
     // The last checkpoint covers every decision answered before shutdown.
-    checkpoints?.write('shutdown');
+    await checkpoints?.write('shutdown');
     await release();
     logger.info('stopped');
   } finally {
@@ -158,23 +148,22 @@ async function serve(ctx: CliContext, options: ServeOptions, access: RegistryAcc
 }
 
 interface Opened {
-  readonly db: Database.Database;
-  readonly dbPath: string;
+  readonly store: ServeStore;
+  readonly location: StoreLocation;
   readonly lookup: Awaited<ReturnType<typeof openRegistry>>;
   readonly logger: Logger;
   readonly cleanup: (() => unknown)[];
 }
 
 async function start(settings: ServeSettings, opened: Opened, policyFile: string | undefined) {
-  const { db, dbPath, lookup, logger, cleanup } = opened;
-  const metrics = createMetrics({ storeSizeBytes: () => storeSize(dbPath) });
+  const { store, location, lookup, logger, cleanup } = opened;
+  const metrics = createMetrics({ storeSizeBytes: store.sizeBytes });
   const policy = createPolicySource({
     file: policyFile ?? null,
     logger,
     onReload: (outcome) => metrics.policyReloads.inc({ result: outcome.result === 'invalid' ? 'failure' : 'success' }),
   });
   cleanup.push(() => policy.close());
-  const reader = createSnapshotReader(db);
   // One resolver for the life of the process (its cache and in-flight sharing span reviews), renewed only when a
   // reload shortens tagCacheSeconds.
   const tagResolver = createPolicyTagResolver(() =>
@@ -183,14 +172,10 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   // One checker for the life of the process too: verified signatures are cached per policy hash, so a reload that
   // changes a key or tagCacheSeconds starts afresh.
   const signatureChecker = createSignatureChecker({ lookup, deadlineMs: settings.resolveDeadlineMs });
-  const identity = dbPath === ':memory:' ? null : storeIdentity(dbPath);
-  // Commits are made by a worker thread with its own connection, so fsync never stalls the event loop.
-  const audit = createThreadAuditWriter(dbPath, settings.writer, identity);
-  cleanup.push(() => audit.close());
   const clock = (): number => Date.now();
-  const identityProblem = (): string | null => (identity === null ? null : storeIdentityProblem(dbPath, identity));
-  const monitor = monitorReadiness(createStoreReadiness({ db, reader, audit, clock, identityProblem }), READINESS_CHECK_MS, logger);
+  const monitor = monitorReadiness(store.readiness, READINESS_CHECK_MS, logger);
   cleanup.push(() => monitor.stop());
+  const { reader, audit } = store;
   const app = createApp({
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver, limits: settings.reviewLimits, signatureChecker },
     metrics,
@@ -199,7 +184,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     limits: settings.limits,
   });
   // Before the webhook's listener, so that a dashboard port in use stops start-up with nothing left listening.
-  const dashboard = settings.dashboard === null ? null : await startDashboard(settings.dashboard, { dbPath, logger, clock, policy: () => policy.current() });
+  const dashboard = settings.dashboard === null ? null : await startDashboard(settings.dashboard, { location, logger, clock, policy: () => policy.current() });
   if (dashboard !== null) {
     cleanup.push(() => dashboard.close(0));
     logger.info('dashboard', {
@@ -216,7 +201,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     address: `${server.address.host}:${server.address.port}`,
     tls: settings.tls !== undefined,
     clientAuth: settings.tls?.clientCaFile !== undefined,
-    store: dbPath,
+    store: store.description,
     writer: settings.writer.writer,
     cluster: settings.writer.cluster,
     policy: active.source,
@@ -226,7 +211,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   if (policyFile === undefined) {
     logger.warn('no --policy given: using the built-in default policy, which allows no registry', { policyHash: active.hash });
   }
-  return { server, audit, policy, metrics, dashboard };
+  return { server, policy, metrics, dashboard };
 }
 
 /**
@@ -255,18 +240,6 @@ function untilStopped(logger: Logger, policy: { reload(): unknown }, signals: No
     signals.once('SIGINT', onInt);
     output.on('error', onOutputError);
   });
-}
-
-function storeSize(dbPath: string): number {
-  let total = 0;
-  for (const file of [dbPath, `${dbPath}-wal`]) {
-    try {
-      total += fs.statSync(file).size;
-    } catch {
-      // The WAL file does not exist between checkpoints; a missing file adds nothing.
-    }
-  }
-  return total;
 }
 
 function parseServeOptions(options: ServeOptions) {
