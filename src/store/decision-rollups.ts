@@ -2,7 +2,7 @@ import type { ChainRow } from './audit-hash';
 import { splitReasons } from './audit-rows';
 import { DAY_MS, HOUR_MS } from './audit-stats';
 
-// The counts derived from the decisions by triggers (migrations 0002 and 0009), which the hash chain does not cover:
+// The counts derived from the decisions by triggers (SQLite migrations 0002 and 0009, PostgreSQL 0001, 0003, 0005), which the hash chain does not cover:
 // `audit verify` recounts each from the decisions it walks and compares (audit-verify.ts), on both engines, so an
 // edited count (which would falsify `audit stats` or the dashboard) is reported like an edited reason row.
 
@@ -65,7 +65,11 @@ export const DECISION_ROLLUPS: readonly DecisionRollup[] = [
   },
 ];
 
-/** The statement reading a rollup's stored rows; the same text on both engines. */
+/**
+ * The statement reading a rollup's stored counts per key; the same text on both engines. Summed, because PostgreSQL
+ * keeps a row per key and audit chain (its migration 0005), so replicas never update the same row.
+ */
 export function rollupRowsQuery(rollup: DecisionRollup): string {
-  return `SELECT ${rollup.columns.join(', ')}, n FROM ${rollup.table}`;
+  const key = rollup.columns.join(', ');
+  return `SELECT ${key}, CAST(sum(n) AS BIGINT) AS n FROM ${rollup.table} GROUP BY ${key}`;
 }

@@ -167,11 +167,41 @@ async function startServer(dir: string): Promise<PostgresServer> {
     '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync',
   ]);
   const port = await freePort();
+  startCluster(dir, port);
+  return { host: '127.0.0.1', port, user: 'postgres', password };
+}
+
+/** pg_ctl start of the cluster in `dir`, waiting until it accepts connections. */
+function startCluster(dir: string, port: number): void {
   // No Unix socket (loopback TCP only, as a remote server is reached); fsync off: tests never lose the machine,
   // and a stopped or killed server still keeps what it committed.
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off -c full_page_writes=off -c max_connections=200`;
-  runAsPostgres(path.join(bin, 'pg_ctl'), ['-D', data, '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', options, 'start']);
-  return { host: '127.0.0.1', port, user: 'postgres', password };
+  runAsPostgres(path.join(postgresBinDir(), 'pg_ctl'), ['-D', path.join(dir, 'data'), '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', options, 'start']);
+}
+
+/** A PostgreSQL server of a test's own, which it may stop and start again (a restart under load). */
+export interface OwnPostgres {
+  readonly server: PostgresServer;
+  /** `pg_ctl stop -m fast`: open connections are ended, as in a restart or a failover. */
+  stop(): void;
+  start(): void;
+  /** Stops it if running and removes its files. */
+  remove(): void;
+}
+
+export async function startOwnPostgres(): Promise<OwnPostgres> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), STATE_PREFIX));
+  fs.chmodSync(dir, 0o755);
+  chownToPostgres(dir);
+  // Removed by a later run's globalSetup if this process is killed before `remove`.
+  fs.writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+  const server = await startServer(dir);
+  return {
+    server,
+    stop: () => runAsPostgres(path.join(postgresBinDir(), 'pg_ctl'), ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop']),
+    start: () => startCluster(dir, server.port),
+    remove: () => stopAndRemove(dir),
+  };
 }
 
 function stopAndRemove(dir: string): void {

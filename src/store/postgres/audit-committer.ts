@@ -126,9 +126,10 @@ async function insertDecisions(client: PoolClient, rows: readonly unknown[][]): 
 async function insertImages(client: PoolClient, rows: readonly unknown[][]): Promise<void> {
   if (rows.length === 0) return;
   const [decisionIds, idx, image, repository, digest, allowed, reasons, time, unchanged, signature] = columns(rows, 10);
-  // Interned: each distinct (image, repository, digest) once, whichever replica first recorded it.
+  // Interned: each distinct (image, repository, digest) once, whichever replica first recorded it. In one order, so
+  // that two replicas recording the same new images wait for each other rather than deadlock.
   await client.query(
-    `INSERT INTO image_refs (image, repository, digest) SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[])
+    `INSERT INTO image_refs (image, repository, digest) SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2, 3
      ON CONFLICT (image, coalesce(repository, ''), coalesce(digest, '')) DO NOTHING`,
     [image, repository, digest],
   );
