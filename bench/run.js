@@ -21,6 +21,7 @@ const { measureDashboard } = require('./lib/measure-dashboard');
 const { storeBytes } = require('./lib/store-bytes');
 const { formatResults } = require('./lib/format-results');
 const { runApproveFileBench, formatApproveFileResults } = require('./approve-file');
+const { runPostgresBench, formatPostgresResults } = require('./postgres');
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
@@ -257,13 +258,16 @@ async function main() {
   const scale = args.scale ? await scaleSection(args, http.emptyDb) : null;
   log('approve --file against a real registry');
   const approve = args.registry ? await runApproveFileBench({ refs: 500, rounds: args.quick ? 1 : 2, latencyMs: 20, timeoutS: 300 }) : null;
+  log('(g) replicas on PostgreSQL');
+  const postgres = args.postgres ? await runPostgresBench(args) : null;
   const { table, markdown } = formatResults({ machine, http, ready, scale, longRun, nodeFlags: imageNodeFlags(), load: loadGenerator(args) });
   const approveTable = approve === null ? 'approve --file: skipped (--no-registry, or no docker-registry installed)' : formatApproveFileResults(approve);
-  process.stdout.write(`${table}\n\n${approveTable}\n`);
+  const postgresSection = args.postgres ? formatPostgresResults(postgres) : '\n## (g) Replicas on PostgreSQL\n\nSkipped (--no-postgres).\n';
+  process.stdout.write(`${table}\n\n${approveTable}\n${postgresSection}`);
   const approveSection =
     '\n## approve --file against a real registry (issue: resolving 500 references is bounded by the concurrency limit, not serial)\n\n' +
     '```\n' + approveTable + '\n```\n';
-  fs.writeFileSync(path.resolve(ROOT, args.out), markdown + approveSection);
+  fs.writeFileSync(path.resolve(ROOT, args.out), markdown + approveSection + postgresSection);
   log(`written ${args.out}`);
 }
 

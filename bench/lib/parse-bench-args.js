@@ -1,6 +1,6 @@
 'use strict';
 // `node bench/run.js [--quick] [--decisions N] [--approvals N] [--seconds S] [--rounds R] [--reviews N] [--no-scale]
-//   [--no-registry] [--out FILE] [--load wrk|autocannon]` (--reviews: length of the RSS long run, 0 skips it) (load generator: default wrk when it is on PATH, else autocannon; see run-load.js)
+//   [--no-registry] [--no-postgres] [--out FILE] [--load wrk|autocannon]` (--reviews: length of the RSS long run, 0 skips it) (load generator: default wrk when it is on PATH, else autocannon; see run-load.js)
 const { wrkVersion } = require('./run-load');
 
 const FULL = { decisions: 10_000_000, approvals: 1_000_000, seconds: 5, rounds: 3, reviews: 1_000_000 };
@@ -8,7 +8,7 @@ const QUICK = { decisions: 200_000, approvals: 100_000, seconds: 2, rounds: 1, r
 
 function parseBenchArgs(argv) {
   const quick = argv.includes('--quick');
-  const args = { ...(quick ? QUICK : FULL), quick, scale: true, registry: true, out: 'bench/RESULTS.md' };
+  const args = { ...(quick ? QUICK : FULL), quick, scale: true, registry: true, postgres: true, out: 'bench/RESULTS.md' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--quick') continue;
@@ -18,6 +18,10 @@ function parseBenchArgs(argv) {
     }
     if (flag === '--no-registry') {
       args.registry = false;
+      continue;
+    }
+    if (flag === '--no-postgres') {
+      args.postgres = false;
       continue;
     }
     const value = argv[++i];
