@@ -40,9 +40,19 @@ export interface ListView<T> {
 
 /** Prints `items` in `format` through `view`. */
 export function printList<T>(ctx: CliContext, format: OutputFormat, items: readonly T[], view: ListView<T>): void {
-  if (format === 'json') ctx.out(JSON.stringify(items.map((item) => view.json(item))));
-  else if (format === 'csv') ctx.out(formatCsv(view.csvHeaders, items.map((item) => view.csvRow(item))));
+  if (format === 'json') ctx.out(listJson(items, view));
+  else if (format === 'csv') ctx.out(listCsv(items, view));
   else ctx.out(view.table(items));
+}
+
+/** `--json` of a list: what the dashboard's JSON downloads send too. */
+export function listJson<T>(items: readonly T[], view: ListView<T>): string {
+  return JSON.stringify(items.map((item) => view.json(item)));
+}
+
+/** `--csv` of a list: what the dashboard's CSV downloads send too. */
+export function listCsv<T>(items: readonly T[], view: ListView<T>): string {
+  return formatCsv(view.csvHeaders, items.map((item) => view.csvRow(item)));
 }
 
 /** An aligned text table with a header row; columns are padded to their widest cell. */

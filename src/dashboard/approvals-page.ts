@@ -15,7 +15,7 @@ ${rows.length >= limit ? html`<p class="muted">the first ${limit}; the JSON down
   return layout(
     'approvals',
     'Approvals',
-    html`<div class="actions"><a href="/approvals.json">JSON (as approvals --json)</a><a href="/approvals.json?all=1">JSON with revoked and expired (as approvals --all --json)</a></div>
+    html`<div class="actions"><a href="/approvals.json">JSON (as approvals --json)</a><a href="/approvals.csv">CSV (as approvals --csv)</a><a href="/approvals.json?all=1">JSON with revoked and expired (as approvals --all --json)</a><a href="/approvals.csv?all=1">CSV with revoked and expired (as approvals --all --csv)</a></div>
 ${section('expiring', 'Expiring within 14 days', sections.expiring, 'none expire within 14 days')}
 ${section('active', 'Current', sections.active, 'no current approvals')}
 ${section('revoked', 'Revoked', sections.revoked, 'none revoked')}

@@ -29,7 +29,7 @@ ${uses.map(
 <td>${u.grant === null ? html`<span class="muted">none in force</span>` : html`#${u.grant.id} by ${u.grant.grantedBy}, until ${shortTime(u.grant.expiresAt)}`}</td></tr>`,
 )}</tbody></table>`}</div>
 <h2>Grants</h2>
-<div class="actions"><a href="/break-glass/grants.json">JSON (as break-glass list --all --json)</a></div>
+<div class="actions"><a href="/break-glass/grants.json">JSON (as break-glass list --all --json)</a><a href="/break-glass/grants.csv">CSV (as break-glass list --all --csv)</a></div>
 <div class="panel">${grants.length === 0 ? html`<p class="muted">no grants</p>` : html`<table><thead><tr><th>id</th><th>namespace</th><th>ticket</th><th>status</th><th>granted</th><th>by</th><th>expires</th><th>reason</th></tr></thead><tbody>
 ${grants.map(
   (g) => html`<tr><td>${g.id}</td><td>${g.namespace}</td><td class="mono">${g.ticket}</td><td>${g.status}</td><td class="mono">${shortTime(g.grantedAt)}</td>

@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { decisionJson, decisionsCsv, statsJson } from '../cli/commands/audit-output';
-import { approvalJson } from '../cli/commands/approvals';
-import { grantJson } from '../cli/commands/break-glass';
+import { decisionJson, decisionsCsv, statsCsv, statsJson } from '../cli/commands/audit-output';
+import { approvalsView } from '../cli/commands/approvals';
+import { GRANTS_VIEW } from '../cli/commands/break-glass';
+import { listCsv, listJson } from '../cli/output';
 import { AppError, NotFoundError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { approvalSections } from '../service/approval-sections';
@@ -97,7 +98,11 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
   });
   route('/stats.json', async (req, res) => {
     const since = sinceOf(query(req), clock());
-    sendDownload(res, 'stats.json', 'application/json', JSON.stringify(statsJson(await auditStatistics(store.audit, { since }))));
+    sendDownload(res, 'stats.json', 'application/json', `${JSON.stringify(statsJson(await auditStatistics(store.audit, { since })))}\n`);
+  });
+  route('/stats.csv', async (req, res) => {
+    const since = sinceOf(query(req), clock());
+    sendDownload(res, 'stats.csv', 'text/csv', `${statsCsv(await auditStatistics(store.audit, { since }))}\n`);
   });
   route('/decisions', async (req, res) => {
     const q = readDecisionQuery(query(req), clock());
@@ -135,18 +140,30 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     const filter = { ...readDecisionQuery(query(req), clock()).filter, breakGlass: true };
     sendDownload(res, 'break-glass.csv', 'text/csv', `${decisionsCsv(await listDecisions(store.audit, filter))}\n`);
   });
+  const grants = () => store.grants.list({ all: true, now: clock() });
   route('/break-glass/grants.json', async (_req, res) => {
-    const grants = await store.grants.list({ all: true, now: clock() });
-    sendDownload(res, 'grants.json', 'application/json', JSON.stringify(grants.map(grantJson)));
+    sendDownload(res, 'grants.json', 'application/json', `${listJson(await grants(), GRANTS_VIEW)}\n`);
+  });
+  route('/break-glass/grants.csv', async (_req, res) => {
+    sendDownload(res, 'grants.csv', 'text/csv', `${listCsv(await grants(), GRANTS_VIEW)}\n`);
   });
   const pending = () => pendingVerdicts({ events: store.events, reader, policy: deps.policy(), now: clock() }, undefined);
   route('/approvals', async (_req, res) => {
     const [sections, verdicts] = await Promise.all([approvalSections(store.approvals, clock(), APPROVALS_PER_SECTION), pending()]);
     sendHtml(res, approvalsPage(sections, verdicts, APPROVALS_PER_SECTION).text);
   });
+  // ?all=1 as `approvals --all`.
+  const approvals = async (req: Request) => {
+    const [list, deletions] = await Promise.all([store.approvals.list({ all: query(req).get('all') === '1', now: clock() }), store.events.deletions()]);
+    return { list, view: approvalsView(deletions) };
+  };
   route('/approvals.json', async (req, res) => {
-    const [approvals, deletions] = await Promise.all([store.approvals.list({ all: query(req).get('all') === '1', now: clock() }), store.events.deletions()]);
-    sendDownload(res, 'approvals.json', 'application/json', JSON.stringify(approvals.map((a) => approvalJson(a, deletions))));
+    const { list, view } = await approvals(req);
+    sendDownload(res, 'approvals.json', 'application/json', `${listJson(list, view)}\n`);
+  });
+  route('/approvals.csv', async (req, res) => {
+    const { list, view } = await approvals(req);
+    sendDownload(res, 'approvals.csv', 'text/csv', `${listCsv(list, view)}\n`);
   });
   route('/approvals/pending.json', async (_req, res) => {
     sendDownload(res, 'pending.json', 'application/json', JSON.stringify((await pending()).map(pendingJson)));

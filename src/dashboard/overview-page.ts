@@ -16,7 +16,7 @@ export function overviewPage(o: AuditOverview): SafeHtml {
     'overview',
     'Overview',
     html`<div class="actions windows">${windows}<span class="muted">${shortTime(o.from)} to ${shortTime(o.to)} (whole UTC hours)</span>
-<a href="${href('/stats.json', { since })}">stats JSON (as audit stats --since … --json)</a></div>
+<a href="${href('/stats.json', { since })}">stats JSON (as audit stats --since … --json)</a><a href="${href('/stats.csv', { since })}">stats CSV (as audit stats --since … --csv)</a></div>
 <div class="panel">
 <dl class="facts"><dt>decisions</dt><dd>${stats.total}</dd><dt>allowed</dt><dd>${stats.allowed}</dd>
 <dt>denied</dt><dd><a href="${decisionsLink({ decision: 'denied' })}">${stats.denied}</a></dd>

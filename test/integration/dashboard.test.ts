@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium';
 import { postImageReview } from '../helpers/post-image-review';
-import { seedCli } from '../helpers/run-cli';
+import { runCli, seedCli } from '../helpers/run-cli';
 import { startServeInProcess } from '../helpers/serve-in-process';
 import type { ServeHandle } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
@@ -33,6 +33,7 @@ function dashboardUrl(serve: ServeHandle): string {
 jest.setTimeout(120_000);
 
 describe('dashboard in Chromium', () => {
+  let db: string;
   let tmp: TempDir;
   let serve: ServeHandle;
   let browser: Browser;
@@ -40,7 +41,7 @@ describe('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     tmp = makeTempDir('image-reviewer-dashboard-');
-    const db = tmp.file('store.db');
+    db = tmp.file('store.db');
     await seedCli(db, ['approve', '--offline', APPROVED, '--reason', 'quick start']);
     await seedCli(db, ['scan', 'import', SCAN, '--image', APPROVED]);
     await seedCli(db, ['approve', '--offline', `localhost:5000/team/expiring@${DIGEST}`, '--expires', '3d']);
@@ -225,6 +226,24 @@ describe('dashboard in Chromium', () => {
     const json = await fetch(`${base}/decisions.json?decision=denied`);
     const decisions = (await json.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as { id: number; allowed: boolean });
     expect(decisions.map((d) => [d.id, d.allowed])).toEqual([[3, false], [2, false]]);
+  });
+
+  it.each([
+    ['/approvals.json', ['approvals', '--json']],
+    ['/approvals.csv', ['approvals', '--csv']],
+    ['/approvals.json?all=1', ['approvals', '--all', '--json']],
+    ['/approvals.csv?all=1', ['approvals', '--all', '--csv']],
+    ['/break-glass/grants.json', ['break-glass', 'list', '--all', '--json']],
+    ['/break-glass/grants.csv', ['break-glass', 'list', '--all', '--csv']],
+    ['/stats.csv?since=2020-01-01T00:00:00Z', ['audit', 'stats', '--since', '2020-01-01T00:00:00Z', '--csv']],
+    ['/stats.json?since=2020-01-01T00:00:00Z', ['audit', 'stats', '--since', '2020-01-01T00:00:00Z', '--json']],
+  ])('downloads %s byte for byte as `%s` prints it', async (download, args) => {
+    const response = await fetch(`${base}${download}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="/);
+    const cli = await runCli(db, args);
+    expect(cli.status).toBe(0);
+    expect(await response.text()).toBe(cli.stdout);
   });
 
   it('answers nothing but GET and HEAD', async () => {

@@ -71,7 +71,7 @@ function signatureJson(signature: ApprovalSignature | null) {
 }
 
 /** `deletions`: when the registry deleted a digest (Harbor DELETE_ARTIFACT), by factsKey. */
-function approvalsView(deletions: ReadonlyMap<string, number>): ListView<ApprovalRecord> {
+export function approvalsView(deletions: ReadonlyMap<string, number>): ListView<ApprovalRecord> {
   return {
     table: (list) => approvalsTable(list, deletions),
     json: (a) => approvalJson(a, deletions),

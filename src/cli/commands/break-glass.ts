@@ -102,7 +102,7 @@ export function grantJson(g: GrantRecord) {
   };
 }
 
-const GRANTS_VIEW: ListView<GrantRecord> = {
+export const GRANTS_VIEW: ListView<GrantRecord> = {
   table: grantsTable,
   json: grantJson,
   csvHeaders: ['id', 'namespace', 'ticket', 'status', 'expiresAt', 'grantedBy', 'grantedAt', 'reason', 'revokedAt', 'revokedBy'],
