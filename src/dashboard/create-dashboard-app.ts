@@ -11,7 +11,7 @@ import { auditStatistics } from '../service/audit-statistics';
 import { breakGlassUses } from '../service/break-glass-uses';
 import type { ChainVerification } from '../service/chain-verification';
 import { pendingVerdicts } from '../service/pending-approvals';
-import { pendingCsv, pendingJson } from '../cli/commands/approvals-pending';
+import { PENDING_VIEW } from '../cli/commands/approvals-pending';
 import { eventJson, historyCsv } from '../cli/commands/approvals-history';
 import { approvalHistory } from '../service/approval-history';
 import { requireRef } from '../service/require-ref';
@@ -166,10 +166,10 @@ export function createDashboardApp(deps: DashboardDeps): express.Express {
     sendDownload(res, 'approvals.csv', 'text/csv', `${listCsv(list, view)}\n`);
   });
   route('/approvals/pending.json', async (_req, res) => {
-    sendDownload(res, 'pending.json', 'application/json', JSON.stringify((await pending()).map(pendingJson)));
+    sendDownload(res, 'pending.json', 'application/json', `${listJson(await pending(), PENDING_VIEW)}\n`);
   });
   route('/approvals/pending.csv', async (_req, res) => {
-    sendDownload(res, 'pending.csv', 'text/csv', `${pendingCsv(await pending())}\n`);
+    sendDownload(res, 'pending.csv', 'text/csv', `${listCsv(await pending(), PENDING_VIEW)}\n`);
   });
   // ?ref= as `approvals history REF` takes it; an unreadable or never-approved one is a 400 or 404 page.
   const history = async (req: Request) => {

@@ -214,7 +214,7 @@ describe('dashboard in Chromium', () => {
   it('downloads the pending digests as approvals pending --csv prints them', async () => {
     const csv = await fetch(`${base}/approvals/pending.csv`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect((await csv.text()).trimEnd().split('\r\n')).toEqual(['REPOSITORY,DIGEST,TAG,PUSHED,BY,SCAN,VERDICT']);
+    expect((await csv.text()).trimEnd().split('\r\n')).toEqual(['repository,digest,tag,pushedAt,pushedBy,source,scanner,scannedAt,verdict,reasons']);
   });
 
   it('downloads each table as the CLI prints it', async () => {
@@ -235,6 +235,8 @@ describe('dashboard in Chromium', () => {
     ['/approvals.csv?all=1', ['approvals', '--all', '--csv']],
     ['/break-glass/grants.json', ['break-glass', 'list', '--all', '--json']],
     ['/break-glass/grants.csv', ['break-glass', 'list', '--all', '--csv']],
+    ['/approvals/pending.json', ['approvals', 'pending', '--policy', POLICY, '--json']],
+    ['/approvals/pending.csv', ['approvals', 'pending', '--policy', POLICY, '--csv']],
     ['/stats.csv?since=2020-01-01T00:00:00Z', ['audit', 'stats', '--since', '2020-01-01T00:00:00Z', '--csv']],
     ['/stats.json?since=2020-01-01T00:00:00Z', ['audit', 'stats', '--since', '2020-01-01T00:00:00Z', '--json']],
   ])('downloads %s byte for byte as `%s` prints it', async (download, args) => {

@@ -1,9 +1,8 @@
 import { tallyFindings } from '../../core/rules/tally-findings';
-import { UsageError } from '../../errors';
 import { loadPolicy } from '../../policy-source';
 import { type PendingVerdict, pendingVerdicts } from '../../service/pending-approvals';
 import type { CliContext } from '../context';
-import { formatCsv, formatTable, isoTime } from '../output';
+import { type ListView, formatTable, isoTime, outputFormat, printList } from '../output';
 import { withStore } from '../with-store';
 
 // `approvals pending [--repository GLOB] [--json|--csv]` (SPEC §7): the operator's inbox of pushed digests.
@@ -16,27 +15,30 @@ export interface PendingOptions {
 }
 
 export async function listPending(ctx: CliContext, options: PendingOptions): Promise<void> {
-  if (options.json === true && options.csv === true) throw new UsageError('--json and --csv cannot be combined');
+  const format = outputFormat(options);
   const policy = loadPolicy(ctx.policyPath(options.policy));
   const now = ctx.now();
   const verdicts = await withStore(ctx, 'read-only', (store) =>
     pendingVerdicts({ events: store.events, reader: store.snapshotReader(), policy, now }, options.repository),
   );
-  if (options.json === true) ctx.out(JSON.stringify(verdicts.map(pendingJson)));
-  else if (options.csv === true) ctx.out(pendingCsv(verdicts));
-  else if (verdicts.length === 0) ctx.out('no pending digests');
-  else ctx.out(formatTable(HEADERS, verdicts.map(pendingRow)));
+  printList(ctx, format, verdicts, PENDING_VIEW);
 }
 
-const HEADERS = ['REPOSITORY', 'DIGEST', 'TAG', 'PUSHED', 'BY', 'SCAN', 'VERDICT'];
-
-/** `approvals pending --csv` (also the dashboard's download). */
-export function pendingCsv(verdicts: readonly PendingVerdict[]): string {
-  return formatCsv(HEADERS, verdicts.map(pendingRow));
-}
+/** `approvals pending` in each format (also the dashboard's downloads). */
+export const PENDING_VIEW: ListView<PendingVerdict> = {
+  table: (verdicts) =>
+    verdicts.length === 0 ? 'no pending digests' : formatTable(['REPOSITORY', 'DIGEST', 'TAG', 'PUSHED', 'BY', 'SCAN', 'VERDICT'], verdicts.map(pendingRow)),
+  json: (v) => pendingJson(v),
+  csvHeaders: ['repository', 'digest', 'tag', 'pushedAt', 'pushedBy', 'source', 'scanner', 'scannedAt', 'verdict', 'reasons'],
+  csvRow: (v) => {
+    const json = pendingJson(v);
+    return [json.repository, json.digest, json.tag, json.pushedAt, json.pushedBy, json.source, json.scan?.scanner, json.scan?.scannedAt, json.verdict,
+      json.reasons.map((r) => r.code).join(' ')];
+  },
+};
 
 /** One object per pending digest; `verdict` is what a review would say once it is approved. */
-export function pendingJson(v: PendingVerdict) {
+function pendingJson(v: PendingVerdict) {
   return {
     repository: v.pending.repository,
     digest: v.pending.digest,
