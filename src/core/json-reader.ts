@@ -164,12 +164,12 @@ export class JsonProblems {
   /** The value read, or `fallback` when it failed (its problems kept). */
   take<T, F>(read: JsonRead<T>, fallback: F): T | F {
     if (read.ok) return read.value;
-    this.lines.push(...read.problems);
+    for (const line of read.problems) this.lines.push(line);
     return fallback;
   }
 
   add(path: string, message: string): void {
-    this.lines.push(...jsonProblem(path, message).problems);
+    this.take(jsonProblem(path, message), undefined);
   }
 
   result<T>(value: T): JsonRead<T> {

@@ -29,22 +29,29 @@ export interface ChangeChainWalk {
   readonly problem: ChangeChainProblem | null;
 }
 
-export function walkChangeChain(rows: Iterable<StoredChange>, head: ChangeHead | undefined): ChangeChainWalk {
+/** Fed the entries in id order, one at a time, so `audit verify` reads the log once for the chain and the replay. */
+export function createChangeChainWalk(head: ChangeHead | undefined): { add(row: StoredChange): boolean; finish(): ChangeChainWalk } {
   let previous = { id: 0, hash: GENESIS_HASH };
   let entries = 0;
-  for (const row of rows) {
-    const hash = Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0);
-    if (!changeHash(previous.hash, row).equals(hash)) {
-      // Entries chained by migration 0005 may skip ids (chained as found); a gap matters only when the link breaks.
-      const problem = row.id > previous.id + 1
-        ? `${missing(previous.id + 1, row.id - 1)} before change ${row.id}, or change ${row.id} was edited`
-        : 'its hash does not match its contents (the entry was edited)';
-      return { entries, problem: { changeId: row.id > previous.id + 1 ? previous.id + 1 : row.id, problem } };
-    }
-    previous = { id: row.id, hash };
-    entries += 1;
-  }
-  return { entries, problem: headProblem(head, previous) };
+  let problem: ChangeChainProblem | null = null;
+  return {
+    /** False once the chain is broken (entries after that change nothing). */
+    add(row) {
+      if (problem !== null) return false;
+      const hash = Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0);
+      if (!changeHash(previous.hash, row).equals(hash)) {
+        // Entries chained by migration 0005 may skip ids (chained as found); a gap matters only when the link breaks.
+        problem = row.id > previous.id + 1
+          ? { changeId: previous.id + 1, problem: `${missing(previous.id + 1, row.id - 1)} before change ${row.id}, or change ${row.id} was edited` }
+          : { changeId: row.id, problem: 'its hash does not match its contents (the entry was edited)' };
+        return false;
+      }
+      previous = { id: row.id, hash };
+      entries += 1;
+      return true;
+    },
+    finish: () => ({ entries, problem: problem ?? headProblem(head, previous) }),
+  };
 }
 
 function headProblem(head: ChangeHead | undefined, last: { id: number; hash: Buffer }): ChangeChainProblem | null {

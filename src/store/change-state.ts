@@ -1,47 +1,75 @@
-import type { ChangeRecord } from './change-log-repository';
+import { type ChangeHead, type StoredChange, createChangeChainWalk } from './change-chain';
+import type { ChangeLogVerdict, ChangeRecord } from './change-log-repository';
 
 // SPEC §6: "the current approvals, exceptions and grants must equal what that history says". Replays the change
 // log into the rows it implies and compares them with the stored rows, column by column, so a row edited, added or
 // removed outside image-reviewer (a revoked digest silently approved again by an UPDATE of `approvals`) is named.
 // Pure over rows read by the engine (column names as in the schema), so every engine checks the same way.
 
-/** A stored row by column name; scans also carry `targets` and `finding_counts` (see sqlite/change-log-verify.ts). */
+/** A stored row by column name; scans also carry `targets` and `finding_counts` (see withScanReads). */
 export type StoredRow = Readonly<Record<string, unknown>>;
 
+/**
+ * The stored rows of each table in id order, read once each, one table after the other (an engine may stream them:
+ * a store of a million approvals is compared without holding them).
+ */
 export interface StoredState {
-  readonly approvals: readonly StoredRow[];
-  readonly cve_exceptions: readonly StoredRow[];
-  readonly break_glass_grants: readonly StoredRow[];
-  readonly scans: readonly StoredRow[];
-  readonly registry_events: readonly StoredRow[];
+  readonly approvals: Iterable<StoredRow>;
+  readonly cve_exceptions: Iterable<StoredRow>;
+  readonly break_glass_grants: Iterable<StoredRow>;
+  readonly scans: Iterable<StoredRow>;
+  readonly registry_events: Iterable<StoredRow>;
 }
 
 type Table = keyof StoredState;
 const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
 
-interface Field {
-  readonly value: unknown;
-  /** The change that set it. */
-  readonly change: number;
-}
-
+/**
+ * A row as the change log says it should be: the columns' values and the change that set each (`created` for the
+ * columns of the change that created the row, `later` for those set since). Kept small, since `audit verify` holds
+ * one per approval: plain objects of one shape rather than a map per row.
+ */
 interface ExpectedRow {
   readonly label: string;
-  readonly fields: Map<string, Field>;
+  readonly values: Record<string, unknown>;
+  readonly created: number;
+  later: Record<string, number> | null;
 }
 
 type Expected = Record<Table, Map<number, ExpectedRow>>;
 
-/** One line per stored row that differs from the change log, and per change the log cannot be replayed from. */
-export function stateProblems(changes: Iterable<ChangeRecord>, stored: StoredState): readonly string[] {
+/**
+ * `audit verify` of the change log, whatever the engine: the chain (change-chain.ts) and the replay read from one
+ * pass over the entries in id order, then the stored state compared with the replay.
+ */
+export function checkChangeLog(entries: Iterable<StoredChange>, head: ChangeHead | undefined, stored: StoredState): ChangeLogVerdict {
+  const walk = createChangeChainWalk(head);
+  const state = createStateCheck();
+  for (const entry of entries) {
+    walk.add(entry);
+    state.add(entry);
+  }
+  const chain = walk.finish();
+  return { entries: chain.entries, chain: chain.problem, state: state.problems(stored) };
+}
+
+/** Replays changes (in id order), then names each stored row that differs from the replay and each change it could not replay. */
+function createStateCheck() {
   const expected: Expected = { approvals: new Map(), cve_exceptions: new Map(), break_glass_grants: new Map(), scans: new Map(), registry_events: new Map() };
   const problems: string[] = [];
-  for (const change of changes) {
-    const problem = replay(expected, change);
-    if (problem !== null) problems.push(`change ${change.id} (${change.action} ${change.subject}) ${problem}`);
-  }
-  for (const table of TABLES) problems.push(...compare(table, expected[table], stored[table]));
-  return problems;
+  return {
+    add(change: ChangeRecord): void {
+      const problem = replay(expected, change);
+      if (problem !== null) problems.push(`change ${change.id} (${change.action} ${change.subject}) ${problem}`);
+    },
+    /** One line per stored row that differs from the change log, and per change the log cannot be replayed from. */
+    problems(stored: StoredState): string[] {
+      // Appended one by one: a store with a million rows added by hand gives a million problems, past what a
+      // spread call's arguments can hold.
+      for (const table of TABLES) for (const problem of compare(table, expected[table], stored[table])) problems.push(problem);
+      return problems;
+    },
+  };
 }
 
 function replay(expected: Expected, change: ChangeRecord): string | null {
@@ -49,13 +77,17 @@ function replay(expected: Expected, change: ChangeRecord): string | null {
   if (details === null) return 'has unreadable details';
   const set = (table: Table, id: unknown, label: string, fields: Record<string, unknown>, create: boolean): string | null => {
     if (typeof id !== 'number') return 'does not name the row it changed';
-    let row = expected[table].get(id);
+    const row = expected[table].get(id);
     if (row === undefined) {
       if (!create) return `changes ${table} row ${id}, which no earlier change created`;
-      row = { label, fields: new Map() };
-      expected[table].set(id, row);
+      expected[table].set(id, { label, values: fields, created: change.id, later: null });
+      return null;
     }
-    for (const [column, value] of Object.entries(fields)) row.fields.set(column, { value, change: change.id });
+    row.later ??= {};
+    for (const [column, value] of Object.entries(fields)) {
+      row.values[column] = value;
+      row.later[column] = change.id;
+    }
     return null;
   };
   const who = { time: change.time, actor: change.actor };
@@ -120,26 +152,24 @@ function scanFields(details: Readonly<Record<string, unknown>>, who: { time: num
   };
 }
 
-function compare(table: Table, expected: ReadonlyMap<number, ExpectedRow>, rows: readonly StoredRow[]): string[] {
-  const problems: string[] = [];
+function* compare(table: Table, expected: ReadonlyMap<number, ExpectedRow>, rows: Iterable<StoredRow>): Generator<string> {
   const seen = new Set<number>();
   for (const row of rows) {
     const id = Number(row.id);
     seen.add(id);
     const want = expected.get(id);
     if (want === undefined) {
-      problems.push(`${table} row ${id} is not in the change log (added outside image-reviewer)`);
+      yield `${table} row ${id} is not in the change log (added outside image-reviewer)`;
       continue;
     }
-    const diffs = [...want.fields]
-      .filter(([column, field]) => row[column] !== field.value)
-      .map(([column, field]) => `${column} is ${show(column, row[column])} where the change log says ${show(column, field.value)} (change ${field.change})`);
-    if (diffs.length > 0) problems.push(`${table} row ${id} (${want.label}) differs from the change log: ${diffs.join('; ')}`);
+    const diffs = Object.entries(want.values)
+      .filter(([column, value]) => row[column] !== value)
+      .map(([column, value]) => `${column} is ${show(column, row[column])} where the change log says ${show(column, value)} (change ${want.later?.[column] ?? want.created})`);
+    if (diffs.length > 0) yield `${table} row ${id} (${want.label}) differs from the change log: ${diffs.join('; ')}`;
   }
   for (const [id, want] of expected) {
-    if (!seen.has(id)) problems.push(`${table} row ${id} (${want.label}) is missing (deleted): the change log records it`);
+    if (!seen.has(id)) yield `${table} row ${id} (${want.label}) is missing (deleted): the change log records it`;
   }
-  return problems;
 }
 
 function show(column: string, value: unknown): string {
@@ -175,20 +205,36 @@ export interface FindingCountRow {
 export const SCAN_TARGET_ROWS = "SELECT scan_id, repository || '@' || digest AS target FROM scan_targets";
 export const FINDING_COUNT_ROWS = 'SELECT scan_id, severity, count(*) AS n FROM findings GROUP BY 1, 2';
 
-/** Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. */
-export function withScanReads(scans: readonly StoredRow[], targetRows: Iterable<ScanTargetRow>, countRows: Iterable<FindingCountRow>): StoredRow[] {
-  const targets = new Map<number, string[]>();
-  for (const t of targetRows) targets.set(t.scan_id, [...(targets.get(t.scan_id) ?? []), t.target]);
-  const counts = new Map<number, number[]>();
-  const SEVERITY_INDEX: Readonly<Record<string, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3, UNKNOWN: 4 };
-  for (const f of countRows) {
-    const row = counts.get(f.scan_id) ?? [0, 0, 0, 0, 0];
-    const index = SEVERITY_INDEX[f.severity];
-    if (index !== undefined) row[index] = f.n;
-    counts.set(f.scan_id, row);
-  }
-  return scans.map((scan) => {
-    const id = Number(scan.id);
-    return { ...scan, targets: JSON.stringify((targets.get(id) ?? []).sort()), finding_counts: JSON.stringify(counts.get(id) ?? [0, 0, 0, 0, 0]) };
-  });
+/**
+ * Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. Each
+ * source is read when the scans are (after the tables before them), one after the other.
+ */
+export function withScanReads(
+  scans: Iterable<StoredRow>,
+  targetRows: Iterable<ScanTargetRow>,
+  countRows: Iterable<FindingCountRow>,
+): Iterable<StoredRow> {
+  return {
+    *[Symbol.iterator]() {
+      const targets = new Map<number, string[]>();
+      for (const t of targetRows) {
+        const list = targets.get(t.scan_id);
+        if (list === undefined) targets.set(t.scan_id, [t.target]);
+        else list.push(t.target);
+      }
+      const counts = new Map<number, number[]>();
+      for (const f of countRows) {
+        const row = counts.get(f.scan_id) ?? [0, 0, 0, 0, 0];
+        const index = SEVERITY_INDEX[f.severity];
+        if (index !== undefined) row[index] = f.n;
+        counts.set(f.scan_id, row);
+      }
+      for (const scan of scans) {
+        const id = Number(scan.id);
+        yield { ...scan, targets: JSON.stringify((targets.get(id) ?? []).sort()), finding_counts: JSON.stringify(counts.get(id) ?? [0, 0, 0, 0, 0]) };
+      }
+    },
+  };
 }
+
+const SEVERITY_INDEX: Readonly<Record<string, number>> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3, UNKNOWN: 4 };

@@ -74,6 +74,15 @@ it('catches an approval added, or its expiry removed, outside image-reviewer', a
   ]);
 });
 
+it('names every one of 200,000 approvals added outside image-reviewer (more problems than a spread call can take)', async () => {
+  tamper(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+          INSERT INTO approvals (repository, digest, approved_by, approved_at) SELECT '${APP}', printf('sha256:%064d', i), 'mallory', 0 FROM n`);
+  const problems = await verifyFails();
+  expect(problems).toHaveLength(200_000);
+  expect(problems[0]).toBe('approvals row 3 is not in the change log (added outside image-reviewer)');
+  expect(problems[199_999]).toBe('approvals row 200002 is not in the change log (added outside image-reviewer)');
+});
+
 it('catches edited exceptions, grants and scan findings', async () => {
   tamper(`UPDATE cve_exceptions SET expires_at = 4102444800000;
           DELETE FROM break_glass_grants;

@@ -304,6 +304,23 @@ describe('POST /validate', () => {
     expect(json.response).toMatchObject({ uid: review.request.uid, allowed: true });
   });
 
+  it('denies, never a 500, a Pod of 200,000 containers (more than a spread call can take), recording the first 256', async () => {
+    const review = fixture('pod-create-denied');
+    // About 6 MiB: past the API server's 3 MiB, inside serve's default --max-body-bytes (8 MiB).
+    review.request.object.spec.containers = Array.from({ length: 200_000 }, (_, i) => ({ name: i.toString(36), image: API.slice(0, 10) }));
+    review.request.object.spec.initContainers = [];
+    const { status, json } = await post(review);
+    expect(status).toBe(200);
+    expect(json.response).toMatchObject({
+      uid: review.request.uid,
+      allowed: false,
+      status: { code: 403, reason: 'Forbidden', message: 'too-many-images (the pod names 200000 images; at most 256 are reviewed)' },
+    });
+    const row = await auditRow(idOf(json));
+    expect(row).toMatchObject({ allowed: false, reason: 'too-many-images (the pod names 200000 images; at most 256 are reviewed)' });
+    expect(row.images).toHaveLength(256);
+  });
+
   it('audit --user finds the decisions of one user, and the chain with groups and unchanged images verifies', async () => {
     const alice = await auditRows('--user', 'alice@corp.example');
     expect(alice.length).toBeGreaterThanOrEqual(5);

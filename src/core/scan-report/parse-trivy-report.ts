@@ -82,7 +82,7 @@ function readResults(json: JsonObject): JsonRead<readonly ReportedFinding[]> {
     if (resultClass.value === 'custom') continue;
     const found = optionalField(result.value, 'Vulnerabilities', path, readListOf(readVulnerability));
     if (!found.ok) return found;
-    findings.push(...(found.value ?? []));
+    for (const finding of found.value ?? []) findings.push(finding);
   }
   return jsonOk(findings);
 }

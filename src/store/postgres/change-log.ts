@@ -1,4 +1,4 @@
-import { requireChangeHead, walkChangeChain, type StoredChange } from '../change-chain';
+import { requireChangeHead, type StoredChange } from '../change-chain';
 import type { ChangeEntry, ChangeFilter, ChangeLogVerdict, ChangeRecord } from '../change-log-repository';
 import { changeHash } from '../change-hash';
 import { FACTS_CHANNEL, encodeFactsChange, factsChangeOf } from '../facts-notification';
@@ -8,7 +8,7 @@ import {
   SCAN_TARGET_ROWS,
   type ScanTargetRow,
   type StoredRow,
-  stateProblems,
+  checkChangeLog,
   withScanReads,
 } from '../change-state';
 import { type PostgresPool, type Queryable, queryRows } from './postgres-pool';
@@ -66,21 +66,19 @@ export function verifyChangeLog(pool: PostgresPool): Promise<ChangeLogVerdict> {
     try {
       const [head] = await queryRows<{ change_id: number; hash: unknown }>(client, 'SELECT change_id, hash FROM change_log_head WHERE id = 1');
       const rows = await queryRows<StoredChange>(client, 'SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id');
-      const walk = walkChangeChain(rows, head === undefined ? undefined : { changeId: head.change_id, hash: head.hash });
       const all = (table: string): Promise<StoredRow[]> => queryRows<StoredRow>(client, `SELECT * FROM ${table} ORDER BY id`);
       const scans = withScanReads(
         await all('scans'),
         await queryRows<ScanTargetRow>(client, SCAN_TARGET_ROWS),
         await queryRows<FindingCountRow>(client, FINDING_COUNT_ROWS),
       );
-      const state = {
+      return checkChangeLog(rows, head && { changeId: head.change_id, hash: head.hash }, {
         approvals: await all('approvals'),
         cve_exceptions: await all('cve_exceptions'),
         break_glass_grants: await all('break_glass_grants'),
         scans,
         registry_events: await all('registry_events'),
-      };
-      return { entries: walk.entries, chain: walk.problem, state: stateProblems(await listChanges(client), state) };
+      });
     } finally {
       await client.query('ROLLBACK');
     }

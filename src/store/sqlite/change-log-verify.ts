@@ -1,17 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ChangeLogVerdict } from '../change-log-repository';
-import { type StoredChange, walkChangeChain } from '../change-chain';
-import {
-  FINDING_COUNT_ROWS,
-  type FindingCountRow,
-  SCAN_TARGET_ROWS,
-  type ScanTargetRow,
-  type StoredRow,
-  type StoredState,
-  stateProblems,
-  withScanReads,
-} from '../change-state';
-import { listChanges } from './change-log';
+import type { StoredChange } from '../change-chain';
+import { FINDING_COUNT_ROWS, type FindingCountRow, SCAN_TARGET_ROWS, type ScanTargetRow, type StoredRow, checkChangeLog, withScanReads } from '../change-state';
 
 // `audit verify` for the change log on SQLite: the chain (change-chain.ts), then the stored approvals, exceptions,
 // grants, scans and registry events against what the log says (change-state.ts), in one read transaction (a consistent snapshot
@@ -20,18 +10,15 @@ import { listChanges } from './change-log';
 export function verifyChangeLog(db: Database.Database): ChangeLogVerdict {
   return db.transaction((): ChangeLogVerdict => {
     const head = db.prepare<[], { change_id: number; hash: unknown }>('SELECT change_id, hash FROM change_log_head WHERE id = 1').get();
-    const rows = db.prepare<[], StoredChange>('SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id').all();
-    const walk = walkChangeChain(rows, head === undefined ? undefined : { changeId: head.change_id, hash: head.hash });
-    return { entries: walk.entries, chain: walk.problem, state: stateProblems(listChanges(db), storedState(db)) };
+    // Every table is streamed, one after the other: only the replay's expected rows are held.
+    const rows = <T>(sql: string): Iterable<T> => ({ [Symbol.iterator]: () => db.prepare<[], T>(sql).iterate() });
+    const table = (name: string): Iterable<StoredRow> => rows(`SELECT * FROM ${name} ORDER BY id`);
+    return checkChangeLog(rows<StoredChange>('SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id'), head && { changeId: head.change_id, hash: head.hash }, {
+      approvals: table('approvals'),
+      cve_exceptions: table('cve_exceptions'),
+      break_glass_grants: table('break_glass_grants'),
+      scans: withScanReads(table('scans'), rows<ScanTargetRow>(SCAN_TARGET_ROWS), rows<FindingCountRow>(FINDING_COUNT_ROWS)),
+      registry_events: table('registry_events'),
+    });
   })();
-}
-
-function storedState(db: Database.Database): StoredState {
-  const all = (table: string): StoredRow[] => db.prepare<[], StoredRow>(`SELECT * FROM ${table} ORDER BY id`).all();
-  return { approvals: all('approvals'), cve_exceptions: all('cve_exceptions'), break_glass_grants: all('break_glass_grants'), scans: scanRows(db, all('scans')), registry_events: all('registry_events') };
-}
-
-/** Scans with the digests they apply to and their findings' counts per severity (change-state.ts). */
-function scanRows(db: Database.Database, scans: readonly StoredRow[]): StoredRow[] {
-  return withScanReads(scans, db.prepare<[], ScanTargetRow>(SCAN_TARGET_ROWS).iterate(), db.prepare<[], FindingCountRow>(FINDING_COUNT_ROWS).iterate());
 }
