@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // The dashboard's page times alone, on a store of your choosing (npm run bench measures them on the seeded store):
-//   npm run build && node bench/dashboard-pages.js --db bench/.work/seed-a1000000-d10000000.db
+//   npm run build && node bench/dashboard-pages.js --db bench/.work/seed-v2-a1000000-d10000000.db
 // The store is read, never written; it must be migrated (`image-reviewer --db FILE migrate`).
 const Database = require('better-sqlite3');
 const { measureDashboard } = require('./lib/measure-dashboard');

@@ -14,6 +14,8 @@ const { digestOf, REGISTRY } = require('./lib/review-bodies');
 const dist = path.resolve(__dirname, '../dist');
 const { chainHash } = require(path.join(dist, 'store/audit-hash.js'));
 const { chainGenesis } = require(path.join(dist, 'store/writer-identity.js'));
+const { changeHash } = require(path.join(dist, 'store/change-hash.js'));
+const { approveChange, scanImportChange } = require(path.join(dist, 'store/change-entries.js'));
 
 /** The writer whose chain the seeded decisions form (one chain per writer: migration 0008). */
 const SEED_WRITER = { writer: 'bench-seed', cluster: null };
@@ -79,6 +81,7 @@ function seedStore({ db: file, approvals, decisions, now = Date.now(), quiet = f
   db.pragma('cache_size = -524288');
   db.pragma('temp_store = MEMORY');
   seedApprovals(db, approvals, now, quiet);
+  seedChangeLog(db, quiet);
   seedDecisions(db, decisions, now, quiet);
   db.pragma('locking_mode = NORMAL');
   db.pragma('journal_mode = WAL');
@@ -94,7 +97,7 @@ function seedApprovals(db, count, now, quiet) {
   const scan = db.prepare(
     `INSERT INTO scans (scanner, scanned_at, scanned_at_source, imported_at, imported_by, report_sha256,
                         critical, high, medium, low, unknown)
-     VALUES ('trivy', ?, 'report', ?, 'seed', ?, 0, ?, ?, ?, 0)`,
+     VALUES ('trivy', ?, 'report', ?, 'seed', ?, 0, 0, 0, 0, 0)`,
   );
   const target = db.prepare('INSERT INTO scan_targets (digest, scan_id, repository) VALUES (?, ?, ?)');
   const progress = createProgress('approvals', count, quiet);
@@ -105,7 +108,8 @@ function seedApprovals(db, count, now, quiet) {
       insert.run(a.repository, a.digest, `1.${i % 50}.${i % 7}`, at);
       // One in ten approved digests has a scan (those in use by the decisions below all do).
       if (i < IMAGES_IN_USE || i % 10 === 0) {
-        const id = scan.run(at, at, a.digest.slice(7), i % 5, i % 11, i % 17).lastInsertRowid;
+        // A clean report: the seed writes no findings, so its counts are zero, as the change log says.
+        const id = scan.run(at, at, a.digest.slice(7)).lastInsertRowid;
         target.run(a.digest, id, a.repository);
       }
     }
@@ -113,6 +117,49 @@ function seedApprovals(db, count, now, quiet) {
   for (let i = 0; i < count; i += TXN_DECISIONS) {
     batch(i, Math.min(count, i + TXN_DECISIONS));
     progress.update(Math.min(count, i + TXN_DECISIONS));
+  }
+  progress.done();
+}
+
+/**
+ * The change log of the seeded approvals and scans, as `approve` and `scan import` would have written it
+ * (dist/store/change-entries.js, change-hash.js), oldest first, so `audit verify` finds the stored rows equal to
+ * what the log says. Run on a store whose log is empty.
+ */
+function seedChangeLog(db, quiet) {
+  const approvals = db.prepare('SELECT id, repository, digest, tag, approved_at, reason FROM approvals ORDER BY id').all();
+  const scans = db
+    .prepare(`SELECT s.id, s.scanned_at, s.imported_at, s.report_sha256, t.repository, t.digest
+              FROM scans s JOIN scan_targets t ON t.scan_id = s.id ORDER BY s.id`)
+    .all();
+  const entry = (kind, row) =>
+    kind === 'approve'
+      ? approveChange({ repository: row.repository, digest: row.digest, tag: row.tag, by: 'seed', reason: row.reason,
+          expiresAt: null, imageCreatedAt: null, signature: null, now: row.approved_at }, row.id)
+      : scanImportChange({ scanner: 'trivy', reportSha256: row.report_sha256, targets: [{ repository: row.repository, digest: row.digest }],
+          by: 'seed', now: row.imported_at }, row.id, row.scanned_at, { CRITICAL: 0, HIGH: 0, MEDIUM: 0, LOW: 0, UNKNOWN: 0 });
+  const insert = db.prepare('INSERT INTO change_log (id, time, actor, action, subject, details, hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const head = db.prepare('SELECT change_id, hash FROM change_log_head WHERE id = 1').get();
+  if (head.change_id !== 0) throw new Error('seedChangeLog: the store already has a change log');
+  const total = approvals.length + scans.length;
+  const progress = createProgress('change log', total, quiet);
+  let previous = head.hash;
+  let a = 0;
+  let s = 0;
+  const batch = db.transaction((to) => {
+    // Merged by time as the seed made them (an approval, then its scan at the same time).
+    while (a + s < to) {
+      const approval = a < approvals.length && (s >= scans.length || approvals[a].approved_at <= scans[s].imported_at);
+      const { time, actor, action, subject, details } = approval ? entry('approve', approvals[a++]) : entry('scan-import', scans[s++]);
+      const row = { id: a + s, time, actor, action, subject, details: JSON.stringify(details) };
+      previous = changeHash(previous, row);
+      insert.run(row.id, row.time, row.actor, row.action, row.subject, row.details, previous);
+    }
+    db.prepare('UPDATE change_log_head SET change_id = ?, hash = ? WHERE id = 1').run(a + s, previous);
+  });
+  for (let done = 0; done < total; done = Math.min(total, done + TXN_DECISIONS)) {
+    batch(Math.min(total, done + TXN_DECISIONS));
+    progress.update(Math.min(total, done + TXN_DECISIONS));
   }
   progress.done();
 }
@@ -245,4 +292,4 @@ if (require.main === module) {
   process.stderr.write(`seeded ${args.db} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-module.exports = { seedStore, SPAN_MS };
+module.exports = { seedStore, seedChangeLog, SPAN_MS };

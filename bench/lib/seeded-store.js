@@ -6,7 +6,7 @@ const path = require('node:path');
 const { seedStore } = require('../seed-store');
 
 function seededStorePath(workDir, approvals, decisions) {
-  return path.join(workDir, `seed-a${approvals}-d${decisions}.db`);
+  return path.join(workDir, `seed-v2-a${approvals}-d${decisions}.db`);
 }
 
 /** Returns the cached seed for this size, seeding it first when absent. */
