@@ -232,7 +232,7 @@ async function scaleSection(args, emptyDb) {
     await seeded.stop();
   }
   log('audit verify over the whole chain (real CLI)');
-  const verify = runCli(runDb, ['audit', 'verify'], { allowFail: true });
+  const verify = runCli(runDb, ['audit', 'verify'], { allowFail: true, peakRss: true });
   return { seed, bytes, queries, dashboard, seededReady, cells, verify, seededRssMb };
 }
 
