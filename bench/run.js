@@ -267,8 +267,16 @@ async function main() {
   const approveSection =
     '\n## approve --file against a real registry (issue: resolving 500 references is bounded by the concurrency limit, not serial)\n\n' +
     '```\n' + approveTable + '\n```\n';
-  fs.writeFileSync(path.resolve(ROOT, args.out), markdown + approveSection + postgresSection);
+  const out = path.resolve(ROOT, args.out);
+  fs.writeFileSync(out, markdown + approveSection + postgresSection + handWrittenAnalysis(out));
   log(`written ${args.out}`);
+}
+
+/** The hand-written part of an existing results file (from its `# Analysis` heading on), kept below a new run's figures. */
+function handWrittenAnalysis(file) {
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const at = previous.indexOf('\n# Analysis');
+  return at === -1 ? '' : previous.slice(at);
 }
 
 main().catch((err) => {
