@@ -23,7 +23,7 @@ export function decisionPage(detail: DecisionDetail): SafeHtml {
 ${d.overridden !== null ? html`<dt>overridden</dt><dd class="mono">${d.overridden}</dd>` : ''}
 <dt>policy hash</dt><dd class="mono">${d.policyHash ?? '-'}</dd>
 <dt>latency</dt><dd>${(d.latencyUs / 1000).toFixed(2)} ms</dd>
-<dt>chain position</dt><dd>decision ${detail.chainPosition} of the audit chain</dd>
+<dt>chain position</dt><dd>entry ${detail.chainPosition.entry} of the chain <code>${detail.chainPosition.chain}</code></dd>
 <dt>verification</dt><dd class="verification">${verificationText(detail.verification)}</dd>
 </dl></div>
 <div class="actions"><a href="/decisions/${d.id}.json">JSON (as audit --json)</a></div>

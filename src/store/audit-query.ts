@@ -54,6 +54,8 @@ export interface AuditDecision {
   readonly writer: string | null;
   /** The cluster that writer's deployment names, or null. */
   readonly cluster: string | null;
+  /** Its place in its writer's chain (1, 2, 3, …), null for decisions recorded before writers were (their place is their id). */
+  readonly chainSeq: number | null;
   readonly images: readonly AuditImage[];
 }
 
@@ -91,7 +93,7 @@ interface Query {
 }
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d.user, d.groups, d.latency_us, c.writer, c.cluster`;
+       p.hash AS policy_hash, d.user, d.groups, d.latency_us, c.writer, c.cluster, d.seq`;
 const POLICY = 'LEFT JOIN policies p ON p.id = d.policy_id LEFT JOIN audit_chains c ON c.id = d.chain_id';
 const IMAGE_IN = 'SELECT value FROM json_each(?)';
 
@@ -231,17 +233,18 @@ export function prefixRange(head: string): { readonly from: string; readonly bel
   return { from: head, below: null };
 }
 
-/** The chain's writer and cluster (migration 0008), null for decisions recorded before writers were. */
+/** The chain's writer and cluster and the decision's place in it (migration 0008), null for decisions recorded before writers were. */
 export interface WriterColumns {
   readonly writer: string | null;
   readonly cluster: string | null;
+  readonly seq: number | null;
 }
 
 /** A decision row and its images as `audit` shows them (flags as booleans, groups parsed). */
 export function toDecision(row: DecisionRow & WriterColumns, images: readonly AuditImage[]): AuditDecision {
   const groups = row.groups === null ? null : parseGroups(row.groups);
-  const { writer, cluster } = row;
-  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, writer, cluster, images };
+  const { writer, cluster, seq } = row;
+  return { ...decisionFields(row), allowed: row.allowed === 1, breakGlass: row.break_glass === 1, groups, writer, cluster, chainSeq: seq, images };
 }
 
 /** `decisions.groups` as written (a JSON array of strings); anything else, edited by hand, reads as no groups. */

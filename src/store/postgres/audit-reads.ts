@@ -24,7 +24,7 @@ import type { PostgresPool } from './postgres-pool';
 // where SQLite needed its driving table named.
 
 const SELECT = `SELECT d.id, d.time, d.namespace, d.allowed, d.mode, d.break_glass, d.ticket, d.reason, d.overridden,
-       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us, c.writer, c.cluster
+       p.hash AS policy_hash, d."user" AS "user", d.groups, d.latency_us, c.writer, c.cluster, d.seq
 FROM decisions d LEFT JOIN policies p ON p.id = d.policy_id LEFT JOIN audit_chains c ON c.id = d.chain_id`;
 
 export async function queryDecisions(pool: PostgresPool, filter: DecisionFilter): Promise<readonly AuditDecision[]> {

@@ -61,6 +61,7 @@ describe('audit queries', () => {
         // The writer that recorded it: createInlineAuditWriter's default, this host.
         writer: os.hostname(),
         cluster: null,
+        chainSeq: 4,
         images: [{ ...NGINX, allowed: false, reasons: ['registry-not-allowed', 'digest-required'], unchanged: false, signature: null }],
       },
     ]);

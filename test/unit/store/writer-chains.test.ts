@@ -4,7 +4,10 @@ import type Database from 'better-sqlite3';
 import { UsageError } from '../../../src/errors';
 import { GENESIS_HASH, chainHash } from '../../../src/store/audit-hash';
 import { createInlineAuditWriter } from '../../../src/store/audit-inline-committer';
-import { queryDecisions } from '../../../src/store/audit-query';
+import { queryDecision, queryDecisions } from '../../../src/store/audit-query';
+import type { AuditRepository } from '../../../src/store/audit-repository';
+import { decisionDetail } from '../../../src/service/decision-detail';
+import { decisionPage } from '../../../src/dashboard/decision-page';
 import { verifyAuditChain } from '../../../src/store/audit-verify';
 import { readChainStates, storedChains } from '../../../src/store/chain-states';
 import { DEFAULT_MIGRATIONS_DIR } from '../../../src/store/migration-files';
@@ -73,6 +76,18 @@ describe('one audit chain per writer (migration 0008)', () => {
   it('names the writer and cluster of each decision, null before writers were recorded', () => {
     const decided = queryDecisions(db, { limit: 10 }).map((d) => [d.id, d.writer, d.cluster]);
     expect(decided).toEqual([[5, 'reviewer-a', null], [4, 'reviewer-b', 'prod-eu'], [3, 'reviewer-a', null], [2, null, null], [1, null, null]]);
+  });
+
+  it("places each decision in its writer's chain, as the dashboard's decision page shows it", async () => {
+    expect(queryDecisions(db, { limit: 10 }).map((d) => [d.id, d.chainSeq])).toEqual([[5, 2], [4, 1], [3, 1], [2, null], [1, null]]);
+    const audit = { decision: async (id: number) => queryDecision(db, id) } as unknown as AuditRepository;
+    const notRun = { state: 'not-run', reason: 'not yet' } as const;
+    const placed = async (id: number) => (await decisionDetail(audit, id, notRun)).chainPosition;
+    expect(await placed(5)).toEqual({ chain: 'decisions/reviewer-a', entry: 2 });
+    expect(await placed(4)).toEqual({ chain: 'decisions/prod-eu/reviewer-b', entry: 1 });
+    expect(await placed(2)).toEqual({ chain: 'decisions', entry: 2 });
+    const page = decisionPage(await decisionDetail(audit, 4, notRun)).toString();
+    expect(page).toContain('<dt>chain position</dt><dd>entry 1 of the chain <code>decisions/prod-eu/reviewer-b</code></dd>');
   });
 
   it('checkpoints every chain, the old one still under the name earlier checkpoints gave it', () => {
