@@ -5,29 +5,78 @@ import type { ChangeLogVerdict, ChangeRecord } from './change-log-repository';
 // log into the rows it implies and compares them with the stored rows, column by column, so a row edited, added or
 // removed outside image-reviewer (a revoked digest silently approved again by an UPDATE of `approvals`) is named.
 // Pure over rows read by the engine (column names as in the schema), so every engine checks the same way.
+//
+// Memory stays flat however many rows there are: the engine gives, per table, the changes ordered by the row they
+// change (CHANGE_ORDER) and the stored rows ordered by id, and the two are merged one row at a time.
 
 /** A stored row by column name; scans also carry `targets` and `finding_counts` (see withScanReads). */
 export type StoredRow = Readonly<Record<string, unknown>>;
 
-/**
- * The stored rows of each table in id order, read once each, one table after the other (an engine may stream them:
- * a store of a million approvals is compared without holding them).
- */
-export interface StoredState {
-  readonly approvals: Iterable<StoredRow>;
-  readonly cve_exceptions: Iterable<StoredRow>;
-  readonly break_glass_grants: Iterable<StoredRow>;
-  readonly scans: Iterable<StoredRow>;
-  readonly registry_events: Iterable<StoredRow>;
+export type Table = 'approvals' | 'cve_exceptions' | 'break_glass_grants' | 'scans' | 'registry_events';
+export const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
+
+/** What an engine reads for `audit verify` of the change log, each iterable read once, in this order. */
+export interface ChangeLogSource {
+  /** Every entry, in id order: the chain walk, and whether each names a row it can change. */
+  readonly entries: Iterable<StoredChange>;
+  /** Per table: the changes of these actions (CHANGE_ACTIONS), ordered by the row they change (CHANGE_ORDER), then id. */
+  readonly changes: (table: Table) => Iterable<ChangeRecord>;
+  /** Per table: the stored rows, ordered by id. */
+  readonly rows: (table: Table) => Iterable<StoredRow>;
 }
 
-type Table = keyof StoredState;
-const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
+/** The actions that change each table. */
+export const CHANGE_ACTIONS: Readonly<Record<Table, readonly string[]>> = {
+  approvals: ['approve', 'revoke'],
+  cve_exceptions: ['exception-add', 'exception-remove'],
+  break_glass_grants: ['break-glass-grant', 'break-glass-revoke'],
+  scans: ['scan-import'],
+  registry_events: ['registry-event'],
+};
+
+/**
+ * How each table's changes name their row, for the engine's ORDER BY: an approval's id is `approvalId` in the
+ * details, every other row's id ends the subject (`scan:12`). Entries that name no row this way are reported from
+ * the id-ordered pass and skipped in the merge, wherever the engine sorts them.
+ */
+export const CHANGE_ORDER: Readonly<Record<Table, 'approval-id' | 'subject-id'>> = {
+  approvals: 'approval-id',
+  cve_exceptions: 'subject-id',
+  break_glass_grants: 'subject-id',
+  scans: 'subject-id',
+  registry_events: 'subject-id',
+};
+
+/**
+ * `audit verify` of the change log, whatever the engine: the chain (change-chain.ts) and each entry's target from one
+ * pass over the entries in id order, then, table by table, the changes replayed row by row and compared with the
+ * stored rows. Problems: entries that cannot be replayed (in change order), then rows that differ (in table, id order).
+ */
+export function checkChangeLog(source: ChangeLogSource, head: ChangeHead | undefined): ChangeLogVerdict {
+  const walk = createChangeChainWalk(head);
+  const replay: { change: number; line: string }[] = [];
+  for (const entry of source.entries) {
+    walk.add(entry);
+    const target = changeTarget(entry);
+    if ('problem' in target) replay.push({ change: entry.id, line: describeChange(entry, target.problem) });
+  }
+  const chain = walk.finish();
+  const rows: string[] = [];
+  for (const table of TABLES) {
+    // Pushed one by one: a store with a million rows added by hand gives a million problems, past what a spread
+    // call's arguments can hold.
+    for (const problem of mergeTable(table, source.changes(table), source.rows(table))) {
+      if ('change' in problem) replay.push(problem);
+      else rows.push(problem.row);
+    }
+  }
+  replay.sort((x, y) => x.change - y.change);
+  return { entries: chain.entries, chain: chain.problem, state: [...replay.map((p) => p.line), ...rows] };
+}
 
 /**
  * A row as the change log says it should be: the columns' values and the change that set each (`created` for the
- * columns of the change that created the row, `later` for those set since). Kept small, since `audit verify` holds
- * one per approval: plain objects of one shape rather than a map per row.
+ * columns of the change that created the row, `later` for those set since).
  */
 interface ExpectedRow {
   readonly label: string;
@@ -36,66 +85,106 @@ interface ExpectedRow {
   later: Record<string, number> | null;
 }
 
-type Expected = Record<Table, Map<number, ExpectedRow>>;
+/** The row a change sets, with the columns it sets. */
+interface Target {
+  readonly table: Table;
+  readonly id: number;
+  readonly create: boolean;
+  readonly label: string;
+  readonly fields: Record<string, unknown>;
+}
+
+type MergeProblem = { readonly change: number; readonly line: string } | { readonly row: string };
+
+/** Merges one table's changes (ordered by row, then id) with its rows (ordered by id), one row at a time. */
+function* mergeTable(table: Table, changes: Iterable<ChangeRecord>, rows: Iterable<StoredRow>): Generator<MergeProblem> {
+  const unordered: MergeProblem[] = [];
+  const pending = targetsOf(table, changes, (change) => {
+    unordered.push({ change: change.id, line: describeChange(change, `names its ${table} row in a way the store does not sort by (edited details?)`) });
+  })[Symbol.iterator]();
+  const stored = rows[Symbol.iterator]();
+  let next = pending.next();
+  let row = stored.next();
+  while (!next.done || !row.done) {
+    const changeRow = next.done ? Infinity : next.value.target.id;
+    const rowId = row.done ? Infinity : Number(row.value.id);
+    if (rowId < changeRow) {
+      yield { row: `${table} row ${rowId} is not in the change log (added outside image-reviewer)` };
+      row = stored.next();
+      continue;
+    }
+    // Every change of this row, replayed in id order.
+    let want: ExpectedRow | null = null;
+    while (!next.done && next.value.target.id === changeRow) {
+      const { change, target } = next.value;
+      if (want === null) {
+        if (target.create) want = { label: target.label, values: target.fields, created: change.id, later: null };
+        else yield { change: change.id, line: describeChange(change, `changes ${table} row ${changeRow}, which no earlier change created`) };
+      } else {
+        want.later ??= {};
+        for (const [column, value] of Object.entries(target.fields)) {
+          want.values[column] = value;
+          want.later[column] = change.id;
+        }
+      }
+      next = pending.next();
+    }
+    if (rowId > changeRow) {
+      if (want !== null) yield { row: `${table} row ${changeRow} (${want.label}) is missing (deleted): the change log records it` };
+      continue;
+    }
+    if (want === null) yield { row: `${table} row ${rowId} is not in the change log (added outside image-reviewer)` };
+    else if (!row.done) {
+      const difference = differences(want, row.value);
+      if (difference !== null) yield { row: `${table} row ${rowId} (${want.label}) differs from the change log: ${difference}` };
+    }
+    row = stored.next();
+  }
+  yield* unordered;
+}
 
 /**
- * `audit verify` of the change log, whatever the engine: the chain (change-chain.ts) and the replay read from one
- * pass over the entries in id order, then the stored state compared with the replay.
+ * The changes of one table that name a row, with their targets. One whose row sorts before the previous one's (the
+ * engine's ORDER BY and the replay read its details differently) is passed to `unordered` and left out.
  */
-export function checkChangeLog(entries: Iterable<StoredChange>, head: ChangeHead | undefined, stored: StoredState): ChangeLogVerdict {
-  const walk = createChangeChainWalk(head);
-  const state = createStateCheck();
-  for (const entry of entries) {
-    walk.add(entry);
-    state.add(entry);
+function* targetsOf(table: Table, changes: Iterable<ChangeRecord>, unordered: (change: ChangeRecord) => void): Generator<{ change: ChangeRecord; target: Target }> {
+  let last = -Infinity;
+  for (const change of changes) {
+    const target = changeTarget(change);
+    // Reported from the id-ordered pass.
+    if ('problem' in target || target.table !== table) continue;
+    if (target.id < last) {
+      unordered(change);
+      continue;
+    }
+    last = target.id;
+    yield { change, target };
   }
-  const chain = walk.finish();
-  return { entries: chain.entries, chain: chain.problem, state: state.problems(stored) };
 }
 
-/** Replays changes (in id order), then names each stored row that differs from the replay and each change it could not replay. */
-function createStateCheck() {
-  const expected: Expected = { approvals: new Map(), cve_exceptions: new Map(), break_glass_grants: new Map(), scans: new Map(), registry_events: new Map() };
-  const problems: string[] = [];
-  return {
-    add(change: ChangeRecord): void {
-      const problem = replay(expected, change);
-      if (problem !== null) problems.push(`change ${change.id} (${change.action} ${change.subject}) ${problem}`);
-    },
-    /** One line per stored row that differs from the change log, and per change the log cannot be replayed from. */
-    problems(stored: StoredState): string[] {
-      // Appended one by one: a store with a million rows added by hand gives a million problems, past what a
-      // spread call's arguments can hold.
-      for (const table of TABLES) for (const problem of compare(table, expected[table], stored[table])) problems.push(problem);
-      return problems;
-    },
-  };
+function differences(want: ExpectedRow, row: StoredRow): string | null {
+  const diffs = Object.entries(want.values)
+    .filter(([column, value]) => row[column] !== value)
+    .map(([column, value]) => `${column} is ${show(column, row[column])} where the change log says ${show(column, value)} (change ${want.later?.[column] ?? want.created})`);
+  return diffs.length === 0 ? null : diffs.join('; ');
 }
 
-function replay(expected: Expected, change: ChangeRecord): string | null {
+function describeChange(change: ChangeRecord, problem: string): string {
+  return `change ${change.id} (${change.action} ${change.subject}) ${problem}`;
+}
+
+/** The row a change sets and the columns it sets, or why it cannot be replayed. */
+function changeTarget(change: ChangeRecord): Target | { readonly problem: string } {
   const details = parseDetails(change.details);
-  if (details === null) return 'has unreadable details';
-  const set = (table: Table, id: unknown, label: string, fields: Record<string, unknown>, create: boolean): string | null => {
-    if (typeof id !== 'number') return 'does not name the row it changed';
-    const row = expected[table].get(id);
-    if (row === undefined) {
-      if (!create) return `changes ${table} row ${id}, which no earlier change created`;
-      expected[table].set(id, { label, values: fields, created: change.id, later: null });
-      return null;
-    }
-    row.later ??= {};
-    for (const [column, value] of Object.entries(fields)) {
-      row.values[column] = value;
-      row.later[column] = change.id;
-    }
-    return null;
-  };
+  if (details === null) return { problem: 'has unreadable details' };
+  const target = (table: Table, id: unknown, label: string, fields: Record<string, unknown>, create: boolean): Target | { problem: string } =>
+    typeof id === 'number' && Number.isSafeInteger(id) ? { table, id, create, label, fields } : { problem: 'does not name the row it changed' };
   const who = { time: change.time, actor: change.actor };
   const subjectId = Number(/:(\d+)$/.exec(change.subject)?.[1] ?? NaN);
   switch (change.action) {
     case 'approve': {
       const at = change.subject.lastIndexOf('@');
-      return set('approvals', details.approvalId, change.subject, {
+      return target('approvals', details.approvalId, change.subject, {
         repository: change.subject.slice(0, at), digest: change.subject.slice(at + 1), tag: details.tag ?? null,
         approved_by: who.actor, approved_at: who.time, reason: details.reason ?? null, expires_at: details.expiresAt ?? null,
         image_created_at: details.imageCreatedAt ?? null,
@@ -104,27 +193,27 @@ function replay(expected: Expected, change: ChangeRecord): string | null {
       }, true);
     }
     case 'revoke':
-      return set('approvals', details.approvalId, change.subject, { revoked_at: who.time, revoked_by: who.actor, revoke_reason: details.reason ?? null }, false);
+      return target('approvals', details.approvalId, change.subject, { revoked_at: who.time, revoked_by: who.actor, revoke_reason: details.reason ?? null }, false);
     case 'exception-add':
-      return set('cve_exceptions', subjectId, String(details.vulnerabilityId), {
+      return target('cve_exceptions', subjectId, String(details.vulnerabilityId), {
         vuln_id: details.vulnerabilityId, repository: details.repository ?? null, expires_at: details.expiresAt,
         reason: details.reason, created_by: who.actor, created_at: who.time, removed_at: null, removed_by: null,
       }, true);
     case 'exception-remove':
-      return set('cve_exceptions', subjectId, '', { removed_at: who.time, removed_by: who.actor }, false);
+      return target('cve_exceptions', subjectId, '', { removed_at: who.time, removed_by: who.actor }, false);
     case 'break-glass-grant':
-      return set('break_glass_grants', subjectId, `namespace ${String(details.namespace)}, ticket ${String(details.ticket)}`, {
+      return target('break_glass_grants', subjectId, `namespace ${String(details.namespace)}, ticket ${String(details.ticket)}`, {
         namespace: details.namespace, ticket: details.ticket, expires_at: details.expiresAt, reason: details.reason ?? null,
         granted_by: who.actor, granted_at: who.time, revoked_at: null, revoked_by: null,
       }, true);
     case 'break-glass-revoke':
-      return set('break_glass_grants', subjectId, '', { revoked_at: who.time, revoked_by: who.actor }, false);
+      return target('break_glass_grants', subjectId, '', { revoked_at: who.time, revoked_by: who.actor }, false);
     case 'scan-import':
-      return set('scans', subjectId, `report sha256 ${String(details.reportSha256).slice(0, 12)}…`, scanFields(details, who), true);
+      return target('scans', subjectId, `report sha256 ${String(details.reportSha256).slice(0, 12)}…`, scanFields(details, who), true);
     case 'registry-event':
-      return set('registry_events', subjectId, `${String(details.type)} ${String(details.image)}`, registryEventFields(details, who), true);
+      return target('registry_events', subjectId, `${String(details.type)} ${String(details.image)}`, registryEventFields(details, who), true);
     default:
-      return 'has an action image-reviewer does not know';
+      return { problem: 'has an action image-reviewer does not know' };
   }
 }
 
@@ -150,26 +239,6 @@ function scanFields(details: Readonly<Record<string, unknown>>, who: { time: num
     finding_counts: JSON.stringify([counts.CRITICAL, counts.HIGH, counts.MEDIUM, counts.LOW, counts.UNKNOWN]),
     targets: JSON.stringify(targets),
   };
-}
-
-function* compare(table: Table, expected: ReadonlyMap<number, ExpectedRow>, rows: Iterable<StoredRow>): Generator<string> {
-  const seen = new Set<number>();
-  for (const row of rows) {
-    const id = Number(row.id);
-    seen.add(id);
-    const want = expected.get(id);
-    if (want === undefined) {
-      yield `${table} row ${id} is not in the change log (added outside image-reviewer)`;
-      continue;
-    }
-    const diffs = Object.entries(want.values)
-      .filter(([column, value]) => row[column] !== value)
-      .map(([column, value]) => `${column} is ${show(column, row[column])} where the change log says ${show(column, value)} (change ${want.later?.[column] ?? want.created})`);
-    if (diffs.length > 0) yield `${table} row ${id} (${want.label}) differs from the change log: ${diffs.join('; ')}`;
-  }
-  for (const [id, want] of expected) {
-    if (!seen.has(id)) yield `${table} row ${id} (${want.label}) is missing (deleted): the change log records it`;
-  }
 }
 
 function show(column: string, value: unknown): string {
