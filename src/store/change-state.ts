@@ -15,14 +15,20 @@ export type StoredRow = Readonly<Record<string, unknown>>;
 export type Table = 'approvals' | 'cve_exceptions' | 'break_glass_grants' | 'scans' | 'registry_events';
 export const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
 
-/** What an engine reads for `audit verify` of the change log, each iterable read once, in this order. */
+/** Rows as an engine streams them: SQLite's iterators, PostgreSQL's cursors. */
+export type Rows<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * What an engine reads for `audit verify` of the change log, each read once, in this order (the entries, then per
+ * table its changes beside its rows).
+ */
 export interface ChangeLogSource {
   /** Every entry, in id order: the chain walk, and whether each names a row it can change. */
-  readonly entries: Iterable<StoredChange>;
+  readonly entries: Rows<StoredChange>;
   /** Per table: the changes of these actions (CHANGE_ACTIONS), ordered by the row they change (CHANGE_ORDER), then id. */
-  readonly changes: (table: Table) => Iterable<ChangeRecord>;
+  readonly changes: (table: Table) => Rows<ChangeRecord>;
   /** Per table: the stored rows, ordered by id. */
-  readonly rows: (table: Table) => Iterable<StoredRow>;
+  readonly rows: (table: Table) => Rows<StoredRow>;
 }
 
 /** The actions that change each table. */
@@ -52,10 +58,10 @@ export const CHANGE_ORDER: Readonly<Record<Table, 'approval-id' | 'subject-id'>>
  * pass over the entries in id order, then, table by table, the changes replayed row by row and compared with the
  * stored rows. Problems: entries that cannot be replayed (in change order), then rows that differ (in table, id order).
  */
-export function checkChangeLog(source: ChangeLogSource, head: ChangeHead | undefined): ChangeLogVerdict {
+export async function checkChangeLog(source: ChangeLogSource, head: ChangeHead | undefined): Promise<ChangeLogVerdict> {
   const walk = createChangeChainWalk(head);
   const replay: { change: number; line: string }[] = [];
-  for (const entry of source.entries) {
+  for await (const entry of source.entries) {
     walk.add(entry);
     const target = changeTarget(entry);
     if ('problem' in target) replay.push({ change: entry.id, line: describeChange(entry, target.problem) });
@@ -65,7 +71,7 @@ export function checkChangeLog(source: ChangeLogSource, head: ChangeHead | undef
   for (const table of TABLES) {
     // Pushed one by one: a store with a million rows added by hand gives a million problems, past what a spread
     // call's arguments can hold.
-    for (const problem of mergeTable(table, source.changes(table), source.rows(table))) {
+    for await (const problem of mergeTable(table, source.changes(table), source.rows(table))) {
       if ('change' in problem) replay.push(problem);
       else rows.push(problem.row);
     }
@@ -97,20 +103,35 @@ interface Target {
 type MergeProblem = { readonly change: number; readonly line: string } | { readonly row: string };
 
 /** Merges one table's changes (ordered by row, then id) with its rows (ordered by id), one row at a time. */
-function* mergeTable(table: Table, changes: Iterable<ChangeRecord>, rows: Iterable<StoredRow>): Generator<MergeProblem> {
+async function* mergeTable(table: Table, changes: Rows<ChangeRecord>, rows: Rows<StoredRow>): AsyncGenerator<MergeProblem> {
   const unordered: MergeProblem[] = [];
   const pending = targetsOf(table, changes, (change) => {
     unordered.push({ change: change.id, line: describeChange(change, `names its ${table} row in a way the store does not sort by (edited details?)`) });
-  })[Symbol.iterator]();
-  const stored = rows[Symbol.iterator]();
-  let next = pending.next();
-  let row = stored.next();
+  });
+  const stored = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+  try {
+    yield* merged(table, pending, stored);
+  } finally {
+    // Closes both reads however the merge ended (an engine's statement or cursor must not stay open).
+    await pending.return(undefined);
+    await stored.return?.();
+  }
+  yield* unordered;
+}
+
+async function* merged(
+  table: Table,
+  pending: AsyncIterator<{ change: ChangeRecord; target: Target }>,
+  stored: Iterator<StoredRow> | AsyncIterator<StoredRow>,
+): AsyncGenerator<MergeProblem> {
+  let next = await pending.next();
+  let row = await stored.next();
   while (!next.done || !row.done) {
     const changeRow = next.done ? Infinity : next.value.target.id;
     const rowId = row.done ? Infinity : Number(row.value.id);
     if (rowId < changeRow) {
       yield { row: `${table} row ${rowId} is not in the change log (added outside image-reviewer)` };
-      row = stored.next();
+      row = await stored.next();
       continue;
     }
     // Every change of this row, replayed in id order.
@@ -127,7 +148,7 @@ function* mergeTable(table: Table, changes: Iterable<ChangeRecord>, rows: Iterab
           want.later[column] = change.id;
         }
       }
-      next = pending.next();
+      next = await pending.next();
     }
     if (rowId > changeRow) {
       if (want !== null) yield { row: `${table} row ${changeRow} (${want.label}) is missing (deleted): the change log records it` };
@@ -138,18 +159,17 @@ function* mergeTable(table: Table, changes: Iterable<ChangeRecord>, rows: Iterab
       const difference = differences(want, row.value);
       if (difference !== null) yield { row: `${table} row ${rowId} (${want.label}) differs from the change log: ${difference}` };
     }
-    row = stored.next();
+    row = await stored.next();
   }
-  yield* unordered;
 }
 
 /**
  * The changes of one table that name a row, with their targets. One whose row sorts before the previous one's (the
  * engine's ORDER BY and the replay read its details differently) is passed to `unordered` and left out.
  */
-function* targetsOf(table: Table, changes: Iterable<ChangeRecord>, unordered: (change: ChangeRecord) => void): Generator<{ change: ChangeRecord; target: Target }> {
+async function* targetsOf(table: Table, changes: Rows<ChangeRecord>, unordered: (change: ChangeRecord) => void): AsyncGenerator<{ change: ChangeRecord; target: Target }> {
   let last = -Infinity;
-  for (const change of changes) {
+  for await (const change of changes) {
     const target = changeTarget(change);
     // Reported from the id-ordered pass.
     if ('problem' in target || target.table !== table) continue;
@@ -278,27 +298,23 @@ export const FINDING_COUNT_ROWS = 'SELECT scan_id, severity, count(*) AS n FROM 
  * Scans with what reviews read beside them: the digests they apply to and their findings' counts per severity. Each
  * source is read when the scans are (after the tables before them), one after the other.
  */
-export function withScanReads(
-  scans: Iterable<StoredRow>,
-  targetRows: Iterable<ScanTargetRow>,
-  countRows: Iterable<FindingCountRow>,
-): Iterable<StoredRow> {
+export function withScanReads(scans: Rows<StoredRow>, targetRows: Rows<ScanTargetRow>, countRows: Rows<FindingCountRow>): AsyncIterable<StoredRow> {
   return {
-    *[Symbol.iterator]() {
+    async *[Symbol.asyncIterator]() {
       const targets = new Map<number, string[]>();
-      for (const t of targetRows) {
+      for await (const t of targetRows) {
         const list = targets.get(t.scan_id);
         if (list === undefined) targets.set(t.scan_id, [t.target]);
         else list.push(t.target);
       }
       const counts = new Map<number, number[]>();
-      for (const f of countRows) {
+      for await (const f of countRows) {
         const row = counts.get(f.scan_id) ?? [0, 0, 0, 0, 0];
         const index = SEVERITY_INDEX[f.severity];
         if (index !== undefined) row[index] = f.n;
         counts.set(f.scan_id, row);
       }
-      for (const scan of scans) {
+      for await (const scan of scans) {
         const id = Number(scan.id);
         yield { ...scan, targets: JSON.stringify((targets.get(id) ?? []).sort()), finding_counts: JSON.stringify(counts.get(id) ?? [0, 0, 0, 0, 0]) };
       }

@@ -39,6 +39,16 @@ const cli = async (...args: string[]): Promise<string> => {
   return result.stdout;
 };
 
+it('verifies a chain longer than one read range, whose decisions at the ranges\' edges have reason codes', async () => {
+  // PostgreSQL's verify reads 2,000 decisions at a time; each range's last decision is finished by the next range.
+  const writer = await replica('reviewer-0', null);
+  const time = Date.parse('2026-01-15T10:00:00Z');
+  const ids = await Promise.all(Array.from({ length: 4_001 }, (_, i) => writer.append(deniedRecord({ time: time + i }))));
+  await writer.close();
+  expect(Math.max(...ids)).toBe(4_001);
+  expect(await cli('audit', 'verify')).toBe('audit chain ok: 4001 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
+});
+
 it('two replicas append side by side: unique ids, one chain each, every acknowledged decision verifies', async () => {
   const a = await replica('reviewer-0', null);
   const b = await replica('reviewer-1', 'prod-eu');

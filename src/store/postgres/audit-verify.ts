@@ -35,8 +35,11 @@ export function verifyAuditChain(pool: PostgresPool): Promise<VerifyResult> {
   return inSnapshot(pool, async (client) => {
     const heads = await chainHeads(client);
     const [bounds] = await queryRows<{ low: number | null; high: number | null }>(client, 'SELECT min(id) AS low, max(id) AS high FROM decisions');
+    // The walk finishes a decision when the next one's first row arrives: the last decision of a range is checked
+    // while the next range is pushed, so the previous range's reason rows are kept beside the current one's.
+    let previous = new Set<string>();
     let reasons = new Set<string>();
-    const walker = createChainWalker(heads, (code, time, id) => reasons.has(reasonKey(code, time, id)));
+    const walker = createChainWalker(heads, (code, time, id) => reasons.has(reasonKey(code, time, id)) || previous.has(reasonKey(code, time, id)));
     for (let from = Math.min(0, (bounds?.low ?? 1) - 1); from < (bounds?.high ?? 0); from += RANGE) {
       const range = [from, from + RANGE];
       const stored = await queryRows<{ reason: string; time: number; decision_id: number }>(
@@ -44,6 +47,7 @@ export function verifyAuditChain(pool: PostgresPool): Promise<VerifyResult> {
         'SELECT reason, time, decision_id FROM decision_reasons WHERE decision_id > $1 AND decision_id <= $2',
         range,
       );
+      previous = reasons;
       reasons = new Set(stored.map((r) => reasonKey(r.reason, r.time, r.decision_id)));
       if (!walker.push(await queryRows<WalkRow>(client, WALK, range))) break;
     }

@@ -10,11 +10,11 @@ import {
   SCAN_TARGET_ROWS,
   type ScanTargetRow,
   type StoredRow,
-  TABLES,
   type Table,
   checkChangeLog,
   withScanReads,
 } from '../change-state';
+import type { QueryResultRow } from 'pg';
 import { type PostgresPool, type Queryable, queryRows } from './postgres-pool';
 
 // The operator change log on PostgreSQL (SPEC §6), chained as on SQLite (sqlite/change-log.ts) with the same hash
@@ -69,38 +69,42 @@ const ROW_OF: Readonly<Record<(typeof CHANGE_ORDER)[Table], string>> = {
   'subject-id': `substring(subject from ':([0-9]+)$')::numeric`,
 };
 
-/**
- * `audit verify` of the change log: the chain, then the stored state against the log, from one snapshot. The rows are
- * read whole (node-postgres has no cursor here); the comparison itself holds one row at a time (change-state.ts).
- */
+/** `audit verify` of the change log: the chain, then the stored state against the log, from one snapshot, every read a cursor. */
 export function verifyChangeLog(pool: PostgresPool): Promise<ChangeLogVerdict> {
   return pool.withClient(async (client) => {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
       const [head] = await queryRows<{ change_id: number; hash: unknown }>(client, 'SELECT change_id, hash FROM change_log_head WHERE id = 1');
-      const entries = await queryRows<StoredChange>(client, 'SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id');
-      const changes = new Map<Table, ChangeRecord[]>();
-      const rows = new Map<Table, Iterable<StoredRow>>();
-      for (const table of TABLES) {
-        changes.set(table, await queryRows<ChangeRecord>(
-          client,
-          `SELECT id, time, actor, action, subject, details FROM change_log WHERE action = ANY($1::text[]) ORDER BY ${ROW_OF[CHANGE_ORDER[table]]}, id`,
-          [CHANGE_ACTIONS[table]],
-        ));
-        rows.set(table, await queryRows<StoredRow>(client, `SELECT * FROM ${table} ORDER BY id`));
-      }
-      const scans = withScanReads(
-        rows.get('scans') ?? [],
-        await queryRows<ScanTargetRow>(client, SCAN_TARGET_ROWS),
-        await queryRows<FindingCountRow>(client, FINDING_COUNT_ROWS),
-      );
-      rows.set('scans', scans);
-      return checkChangeLog(
-        { entries, changes: (table) => changes.get(table) ?? [], rows: (table) => rows.get(table) ?? [] },
+      let cursors = 0;
+      const rows = <T extends QueryResultRow>(sql: string): AsyncIterable<T> => ({ [Symbol.asyncIterator]: () => cursorRows<T>(client, `verify_${++cursors}`, sql) });
+      const table = (name: Table): AsyncIterable<StoredRow> => rows(`SELECT * FROM ${name} ORDER BY id`);
+      // The actions are this module's constants: no quotes to escape.
+      const actions = (name: Table): string => CHANGE_ACTIONS[name].map((a) => `'${a}'`).join(', ');
+      return await checkChangeLog(
+        {
+          entries: rows<StoredChange>('SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id'),
+          changes: (name) =>
+            rows<ChangeRecord>(`SELECT id, time, actor, action, subject, details FROM change_log WHERE action IN (${actions(name)}) ORDER BY ${ROW_OF[CHANGE_ORDER[name]]}, id`),
+          rows: (name) => (name === 'scans' ? withScanReads(table('scans'), rows<ScanTargetRow>(SCAN_TARGET_ROWS), rows<FindingCountRow>(FINDING_COUNT_ROWS)) : table(name)),
+        },
         head && { changeId: head.change_id, hash: head.hash },
       );
     } finally {
       await client.query('ROLLBACK');
     }
   });
+}
+
+/** A query's rows through a cursor of the open transaction, a batch at a time: memory stays flat however many rows. */
+async function* cursorRows<T extends QueryResultRow>(client: Queryable, name: string, sql: string, batch = 2_000): AsyncGenerator<T> {
+  await client.query(`DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`);
+  try {
+    for (;;) {
+      const fetched = await queryRows<T>(client, `FETCH FORWARD ${batch} FROM ${name}`);
+      yield* fetched;
+      if (fetched.length < batch) return;
+    }
+  } finally {
+    await client.query(`CLOSE ${name}`);
+  }
 }

@@ -25,14 +25,17 @@ const ROW_OF: Readonly<Record<(typeof CHANGE_ORDER)[Table], string>> = {
   'subject-id': "CAST(substr(subject, length(rtrim(subject, '0123456789')) + 1) AS INTEGER)",
 };
 
-export function verifyChangeLog(db: Database.Database): ChangeLogVerdict {
-  return db.transaction((): ChangeLogVerdict => {
+export async function verifyChangeLog(db: Database.Database): Promise<ChangeLogVerdict> {
+  // One read transaction across the whole check (better-sqlite3's transaction() takes no async function): a
+  // consistent snapshot while a CLI write may be committing.
+  db.exec('BEGIN');
+  try {
     const head = db.prepare<[], { change_id: number; hash: unknown }>('SELECT change_id, hash FROM change_log_head WHERE id = 1').get();
     const rows = <T>(sql: string, params: readonly string[] = []): Iterable<T> => ({
       [Symbol.iterator]: () => db.prepare<string[], T>(sql).iterate(...params),
     });
     const table = (name: Table): Iterable<StoredRow> => rows(`SELECT * FROM ${name} ORDER BY id`);
-    return checkChangeLog(
+    return await checkChangeLog(
       {
         entries: rows<StoredChange>('SELECT id, time, actor, action, subject, details, hash FROM change_log ORDER BY id'),
         changes: (name) => {
@@ -47,5 +50,7 @@ export function verifyChangeLog(db: Database.Database): ChangeLogVerdict {
       },
       head && { changeId: head.change_id, hash: head.hash },
     );
-  })();
+  } finally {
+    db.exec('COMMIT');
+  }
 }

@@ -31,7 +31,7 @@ describe('change log chain (migration 0005)', () => {
     tmp.cleanup();
   });
 
-  it('chains the entries present before it, as found (ids may skip), and the writer continues the chain', () => {
+  it('chains the entries present before it, as found (ids may skip), and the writer continues the chain', async () => {
     // What version 4 wrote: an approval and its change-log entry; id 2 never existed (chained as found).
     db.exec(`INSERT INTO approvals (id, repository, digest, approved_by, approved_at) VALUES (1, 'docker.io/library/nginx', 'sha256:${'1'.repeat(64)}', 'alice', 1000);
       INSERT INTO change_log (id, time, actor, action, subject, details) VALUES
@@ -45,18 +45,18 @@ describe('change log chain (migration 0005)', () => {
     const h3 = changeHash(h1, second!);
     expect(db.prepare('SELECT id, hash FROM change_log ORDER BY id').all()).toEqual([{ id: 1, hash: h1 }, { id: 3, hash: h3 }]);
     expect(db.prepare('SELECT change_id, hash FROM change_log_head').all()).toEqual([{ change_id: 3, hash: h3 }]);
-    expect(verifyChangeLog(db)).toEqual({ entries: 2, chain: null, state: [] });
+    expect(await verifyChangeLog(db)).toEqual({ entries: 2, chain: null, state: [] });
 
     const id = recordChange(db, { time: 3000, actor: 'carol', action: 'exception-add', subject: 'exception:1', details: {} });
     expect(id).toBe(4);
     expect(db.prepare('SELECT change_id FROM change_log_head').pluck().get()).toBe(4);
-    expect(verifyChangeLog(db).chain).toBeNull();
+    expect((await verifyChangeLog(db)).chain).toBeNull();
   });
 
-  it('starts an empty log at the genesis hash', () => {
+  it('starts an empty log at the genesis hash', async () => {
     applyMigrations(db);
     expect(db.prepare('SELECT change_id, hash FROM change_log_head').all()).toEqual([{ change_id: 0, hash: GENESIS_HASH }]);
-    expect(verifyChangeLog(db)).toEqual({ entries: 0, chain: null, state: [] });
+    expect(await verifyChangeLog(db)).toEqual({ entries: 0, chain: null, state: [] });
     expect(() => db.exec('DELETE FROM change_log')).not.toThrow();
     recordChange(db, { time: 1, actor: 'a', action: 'approve', subject: 's', details: {} });
     expect(() => db.exec('DELETE FROM change_log')).toThrow('the change log is never deleted');

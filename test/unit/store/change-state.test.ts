@@ -24,7 +24,7 @@ function approval(id: number, n: number, at: number, revokedAt: number | null = 
 }
 
 /** The check over these entries and approval rows, each table's changes sorted as the engines sort them. */
-function state(entries: readonly StoredChange[], approvals: readonly StoredRow[]): readonly string[] {
+async function state(entries: readonly StoredChange[], approvals: readonly StoredRow[]): Promise<readonly string[]> {
   const rowOf = (c: ChangeRecord): number => {
     try {
       const id: unknown = (JSON.parse(c.details ?? 'null') as Record<string, unknown> | null)?.approvalId;
@@ -35,17 +35,17 @@ function state(entries: readonly StoredChange[], approvals: readonly StoredRow[]
   };
   const changes = (table: Table): ChangeRecord[] =>
     entries.filter((c) => CHANGE_ACTIONS[table].includes(c.action)).sort((a, b) => rowOf(a) - rowOf(b) || a.id - b.id);
-  return checkChangeLog({ entries, changes, rows: (table) => (table === 'approvals' ? approvals : []) }, undefined).state;
+  return (await checkChangeLog({ entries, changes, rows: (table) => (table === 'approvals' ? approvals : []) }, undefined)).state;
 }
 
-it('passes rows equal to the log, whatever order the approvals were made and revoked in', () => {
+it('passes rows equal to the log, whatever order the approvals were made and revoked in', async () => {
   const log = [approve(1, 1, 1), approve(2, 2, 2), revoke(3, 1, 1), approve(4, 3, 3)];
-  expect(state(log, [approval(1, 1, 1000, 3000), approval(2, 2, 2000), approval(3, 3, 4000)])).toEqual([]);
+  expect(await state(log, [approval(1, 1, 1000, 3000), approval(2, 2, 2000), approval(3, 3, 4000)])).toEqual([]);
 });
 
-it('names rows added, deleted and edited, in id order, each at its place in the merge', () => {
+it('names rows added, deleted and edited, in id order, each at its place in the merge', async () => {
   const log = [approve(1, 1, 1), approve(2, 2, 2), approve(3, 4, 4), revoke(4, 4, 4)];
-  expect(state(log, [approval(1, 1, 1000), approval(3, 3, 0), approval(4, 4, 3000), approval(5, 5, 0)])).toEqual([
+  expect(await state(log, [approval(1, 1, 1000), approval(3, 3, 0), approval(4, 4, 3000), approval(5, 5, 0)])).toEqual([
     `approvals row 2 (${APP}@${digest(2)}) is missing (deleted): the change log records it`,
     'approvals row 3 is not in the change log (added outside image-reviewer)',
     `approvals row 4 (${APP}@${digest(4)}) differs from the change log: revoked_at is null where the change log says 1970-01-01T00:00:04.000Z (change 4); revoked_by is null where the change log says "alice" (change 4); revoke_reason is null where the change log says "CVE-1" (change 4)`,
@@ -53,7 +53,7 @@ it('names rows added, deleted and edited, in id order, each at its place in the 
   ]);
 });
 
-it('names changes it cannot replay first, in change order: no row named, unreadable, unknown, a revoke of no approval', () => {
+it('names changes it cannot replay first, in change order: no row named, unreadable, unknown, a revoke of no approval', async () => {
   const log = [
     approve(1, 1, 1),
     revoke(2, 7, 7),
@@ -62,7 +62,7 @@ it('names changes it cannot replay first, in change order: no row named, unreada
     change(5, 'teleport', 'x:1', {}),
     approve(6, 1.5, 6),
   ];
-  expect(state(log, [approval(1, 1, 1000)])).toEqual([
+  expect(await state(log, [approval(1, 1, 1000)])).toEqual([
     `change 2 (revoke ${APP}@${digest(7)}) changes approvals row 7, which no earlier change created`,
     `change 3 (approve ${APP}@${digest(2)}) does not name the row it changed`,
     `change 4 (approve ${APP}@${digest(3)}) has unreadable details`,
@@ -71,21 +71,21 @@ it('names changes it cannot replay first, in change order: no row named, unreada
   ]);
 });
 
-it('reports a change the engine sorted out of row order instead of failing', () => {
+it('reports a change the engine sorted out of row order instead of failing', async () => {
   const log = [approve(1, 1, 1), approve(2, 2, 2)];
-  const result = checkChangeLog(
+  const { state: result } = await checkChangeLog(
     { entries: log, changes: (table) => (table === 'approvals' ? [log[1]!, log[0]!] : []), rows: (table) => (table === 'approvals' ? [approval(1, 1, 1000), approval(2, 2, 2000)] : []) },
     undefined,
-  ).state;
+  );
   expect(result).toEqual([
     `change 1 (approve ${APP}@${digest(1)}) names its approvals row in a way the store does not sort by (edited details?)`,
     'approvals row 1 is not in the change log (added outside image-reviewer)',
   ]);
 });
 
-it('names every one of 200,000 rows added by hand (more than a spread call can take)', () => {
+it('names every one of 200,000 rows added by hand (more than a spread call can take)', async () => {
   const rows = Array.from({ length: 200_000 }, (_, i) => approval(i + 1, 1, 0));
-  const problems = state([], rows);
+  const problems = await state([], rows);
   expect(problems).toHaveLength(200_000);
   expect(problems[199_999]).toBe('approvals row 200000 is not in the change log (added outside image-reviewer)');
 });
