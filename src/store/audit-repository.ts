@@ -1,7 +1,7 @@
 import type { AuditDecision, DecisionFilter } from './audit-query';
 import type { AuditStats, StatsFilter } from './audit-stats';
 import type { VerifyResult } from './audit-verify';
-import type { StoredChains } from './chain-states';
+import type { ChainEntry, StoredChains } from './chain-states';
 import type { TimelineBucket, TimelineRange } from './audit-timeline';
 import type { TopDeniedImages, TopDeniedImagesQuery } from './top-denied-images';
 
@@ -29,8 +29,11 @@ export interface AuditRepository {
   stats(filter: StatsFilter): Promise<AuditStats>;
   /** `audit verify`: the hash chain and the indexes derived from it. */
   verify(): Promise<VerifyResult>;
-  /** The heads of the audit chains, for checking them against signed checkpoints (`audit verify --checkpoints`). */
-  chains(): Promise<StoredChains>;
+  /**
+   * The audit chains and the change log's, for checking them against signed checkpoints (`audit verify
+   * --checkpoints`): their lengths, and the hashes of the `entries` the checkpoints name (an engine may read only those).
+   */
+  chains(entries: readonly ChainEntry[]): Promise<StoredChains>;
   /** Namespaces where a pod with repository+digest was admitted since `sinceMs`, sorted. */
   admittedNamespaces(repository: string, digest: string, sinceMs: number): Promise<readonly string[]>;
   /** Every distinct (namespace, image) an allowed decision since `since` names, sorted (`recheck --since`). */

@@ -55,11 +55,17 @@ export function changesState(count: number, head: Buffer): ChainState {
   return { chain: CHANGES_CHAIN, count, head: head.toString('hex') };
 }
 
+/** An entry of a chain, by the chain's name and its position (1-based; 0 is the chain's start). */
+export interface ChainEntry {
+  readonly chain: string;
+  readonly count: number;
+}
+
 /** What `audit verify --checkpoints` compares a checkpoint with: a chain's stored entries. */
 export interface StoredChains {
   /** Entries in the chain, or null when the store keeps no chain of that name. */
   length(chain: string): number | null;
-  /** The hash (hex) of entry `count` (1-based; 0 is the chain's start), or null when there is none. */
+  /** The hash (hex) of entry `count` (1-based; 0 is the chain's start), or null when there is none (or it was not asked for). */
   headAt(chain: string, count: number): string | null;
 }
 

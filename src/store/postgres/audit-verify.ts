@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { GENESIS_HASH } from '../audit-hash';
 import { type ExtraReasonRow, type StoredRollupRow, type VerifyResult, type WalkRow, createChainWalker } from '../audit-verify';
 import { type ChainHeadColumns, toHead } from '../chain-heads';
-import { CHANGES_CHAIN, type StoredChains } from '../chain-states';
+import { CHANGES_CHAIN, type ChainEntry, type StoredChains } from '../chain-states';
 import type { StoredChainHead } from '../chain-walk';
 import { DECISION_ROLLUPS, type DecisionRollup, rollupRowsQuery } from '../decision-rollups';
 import { chainGenesis, chainName } from '../writer-identity';
@@ -72,27 +72,50 @@ async function chainHeads(client: PoolClient): Promise<readonly StoredChainHead[
 
 /**
  * The chains for checking signed checkpoints (chain-states.ts storedChains: a chain's length is its head's count,
- * entry N found by `seq`, or by id in the chain recorded before writers were), read once from one snapshot: the
- * checkpoint comparison asks synchronously.
+ * entry N found by `seq`, or by id in the chain recorded before writers were), read from one snapshot: the lengths,
+ * and the hashes of the entries the checkpoints name, no more (the checkpoint comparison asks synchronously).
  */
-export function storedChains(pool: PostgresPool): Promise<StoredChains> {
+export function storedChains(pool: PostgresPool, entries: readonly ChainEntry[]): Promise<StoredChains> {
   return inSnapshot(pool, async (client) => {
     const heads = new Map((await chainHeads(client)).map((head) => [chainName(head.identity), head]));
-    const decisions = await queryRows<{ chain_id: number; position: number; hash: Buffer }>(
+    const [changeCount] = await queryRows<{ n: number }>(client, 'SELECT count(*) AS n FROM change_log');
+    const hashes = new Map<string, unknown>();
+    const chainIds: number[] = [];
+    const positions: number[] = [];
+    const changeEntries: number[] = [];
+    for (const { chain, count } of entries) {
+      const head = heads.get(chain);
+      if (chain === CHANGES_CHAIN) changeEntries.push(count);
+      else if (head !== undefined && count > 0) {
+        chainIds.push(head.id);
+        positions.push(count);
+      }
+    }
+    const found = await queryRows<{ chain_id: number; position: number; hash: unknown }>(
       client,
-      'SELECT chain_id, coalesce(seq, id) AS position, hash FROM decisions ORDER BY id',
+      `SELECT d.chain_id, coalesce(d.seq, d.id) AS position, d.hash
+       FROM unnest($1::bigint[], $2::bigint[]) AS w (chain_id, position)
+       JOIN audit_chains c ON c.id = w.chain_id
+       JOIN decisions d ON d.chain_id = w.chain_id AND (CASE WHEN c.writer IS NULL THEN d.id ELSE d.seq END) = w.position`,
+      [chainIds, positions],
     );
-    const changes = await queryRows<{ hash: Buffer }>(client, 'SELECT hash FROM change_log ORDER BY id');
-    const entries = new Map(decisions.map((d) => [`${d.chain_id}:${d.position}`, d.hash]));
+    for (const row of found) hashes.set(`${row.chain_id}:${row.position}`, row.hash);
+    // Entries of the change log by position (its ids may skip: migration 0005).
+    const changes = await queryRows<{ position: number; hash: unknown }>(
+      client,
+      'SELECT position, hash FROM (SELECT hash, row_number() OVER (ORDER BY id) AS position FROM change_log) c WHERE position = ANY($1::bigint[])',
+      [changeEntries],
+    );
+    const changeHashes = new Map(changes.map((c) => [Number(c.position), c.hash]));
     const hex = (hash: unknown): string | null => (Buffer.isBuffer(hash) ? hash.toString('hex') : null);
     return {
-      length: (chain) => (chain === CHANGES_CHAIN ? changes.length : (heads.get(chain)?.count ?? null)),
+      length: (chain) => (chain === CHANGES_CHAIN ? (changeCount?.n ?? 0) : (heads.get(chain)?.count ?? null)),
       headAt: (chain, count) => {
-        if (chain === CHANGES_CHAIN) return count === 0 ? GENESIS_HASH.toString('hex') : hex(changes[count - 1]?.hash);
+        if (chain === CHANGES_CHAIN) return count === 0 ? GENESIS_HASH.toString('hex') : hex(changeHashes.get(count));
         const head = heads.get(chain);
         if (head === undefined) return null;
         if (count === 0) return chainGenesis(head.identity).toString('hex');
-        return hex(entries.get(`${head.id}:${count}`));
+        return hex(hashes.get(`${head.id}:${count}`));
       },
     };
   });

@@ -52,7 +52,7 @@ export async function openPostgresStore(location: StoreLocation, mode: StoreMode
       topDeniedImages: (query) => topDeniedImages(pool, query),
       stats: (filter) => auditStats(pool, filter),
       verify: () => verifyAuditChain(pool),
-      chains: () => storedChains(pool),
+      chains: (entries) => storedChains(pool, entries),
       admittedNamespaces: (repository, digest, sinceMs) => admittedNamespaces(pool, repository, digest, sinceMs),
       admittedImages: (since) => admittedImagesSince(pool, since),
     },

@@ -81,6 +81,7 @@ export function openSqliteStore(file: string, mode: StoreMode, options: OpenSqli
       topDeniedImages: async (query) => topDeniedImages(db, query),
       stats: async (filter) => auditStats(db, filter),
       verify: async () => verifyAuditChain(db),
+      // Each entry is an index seek when asked for: nothing to read ahead.
       chains: async () => storedChains(db),
       admittedNamespaces: async (repository, digest, sinceMs) => admittedNamespaces(db, repository, digest, sinceMs),
       admittedImages: async (since) => admittedImagesSince(db, since),
