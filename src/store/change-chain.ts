@@ -30,25 +30,24 @@ export interface ChangeChainWalk {
 }
 
 /** Fed the entries in id order, one at a time, so `audit verify` reads the log once for the chain and the replay. */
-export function createChangeChainWalk(head: ChangeHead | undefined): { add(row: StoredChange): boolean; finish(): ChangeChainWalk } {
+export function createChangeChainWalk(head: ChangeHead | undefined): { add(row: StoredChange): void; finish(): ChangeChainWalk } {
   let previous = { id: 0, hash: GENESIS_HASH };
   let entries = 0;
   let problem: ChangeChainProblem | null = null;
   return {
-    /** False once the chain is broken (entries after that change nothing). */
+    /** Entries after the first break change nothing. */
     add(row) {
-      if (problem !== null) return false;
+      if (problem !== null) return;
       const hash = Buffer.isBuffer(row.hash) ? row.hash : Buffer.alloc(0);
       if (!changeHash(previous.hash, row).equals(hash)) {
         // Entries chained by migration 0005 may skip ids (chained as found); a gap matters only when the link breaks.
         problem = row.id > previous.id + 1
           ? { changeId: previous.id + 1, problem: `${missing(previous.id + 1, row.id - 1)} before change ${row.id}, or change ${row.id} was edited` }
           : { changeId: row.id, problem: 'its hash does not match its contents (the entry was edited)' };
-        return false;
+        return;
       }
       previous = { id: row.id, hash };
       entries += 1;
-      return true;
     },
     finish: () => ({ entries, problem: problem ?? headProblem(head, previous) }),
   };

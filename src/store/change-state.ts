@@ -13,7 +13,7 @@ import type { ChangeLogVerdict, ChangeRecord } from './change-log-repository';
 export type StoredRow = Readonly<Record<string, unknown>>;
 
 export type Table = 'approvals' | 'cve_exceptions' | 'break_glass_grants' | 'scans' | 'registry_events';
-export const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
+const TABLES: readonly Table[] = ['approvals', 'cve_exceptions', 'break_glass_grants', 'scans', 'registry_events'];
 
 /** Rows as an engine streams them: SQLite's iterators, PostgreSQL's cursors. */
 export type Rows<T> = Iterable<T> | AsyncIterable<T>;
