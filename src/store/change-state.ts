@@ -23,7 +23,7 @@ export type Rows<T> = Iterable<T> | AsyncIterable<T>;
  * table its changes beside its rows).
  */
 export interface ChangeLogSource {
-  /** Every entry, in id order: the chain walk, and whether each names a row it can change. */
+  /** Every entry, in id order: the chain walk, and the entries whose action no table has. */
   readonly entries: Rows<StoredChange>;
   /** Per table: the changes of these actions (CHANGE_ACTIONS), ordered by the row they change (CHANGE_ORDER), then id. */
   readonly changes: (table: Table) => Rows<ChangeRecord>;
@@ -40,10 +40,13 @@ export const CHANGE_ACTIONS: Readonly<Record<Table, readonly string[]>> = {
   registry_events: ['registry-event'],
 };
 
+/** Every action some table's changes have: an entry of any other action is reported from the id-ordered pass. */
+const TABLE_ACTIONS: ReadonlySet<string> = new Set(Object.values(CHANGE_ACTIONS).flat());
+
 /**
  * How each table's changes name their row, for the engine's ORDER BY: an approval's id is `approvalId` in the
- * details, every other row's id ends the subject (`scan:12`). Entries that name no row this way are reported from
- * the id-ordered pass and skipped in the merge, wherever the engine sorts them.
+ * details, every other row's id ends the subject (`scan:12`). Entries that name no row this way are reported by the
+ * merge and left out of it, wherever the engine sorts them.
  */
 export const CHANGE_ORDER: Readonly<Record<Table, 'approval-id' | 'subject-id'>> = {
   approvals: 'approval-id',
@@ -54,15 +57,18 @@ export const CHANGE_ORDER: Readonly<Record<Table, 'approval-id' | 'subject-id'>>
 };
 
 /**
- * `audit verify` of the change log, whatever the engine: the chain (change-chain.ts) and each entry's target from one
- * pass over the entries in id order, then, table by table, the changes replayed row by row and compared with the
- * stored rows. Problems: entries that cannot be replayed (in change order), then rows that differ (in table, id order).
+ * `audit verify` of the change log, whatever the engine: the chain (change-chain.ts) and the entries of actions no
+ * table has from one pass over the entries in id order, then, table by table, the changes replayed row by row and
+ * compared with the stored rows (each change's details read there, once). Problems: entries that cannot be replayed
+ * (in change order), then rows that differ (in table, id order).
  */
 export async function checkChangeLog(source: ChangeLogSource, head: ChangeHead | undefined): Promise<ChangeLogVerdict> {
   const walk = createChangeChainWalk(head);
   const replay: { change: number; line: string }[] = [];
   for await (const entry of source.entries) {
     walk.add(entry);
+    if (TABLE_ACTIONS.has(entry.action)) continue;
+    // Unreadable details first, as for every other entry; else an action image-reviewer does not know.
     const target = changeTarget(entry);
     if ('problem' in target) replay.push({ change: entry.id, line: describeChange(entry, target.problem) });
   }
@@ -104,10 +110,8 @@ type MergeProblem = { readonly change: number; readonly line: string } | { reado
 
 /** Merges one table's changes (ordered by row, then id) with its rows (ordered by id), one row at a time. */
 async function* mergeTable(table: Table, changes: Rows<ChangeRecord>, rows: Rows<StoredRow>): AsyncGenerator<MergeProblem> {
-  const unordered: MergeProblem[] = [];
-  const pending = targetsOf(table, changes, (change) => {
-    unordered.push({ change: change.id, line: describeChange(change, `names its ${table} row in a way the store does not sort by (edited details?)`) });
-  });
+  const unreplayable: MergeProblem[] = [];
+  const pending = targetsOf(table, changes, (change, problem) => unreplayable.push({ change: change.id, line: describeChange(change, problem) }));
   const stored = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
   try {
     yield* merged(table, pending, stored);
@@ -116,7 +120,7 @@ async function* mergeTable(table: Table, changes: Rows<ChangeRecord>, rows: Rows
     await pending.return(undefined);
     await stored.return?.();
   }
-  yield* unordered;
+  yield* unreplayable;
 }
 
 async function* merged(
@@ -164,17 +168,24 @@ async function* merged(
 }
 
 /**
- * The changes of one table that name a row, with their targets. One whose row sorts before the previous one's (the
- * engine's ORDER BY and the replay read its details differently) is passed to `unordered` and left out.
+ * The changes of one table with the rows they name. One that cannot be replayed, or whose row sorts before the
+ * previous one's (the engine's ORDER BY and the replay read its details differently), is passed to `unreplayable`
+ * and left out.
  */
-async function* targetsOf(table: Table, changes: Rows<ChangeRecord>, unordered: (change: ChangeRecord) => void): AsyncGenerator<{ change: ChangeRecord; target: Target }> {
+async function* targetsOf(
+  table: Table,
+  changes: Rows<ChangeRecord>,
+  unreplayable: (change: ChangeRecord, problem: string) => void,
+): AsyncGenerator<{ change: ChangeRecord; target: Target }> {
   let last = -Infinity;
   for await (const change of changes) {
     const target = changeTarget(change);
-    // Reported from the id-ordered pass.
-    if ('problem' in target || target.table !== table) continue;
+    if ('problem' in target) {
+      unreplayable(change, target.problem);
+      continue;
+    }
     if (target.id < last) {
-      unordered(change);
+      unreplayable(change, `names its ${table} row in a way the store does not sort by (edited details?)`);
       continue;
     }
     last = target.id;
