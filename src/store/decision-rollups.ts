@@ -2,7 +2,7 @@ import type { ChainRow } from './audit-hash';
 import { splitReasons } from './audit-rows';
 import { DAY_MS, HOUR_MS } from './audit-stats';
 
-// The counts derived from the decisions by triggers (SQLite migrations 0002 and 0009, PostgreSQL 0001, 0003, 0005), which the hash chain does not cover:
+// The counts derived from the decisions by triggers (SQLite migrations 0002 and 0009, PostgreSQL 0001, 0003, 0005, 0006), which the hash chain does not cover:
 // `audit verify` recounts each from the decisions it walks and compares (audit-verify.ts), on both engines, so an
 // edited count (which would falsify `audit stats` or the dashboard) is reported like an edited reason row.
 

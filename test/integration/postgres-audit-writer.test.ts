@@ -102,3 +102,56 @@ it('refuses to record when its chain head is deleted while it writes, and never 
   await b.close();
   expect(await runSql('postgres', pg.url, 'SELECT count(*) AS n FROM decisions')).toEqual([{ n: 2 }]);
 });
+
+it('refuses to record when its chain\'s newest decision is deleted while it writes', async () => {
+  const a = await replica('reviewer-0', null);
+  await a.append(decisionRecord());
+  await a.append(decisionRecord());
+  await a.append(decisionRecord());
+  await runSql('postgres', pg.url, "DELETE FROM decisions WHERE seq = 3 AND chain_id = (SELECT id FROM audit_chains WHERE writer = 'reviewer-0')");
+  await expect(a.append(decisionRecord())).rejects.toThrow(
+    /the head of the audit chain decisions\/reviewer-0 records 3 entries but its newest is entry 2 \(decision \d+\) \(or its hash differs\): decisions were deleted/,
+  );
+  await a.close();
+  expect(await runSql('postgres', pg.url, 'SELECT count(*) AS n FROM decisions')).toEqual([{ n: 2 }]);
+});
+
+it('two processes started under one name take turns on its chain: each goes on after the other, and it verifies', async () => {
+  // Each appends after the other's entries; ids taken ahead by one must not land below the other's newest.
+  const a = await replica('reviewer-0', null);
+  const b = await replica('reviewer-0', null);
+  const time = Date.parse('2026-01-15T10:00:00Z');
+  const ids: number[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await (i % 2 === 0 ? a : b).append(decisionRecord({ time: time + i })));
+  ids.push(...(await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append(deniedRecord({ time: time + 10 + i }))))));
+  await a.close();
+  await b.close();
+  expect(new Set(ids).size).toBe(46);
+  expect(a.health()).toMatchObject({ writable: true });
+  expect(b.health()).toMatchObject({ writable: true });
+  expect(await runSql('postgres', pg.url, "SELECT count FROM audit_chains WHERE writer = 'reviewer-0'")).toEqual([{ count: 46 }]);
+  expect(await cli('audit', 'verify')).toBe('audit chain ok: 46 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
+});
+
+it('counts a batch of decisions over two hours in the rollups, as audit stats reads them', async () => {
+  const a = await replica('reviewer-0', null);
+  const hour = Date.parse('2026-01-15T10:00:00Z');
+  const records = [
+    ...Array.from({ length: 30 }, (_, i) => decisionRecord({ time: hour + 3_000_000 + i * 10_000 })), // 10:50 to 10:55
+    ...Array.from({ length: 20 }, (_, i) => deniedRecord({ time: hour + 3_600_000 + i, namespace: 'web' })), // 11:00
+  ];
+  await Promise.all(records.map((record) => a.append(record)));
+  await a.close();
+  expect(a.stats().commits).toBeLessThan(50);
+  const counts = await runSql('postgres', pg.url, 'SELECT hour, namespace, allowed, sum(n)::int AS n FROM decision_counts GROUP BY 1, 2, 3 ORDER BY 1');
+  expect(counts).toEqual([
+    { hour: hour / 3_600_000, namespace: 'prod', allowed: 1, n: 30 },
+    { hour: hour / 3_600_000 + 1, namespace: 'web', allowed: 0, n: 20 },
+  ]);
+  const reasons = await runSql('postgres', pg.url, 'SELECT hour, reason, sum(n)::int AS n FROM decision_reason_counts GROUP BY 1, 2 ORDER BY 2');
+  expect(reasons).toEqual([
+    { hour: hour / 3_600_000 + 1, reason: 'not-approved', n: 20 },
+    { hour: hour / 3_600_000 + 1, reason: 'scan-missing', n: 20 },
+  ]);
+  expect(await cli('audit', 'verify')).toBe('audit chain ok: 50 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
+});
