@@ -123,14 +123,19 @@ it('two processes started under one name take turns on its chain: each goes on a
   const time = Date.parse('2026-01-15T10:00:00Z');
   const ids: number[] = [];
   for (let i = 0; i < 6; i++) ids.push(await (i % 2 === 0 ? a : b).append(decisionRecord({ time: time + i })));
-  ids.push(...(await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append(deniedRecord({ time: time + 10 + i }))))));
+  // Then both at once, each round under a policy new to both, so both take the locked way (the policy is interned
+  // there) and one waits for the other's lock.
+  for (let round = 0; round < 20; round++) {
+    const policyHash = String(round).repeat(64);
+    ids.push(...(await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append(deniedRecord({ time: time + 10 + i, policyHash }))))));
+  }
   await a.close();
   await b.close();
-  expect(new Set(ids).size).toBe(46);
+  expect(new Set(ids).size).toBe(806);
   expect(a.health()).toMatchObject({ writable: true });
   expect(b.health()).toMatchObject({ writable: true });
-  expect(await runSql('postgres', pg.url, "SELECT count FROM audit_chains WHERE writer = 'reviewer-0'")).toEqual([{ count: 46 }]);
-  expect(await cli('audit', 'verify')).toBe('audit chain ok: 46 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
+  expect(await runSql('postgres', pg.url, "SELECT count FROM audit_chains WHERE writer = 'reviewer-0'")).toEqual([{ count: 806 }]);
+  expect(await cli('audit', 'verify')).toBe('audit chain ok: 806 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
 });
 
 it('counts a batch of decisions over two hours in the rollups, as audit stats reads them', async () => {

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { StoreError } from '../../errors';
 import { type ChainImage, type ChainRow, chainHash } from '../audit-hash';
-import { CHAIN_LAST_SQL, type ChainHeadRow, type LastEntryRow, chainRow, checkedHead, headError } from '../audit-batch';
+import { type ChainHeadRow, chainRow, checkedHead, headError } from '../audit-batch';
 import type { AuditCommitter } from '../audit-log';
 import type { DecisionRecord } from '../decision-record';
 import { type WriterIdentity, chainGenesis, chainName } from '../writer-identity';
@@ -21,23 +21,25 @@ import { type PostgresPool, queryRows } from './postgres-pool';
 // ahead: ids have gaps). So a chain's ids grow, which checkedHead relies on. A batch's promise resolves once PostgreSQL
 // has committed it durably (synchronous_commit), and only then are its reviews answered.
 
-// This writer's head, locked, with ids for the batch when asked for; then, in a statement of its own, its chain's
-// newest entry to check the head against. Not one statement: when the lock was waited for (another process under this
-// name held it), the head row is read as that process committed it, but the rest of the statement would still see
-// the decisions as they were when it started, without the entries just committed.
-const CHAIN = `SELECT id, count, hash,
-       CASE WHEN $3::int > 0 THEN (SELECT array_agg(nextval(pg_get_serial_sequence('decisions', 'id'))) FROM generate_series(1, $3::int)) END AS ids
-FROM audit_chains WHERE coalesce(cluster, '') = $1 AND writer = $2
-FOR UPDATE`;
-const CHAIN_LAST_PG = CHAIN_LAST_SQL.replace('?', '$1');
+// This writer's head, locked; then, in a statement of its own, its chain's newest entry to check the head against and
+// ids for the batch. Not one statement: when the lock was waited for (another process under this name held it), the
+// head row is read as that process committed it, but the rest of the statement would still see the decisions as they
+// were when it started, and its ids would have been taken before the other process's, to land below them in the chain.
+const CHAIN = "SELECT id, count, hash FROM audit_chains WHERE coalesce(cluster, '') = $1 AND writer = $2 FOR UPDATE";
+const AFTER_LOCK = `SELECT l.id, l.seq, l.hash, ARRAY(SELECT nextval(pg_get_serial_sequence('decisions', 'id')) FROM generate_series(1, $2::int)) AS ids
+FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT id, seq, hash FROM decisions WHERE chain_id = $1 AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1) l ON true`;
 const HEADLESS = 'SELECT DISTINCT d.chain_id FROM decisions d LEFT JOIN audit_chains c ON c.id = d.chain_id WHERE c.id IS NULL LIMIT 1';
 /** Image references interned this many at most in memory (their ids never change). */
 const MAX_KNOWN_REFS = 10_000;
 /** Decision ids taken ahead: at least this many, or twice the last batch. */
 const SPARE_IDS = 64;
 
-interface LockedHead extends ChainHeadRow {
-  readonly ids: readonly (number | string)[] | null;
+/** The chain's newest entry (all null when it has none) and the batch's ids. */
+interface AfterLock {
+  readonly id: number | null;
+  readonly seq: number | null;
+  readonly hash: Buffer | null;
+  readonly ids: readonly (number | string)[];
 }
 
 /** Where this writer's chain ends: as its last commit left it, or as read under the head's lock. */
@@ -70,7 +72,7 @@ export function postgresAuditCommitter(pool: PostgresPool, identity: WriterIdent
 
   /** This writer's chain, locked and checked, with `n` new ids; created on its first commit. */
   const lockChain = async (client: PoolClient, committedUpTo: number, n: number): Promise<{ head: Head; ids: number[] }> => {
-    let [locked] = await lockHead(client, [...key, n]);
+    let [locked] = await lockHead(client, key);
     if (locked === undefined) {
       if (committedUpTo > 0) throw headError(`the audit chain ${name} has no head, but this server recorded decisions up to ${committedUpTo}`);
       const [orphan] = await queryRows<{ chain_id: number }>(client, HEADLESS);
@@ -81,11 +83,13 @@ export function postgresAuditCommitter(pool: PostgresPool, identity: WriterIdent
         identity.cluster,
         chainGenesis(identity),
       ]);
-      [locked] = await lockHead(client, [...key, n]);
+      [locked] = await lockHead(client, key);
       if (locked === undefined) throw new StoreError(`the audit chain ${name} could not be created`);
     }
-    const [last] = (await client.query<LastEntryRow>({ name: 'image-reviewer-chain-last', text: CHAIN_LAST_PG, values: [locked.id] })).rows;
-    const ids = (locked.ids ?? []).map(Number);
+    const [after] = (await client.query<AfterLock>({ name: 'image-reviewer-chain-last', text: AFTER_LOCK, values: [locked.id, n] })).rows;
+    if (after === undefined) throw new StoreError(`the audit chain ${name} could not be read`);
+    const last = after.id === null || after.seq === null || after.hash === null ? undefined : { id: after.id, seq: after.seq, hash: after.hash };
+    const ids = after.ids.map(Number);
     if (ids.length !== n) throw new StoreError('the decision id sequence returned too few ids');
     return { head: { chainId: locked.id, ...checkedHead(name, locked, last, committedUpTo), lastId: last?.id ?? 0 }, ids };
   };
@@ -226,8 +230,8 @@ export function postgresAuditCommitter(pool: PostgresPool, identity: WriterIdent
 }
 
 /** The head-locking statement and the batch's are prepared once per connection (named), so PostgreSQL parses and plans them once. */
-async function lockHead(client: PoolClient, values: readonly unknown[]): Promise<LockedHead[]> {
-  return (await client.query<LockedHead>({ name: 'image-reviewer-chain-head', text: CHAIN, values: [...values] })).rows;
+async function lockHead(client: PoolClient, values: readonly unknown[]): Promise<ChainHeadRow[]> {
+  return (await client.query<ChainHeadRow>({ name: 'image-reviewer-chain-head', text: CHAIN, values: [...values] })).rows;
 }
 
 function refKey(ref: ImageRef): string {
