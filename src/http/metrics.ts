@@ -24,6 +24,9 @@ export interface Metrics {
   /** 4xx answers to what the API server never sends, by cause (bad-json, content-type, too-large, kind, …). */
   readonly invalidRequests: Counter<'reason'>;
   readonly auditWriteFailures: Counter<string>;
+  /** Per committed batch of decisions: how long its commit took, and how many decisions it held. */
+  readonly auditCommitDuration: Histogram<string>;
+  readonly auditCommitDecisions: Histogram<string>;
   readonly policyReloads: Counter<'result'>;
   /** Absent on PostgreSQL (MetricsDeps.storeSizeBytes). */
   readonly storeSize: Gauge<string> | null;
@@ -42,6 +45,11 @@ export interface Metrics {
 export const REVIEW_DURATION_BUCKETS: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 ];
+
+/** A commit is an fsync (SQLite) or a round trip and PostgreSQL's WAL flush: ~0.2–5 ms, slower when the disk stalls. */
+export const COMMIT_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Decisions per commit: 1 when reviews arrive one at a time, up to the batch cap (512) under load. */
+export const COMMIT_DECISIONS_BUCKETS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry();
@@ -76,6 +84,18 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     auditWriteFailures: new Counter({
       name: 'image_reviewer_audit_write_failures_total',
       help: 'Decisions that could not be recorded (answered 500).',
+      registers,
+    }),
+    auditCommitDuration: new Histogram({
+      name: 'image_reviewer_audit_commit_duration_seconds',
+      help: 'Time to commit one batch of decisions durably (group commit); its count is the number of commits.',
+      buckets: [...COMMIT_DURATION_BUCKETS],
+      registers,
+    }),
+    auditCommitDecisions: new Histogram({
+      name: 'image_reviewer_audit_commit_decisions',
+      help: 'Decisions per committed batch (reviews that shared one commit).',
+      buckets: [...COMMIT_DECISIONS_BUCKETS],
       registers,
     }),
     policyReloads: new Counter({

@@ -32,6 +32,15 @@ export interface AuditWriter {
   health(): AuditHealth;
   /** Commits nothing, but as a real transaction: resolves with the health it found (never rejects). */
   probe(timeoutMs: number): Promise<AuditHealth>;
+  /** Calls `listener` after every committed batch (`/metrics`). */
+  onCommit(listener: (commit: AuditCommit) => void): void;
+}
+
+/** One committed batch. */
+export interface AuditCommit {
+  readonly decisions: number;
+  /** From the committer's start to its answer: on SQLite the writer thread's transaction, on PostgreSQL the round trips. */
+  readonly seconds: number;
 }
 
 export interface AuditWriterStats {
@@ -72,6 +81,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
   const queue: PendingAppend[] = [];
   const probeWaiters: ((h: AuditHealth) => void)[] = [];
   const idle: (() => void)[] = [];
+  const commitListeners: ((commit: AuditCommit) => void)[] = [];
   const counts = { appended: 0, commits: 0, failedCommits: 0 };
   let health: Omit<AuditHealth, 'busySince'> = { writable: true, problem: null, lastOkAt: null, lastFailedAt: null };
   // The newest id committed: the store's head must never fall behind it (ids are never reused).
@@ -106,12 +116,15 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
 
   function finish(done: Job, ids: readonly number[]): void {
     job = null;
-    health = { ...health, writable: true, problem: null, lastOkAt: clock() };
+    const now = clock();
+    health = { ...health, writable: true, problem: null, lastOkAt: now };
     if (done.kind === 'write') {
       counts.commits += 1;
       counts.appended += done.batch.length;
       committedUpTo = Math.max(committedUpTo, ...ids);
       done.batch.forEach((p, i) => p.resolve(ids[i] ?? 0));
+      const commit = { decisions: done.batch.length, seconds: (now - done.since) / 1000 };
+      for (const listener of commitListeners) listener(commit);
     }
     settled();
   }
@@ -184,5 +197,6 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
     stats: () => ({ ...counts }),
     health: currentHealth,
     probe,
+    onCommit: (listener) => void commitListeners.push(listener),
   };
 }

@@ -392,6 +392,13 @@ describe('POST /imagereview with bad input', () => {
     const deniedBefore = await metric(denied);
     expect((await post(imageReview({ containers: [{ image: 'nginx' }], namespace: 'payments' }))).json.status).toMatchObject({ allowed: false });
     expect(await metric(denied)).toBe(deniedBefore + 1);
+    // Every recorded decision was in one committed batch, and each batch's commit was timed.
+    const decisions = await metric(/image_reviewer_audit_commit_decisions_sum (\d+)/);
+    expect(decisions).toBe(decisionCount());
+    const commits = await metric(/image_reviewer_audit_commit_duration_seconds_count (\d+)/);
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThanOrEqual(decisions);
+    expect(await metric(/image_reviewer_audit_commit_decisions_count (\d+)/)).toBe(commits);
     const verify = await runCli(dbPath, ['audit', 'verify']);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toMatch(/^audit chain ok: \d+ decisions/);

@@ -81,6 +81,7 @@ it('decides and records on PostgreSQL as on SQLite: allowed, denied with the rea
   const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
   expect(metrics).toContain('image_reviewer_reviews_total{decision="allowed"');
   expect(metrics).not.toContain('image_reviewer_store_size_bytes');
+  expect(metrics).toMatch(/^image_reviewer_audit_commit_decisions_sum 2$/m);
   // The dashboard reads the same PostgreSQL store, and its background walk (a thread with a pool of its own) verifies
   // the chain there.
   const dashboard = String(server.logs.find((l) => l.msg === 'dashboard')?.url);

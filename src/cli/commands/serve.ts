@@ -176,6 +176,10 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
   const monitor = monitorReadiness(store.readiness, READINESS_CHECK_MS, logger);
   cleanup.push(() => monitor.stop());
   const { reader, audit } = store;
+  audit.onCommit((commit) => {
+    metrics.auditCommitDuration.observe(commit.seconds);
+    metrics.auditCommitDecisions.observe(commit.decisions);
+  });
   const app = createApp({
     review: { reader, audit, policy: () => policy.current(), clock, tagResolver, limits: settings.reviewLimits, signatureChecker },
     metrics,
