@@ -58,18 +58,39 @@ function cpuSince(before, after) {
   return total;
 }
 
-/** One load run per server at once; reviews/s summed, CPU of the servers and of PostgreSQL per review. */
+/** The servers' audit commits so far, summed from their /metrics: commits, decisions, seconds spent committing. */
+async function commitTotals(servers) {
+  const totals = { commits: 0, decisions: 0, seconds: 0 };
+  for (const s of servers) {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    totals.commits += value('image_reviewer_audit_commit_duration_seconds_count');
+    totals.seconds += value('image_reviewer_audit_commit_duration_seconds_sum');
+    totals.decisions += value('image_reviewer_audit_commit_decisions_sum');
+  }
+  return totals;
+}
+
+/**
+ * One load run per server at once; reviews/s summed, CPU of the servers and of PostgreSQL per review, and the
+ * servers' group commits in that run (decisions per commit, mean time of a commit).
+ */
 async function measureTogether(servers, pg, args) {
   const gen = loadGenerator(args);
   const body = SCENARIOS.single.body;
   await Promise.all(servers.map((s) => gen.run({ url: `${s.url}/imagereview`, body, connections: CONNECTIONS, seconds: 1 })));
+  const commitsBefore = await commitTotals(servers);
   const serverCpu = servers.map((s) => cpuMs(s.pid));
   const pgBefore = pg === null ? new Map() : cpuOf(pg.pids());
   const runs = await Promise.all(servers.map((s) => gen.run({ url: `${s.url}/imagereview`, body, connections: CONNECTIONS, seconds: args.seconds })));
   const reviewerMs = servers.reduce((sum, s, i) => sum + cpuMs(s.pid) - serverCpu[i], 0);
   const pgMs = pg === null ? 0 : cpuSince(pgBefore, cpuOf(pg.pids()));
   const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  const commitsAfter = await commitTotals(servers);
+  const commits = commitsAfter.commits - commitsBefore.commits;
   return {
+    perCommit: (commitsAfter.decisions - commitsBefore.decisions) / Math.max(1, commits),
+    commitMs: ((commitsAfter.seconds - commitsBefore.seconds) * 1000) / Math.max(1, commits),
     rps: runs.reduce((sum, r) => sum + r.rps, 0),
     p99: Math.max(...runs.map((r) => r.p99)),
     reviewerUs: (reviewerMs * 1000) / Math.max(1, requests),
@@ -204,7 +225,8 @@ const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 function formatPostgresResults(r) {
   if (r === null) return '\n## (g) Replicas on PostgreSQL\n\nSkipped: PostgreSQL is not installed (`apt-get install postgresql`).\n';
   const ratio = r.one.postgres.rps / r.one.sqlite.rps;
-  const row = (name, m) => `| ${name} | ${f(m.rps)} | ${f(m.p99, 2)} | ${f(m.reviewerUs)} | ${f(m.postgresUs)} | ${f(m.reviewerUs + m.postgresUs)} | ${m.failed} |`;
+  const row = (name, m) =>
+    `| ${name} | ${f(m.rps)} | ${f(m.p99, 2)} | ${f(m.reviewerUs)} | ${f(m.postgresUs)} | ${f(m.reviewerUs + m.postgresUs)} | ${f(m.perCommit, 1)} | ${f(m.commitMs, 2)} | ${m.failed} |`;
   return [
     '',
     '## (g) Replicas on PostgreSQL (issue 14)',
@@ -212,10 +234,11 @@ function formatPostgresResults(r) {
     'A PostgreSQL server of its own (initdb in a temporary directory, fsync and synchronous_commit on, on these same 2 cores),',
     `\`serve --db postgres://…\` with the image's Node flags, (b)'s review (one approved and scanned image) at ${CONNECTIONS}`,
     "connections per replica. CPU per review: the replica processes' (all threads), and PostgreSQL's (postmaster and",
-    'backends) beside it: on SQLite the store is inside the replica.',
+    'backends) beside it: on SQLite the store is inside the replica. Group commits from the replicas\' `/metrics`',
+    '(`image_reviewer_audit_commit_*`): decisions per commit, and the mean time of one (a review waits for its commit).',
     '',
-    '| store | reviews/s | p99 ms | replica CPU µs/review | PostgreSQL CPU µs/review | total CPU µs/review | non-2xx+errors |',
-    '|---|---|---|---|---|---|---|',
+    '| store | reviews/s | p99 ms | replica CPU µs/review | PostgreSQL CPU µs/review | total CPU µs/review | decisions/commit | commit ms | non-2xx+errors |',
+    '|---|---|---|---|---|---|---|---|---|',
     row('SQLite, one replica', r.one.sqlite),
     row('PostgreSQL, one replica', r.one.postgres),
     row('PostgreSQL, three replicas together (sum)', r.three),
