@@ -73,7 +73,10 @@ export interface AuditWriterOptions {
 
 export const DEFAULT_MAX_BATCH = 512;
 
-type Job = { readonly kind: 'write'; readonly batch: readonly PendingAppend[]; readonly since: number } | { readonly kind: 'probe'; readonly since: number };
+// `since` is the clock's (epoch ms, for health); `started` a monotonic sub-millisecond time, for a commit's duration.
+type Job =
+  | { readonly kind: 'write'; readonly batch: readonly PendingAppend[]; readonly since: number; readonly started: number }
+  | { readonly kind: 'probe'; readonly since: number };
 
 export function createAuditWriter(committer: AuditCommitter, options: AuditWriterOptions = {}): AuditWriter {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
@@ -95,7 +98,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
     if (job !== null) return;
     if (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
-      const started: Job = { kind: 'write', batch, since: clock() };
+      const started: Job = { kind: 'write', batch, since: clock(), started: performance.now() };
       job = started;
       committer.write(batch.map((p) => p.record), committedUpTo).then(
         (ids) => finish(started, ids),
@@ -116,14 +119,13 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
 
   function finish(done: Job, ids: readonly number[]): void {
     job = null;
-    const now = clock();
-    health = { ...health, writable: true, problem: null, lastOkAt: now };
+    health = { ...health, writable: true, problem: null, lastOkAt: clock() };
     if (done.kind === 'write') {
       counts.commits += 1;
       counts.appended += done.batch.length;
       committedUpTo = Math.max(committedUpTo, ...ids);
       done.batch.forEach((p, i) => p.resolve(ids[i] ?? 0));
-      const commit = { decisions: done.batch.length, seconds: (now - done.since) / 1000 };
+      const commit = { decisions: done.batch.length, seconds: (performance.now() - done.started) / 1000 };
       for (const listener of commitListeners) listener(commit);
     }
     settled();
