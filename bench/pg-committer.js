@@ -7,7 +7,7 @@
 // Each --sql runs after `migrate`, e.g. --sql 'ALTER TABLE decisions DISABLE TRIGGER USER' to see the triggers' share.
 const path = require('node:path');
 const { runCli } = require('./lib/cli');
-const { cpuMs } = require('./lib/process-stats');
+const { cpuOf, cpuSince } = require('./lib/process-stats');
 const { startPostgres } = require('./lib/postgres-server');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -40,18 +40,6 @@ function record() {
   };
 }
 
-function postgresCpuMs(pg) {
-  let total = 0;
-  for (const pid of pg.pids()) {
-    try {
-      total += cpuMs(pid);
-    } catch {
-      // A backend that has gone.
-    }
-  }
-  return total;
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const pg = await startPostgres();
@@ -73,12 +61,12 @@ async function main() {
     };
     const appenders = Array.from({ length: APPENDERS }, appender);
     await new Promise((resolve) => setTimeout(resolve, 1000)); // warm-up: the chain exists, statements are prepared
-    const start = { appended, commits: writer.stats().commits, pg: postgresCpuMs(pg), self: process.cpuUsage(), at: Date.now() };
+    const start = { appended, commits: writer.stats().commits, pg: cpuOf(pg.pids()), self: process.cpuUsage(), at: Date.now() };
     await new Promise((resolve) => setTimeout(resolve, args.seconds * 1000));
     const decisions = appended - start.appended;
     const commits = writer.stats().commits - start.commits;
     const self = process.cpuUsage(start.self);
-    const pgMs = postgresCpuMs(pg) - start.pg;
+    const pgMs = cpuSince(start.pg, cpuOf(pg.pids()));
     const seconds = (Date.now() - start.at) / 1000;
     stop = true;
     await Promise.all(appenders);

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { CLI, runCli } = require('./lib/cli');
-const { cpuMs } = require('./lib/process-stats');
+const { cpuMs, cpuOf, cpuSince } = require('./lib/process-stats');
 const { startPostgres } = require('./lib/postgres-server');
 const { prepareBenchImages } = require('./lib/prepare-bench-images');
 const { SCENARIOS, REGISTRY, digestOf, imageReview, cleanTrivyReport } = require('./lib/review-bodies');
@@ -37,25 +37,6 @@ function serve(db, writer) {
     args: (port) => [...imageNodeFlags(), CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`, '--writer-name', writer],
     logFile: path.join(WORK, `pg-${writer}.log`),
   });
-}
-
-/** CPU ms of every process in `pids()`, as a map, to subtract later: backends come and go. */
-function cpuOf(pids) {
-  const out = new Map();
-  for (const pid of pids) {
-    try {
-      out.set(pid, cpuMs(pid));
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
-}
-
-function cpuSince(before, after) {
-  let total = 0;
-  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
-  return total;
 }
 
 /** The servers' audit commits so far, summed from their /metrics: commits, decisions, seconds spent committing. */

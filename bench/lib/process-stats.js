@@ -14,10 +14,30 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS;
 }
 
+/** CPU ms of every process in `pids` (a PostgreSQL server's postmaster and backends), per pid: backends come and go. */
+function cpuOf(pids) {
+  const out = new Map();
+  for (const pid of pids) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+/** CPU ms spent between two `cpuOf` readings, a process that started in between counted from zero. */
+function cpuSince(before, after) {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
 /** VmHWM (peak) or VmRSS (current) resident set size in MB, from /proc/PID/status. */
 function rssMb(pid, field = 'VmRSS') {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-module.exports = { cpuMs, rssMb, TICKS };
+module.exports = { cpuMs, cpuOf, cpuSince, rssMb, TICKS };

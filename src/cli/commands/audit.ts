@@ -95,7 +95,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         const { decisions, changes } = await verifyStore(store);
         // Checkpoints are compared with intact chains only: a broken chain is already the answer.
         const intact = decisions.ok && changes.chain === null;
-        const named = found.flatMap((cp) => cp.signed.checkpoint.chains.map(({ chain, count }) => ({ chain, count })));
+        const named = found.flatMap((cp) => cp.signed.checkpoint.chains);
         const anchored = intact && options.checkpoints !== undefined ? verifyCheckpoints(found, await store.audit.chains(named), publicKey) : null;
         return { decisions, changes, checkpoints: anchored };
       });

@@ -99,7 +99,10 @@ export function postgresAuditCommitter(pool: PostgresPool, identity: WriterIdent
     if (row.policyHash === null) throw new StoreError('a decision to record has no policy hash');
     return policyIds.get(row.policyHash) ?? staged.policies.get(row.policyHash);
   };
-  const refId = (ref: ImageRef, staged: Interned): number | undefined => refIds.get(refKey(ref)) ?? staged.refs.get(refKey(ref));
+  const refId = (ref: ImageRef, staged: Interned): number | undefined => {
+    const k = refKey(ref);
+    return refIds.get(k) ?? staged.refs.get(k);
+  };
   const interned = (row: ChainRow): boolean =>
     policyId(row, NONE_STAGED) !== undefined && row.images.every((image) => refId(imageRef(image), NONE_STAGED) !== undefined);
   const imageRef = (image: ChainImage): ImageRef => [image.image, image.repository, image.digest];
