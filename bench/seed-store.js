@@ -16,6 +16,7 @@ const { chainHash } = require(path.join(dist, 'store/audit-hash.js'));
 const { chainGenesis } = require(path.join(dist, 'store/writer-identity.js'));
 const { changeHash } = require(path.join(dist, 'store/change-hash.js'));
 const { approveChange, scanImportChange } = require(path.join(dist, 'store/change-entries.js'));
+const { rebuildDecisionRollups } = require(path.join(dist, 'store/sqlite/rebuild-rollups.js'));
 
 /** The writer whose chain the seeded decisions form (one chain per writer: migration 0008). */
 const SEED_WRITER = { writer: 'bench-seed', cluster: null };
@@ -83,6 +84,8 @@ function seedStore({ db: file, approvals, decisions, now = Date.now(), quiet = f
   seedApprovals(db, approvals, now, quiet);
   seedChangeLog(db, quiet);
   seedDecisions(db, decisions, now, quiet);
+  // Counted once at the end, as `store copy` does: the audit writer counts its own commits (migration 0010).
+  db.transaction(() => rebuildDecisionRollups(db))();
   db.pragma('locking_mode = NORMAL');
   db.pragma('journal_mode = WAL');
   db.pragma('optimize');

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, chainHash, wellFormed } from './audit-hash';
 import { StoreError } from '../errors';
+import { DECISION_ROLLUPS, type RollupKey } from './decision-rollups';
 import type { DecisionImage, DecisionRecord } from './decision-record';
 import { type WriterIdentity, chainGenesis, chainName } from './writer-identity';
 import { encodeDecisionSignature } from './decision-signature';
@@ -9,7 +10,7 @@ import { encodeDecisionSignature } from './decision-signature';
 export class ChainHeadError extends StoreError {}
 
 // Writes one group commit: every decision of the batch in one IMMEDIATE transaction, appended to this writer's own
-// hash chain (SPEC §6; migration 0008, writer-identity.ts). Policy hashes and image strings are interned so a decision
+// hash chain (SPEC §6; migration 0008, writer-identity.ts), and the batch counted into the rollups (migration 0010). Policy hashes and image strings are interned so a decision
 // costs few bytes (SPEC §11); their ids are cached, but only once the transaction that made them committed.
 // The head is never rebuilt: a chain head that is missing after this writer recorded decisions, one that does not
 // name the chain's newest entry, or one behind what this writer already committed is a truncation or an edit, and
@@ -73,10 +74,12 @@ export function createBatchWriter(db: Database.Database, identity: WriterIdentit
     let { count, hash } = chain;
     let id = s.lastId.get() ?? 0;
     const ids: number[] = [];
+    const rows: ChainRow[] = [];
     for (const record of records) {
       id += 1;
       count += 1;
       const row = chainRow(id, record);
+      rows.push(row);
       hash = chainHash(hash, row);
       const policyId = intern(staged, policyIds, `p:${row.policyHash}`, () => policyIdFor(s, record));
       s.decision.run(id, row.time, row.namespace, row.allowed, row.mode, row.breakGlass, row.ticket, row.reason,
@@ -89,6 +92,7 @@ export function createBatchWriter(db: Database.Database, identity: WriterIdentit
       for (const code of new Set(record.images.flatMap((i) => i.reasons))) s.reason.run(code, row.time, id);
       ids.push(id);
     }
+    addToRollups(s, rows);
     s.setHead.run(count, hash, chain.id);
     return ids;
   });
@@ -186,6 +190,26 @@ function chainImage(i: DecisionImage): ChainImage {
   };
 }
 
+/**
+ * Adds the batch's decisions to the rollups: one upsert per rollup row the batch touches (a commit's decisions mostly
+ * share their hour, namespace and outcome), where insert triggers ran one per decision and rollup.
+ */
+function addToRollups(s: Statements, rows: readonly ChainRow[]): void {
+  DECISION_ROLLUPS.forEach((rollup, i) => {
+    const groups = new Map<string, { key: RollupKey; n: number }>();
+    for (const row of rows) {
+      for (const key of rollup.keys(row)) {
+        const text = JSON.stringify(key);
+        const group = groups.get(text);
+        if (group === undefined) groups.set(text, { key, n: 1 });
+        else group.n += 1;
+      }
+    }
+    const upsert = s.rollups[i]!;
+    for (const { key, n } of groups.values()) upsert.run(...key, n);
+  });
+}
+
 function intern(staged: Map<string, number>, cache: Map<string, number>, key: string, lookup: () => number): number {
   const known = cache.get(key) ?? staged.get(key);
   if (known !== undefined) return known;
@@ -242,6 +266,12 @@ function prepare(db: Database.Database) {
     ),
     reason: db.prepare<[string, number, number]>(
       'INSERT INTO decision_reasons (reason, time, decision_id) VALUES (?, ?, ?)',
+    ),
+    rollups: DECISION_ROLLUPS.map(({ table, columns }) =>
+      db.prepare<(string | number)[]>(
+        `INSERT INTO ${table} (${columns.join(', ')}, n) VALUES (${columns.map(() => '?').join(', ')}, ?)
+         ON CONFLICT (${columns.join(', ')}) DO UPDATE SET n = n + excluded.n`,
+      ),
     ),
   };
 }

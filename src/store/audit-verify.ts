@@ -234,7 +234,7 @@ function countProblems(rollup: DecisionRollup, rows: Iterable<StoredRollupRow>, 
     const group = unmatched.get(text);
     unmatched.delete(text);
     const stored = typeof row.n === 'number' ? row.n : Number.NaN;
-    // The delete triggers leave a group at 0 rather than removing it.
+    // PostgreSQL's delete triggers leave a group at 0 rather than removing it.
     if ((group?.n ?? 0) === stored) continue;
     found.push(countMismatch(rollup, key, stored, group));
   }

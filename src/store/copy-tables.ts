@@ -3,9 +3,10 @@ import { DECISION_ROLLUPS } from './decision-rollups';
 import type { TableReader, TableWriter } from './store-tables';
 
 // The rows `store copy` moves (SPEC §7), table by table in an order that satisfies every foreign key, each in its
-// stored order. Tables the destination derives itself are not copied: its triggers rebuild the decision rollups
-// and the facts generation as the rows go in, and its own migrations are its own. A source table this code does not
-// know (made by a newer image-reviewer) stops the copy rather than being left behind.
+// stored order. Tables the destination derives itself are not copied: it counts the decision rollups itself
+// (TableWriter.commit), its triggers keep the facts generation as the rows go in, and its own migrations are its
+// own. A source table this code does not know (made by a newer image-reviewer) stops the copy rather than being left
+// behind.
 
 const COPIED: readonly { readonly table: string; readonly orderBy: readonly string[] }[] = [
   { table: 'policies', orderBy: ['id'] },

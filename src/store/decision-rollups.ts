@@ -2,9 +2,11 @@ import type { ChainRow } from './audit-hash';
 import { splitReasons } from './audit-rows';
 import { DAY_MS, HOUR_MS } from './audit-stats';
 
-// The counts derived from the decisions by triggers (SQLite migrations 0002 and 0009, PostgreSQL 0001, 0003, 0005, 0006), which the hash chain does not cover:
-// `audit verify` recounts each from the decisions it walks and compares (audit-verify.ts), on both engines, so an
-// edited count (which would falsify `audit stats` or the dashboard) is reported like an edited reason row.
+// The counts derived from the decisions, which the hash chain does not cover: on SQLite added by the audit writer per
+// commit (audit-batch.ts; migrations 0002, 0009, 0010), on PostgreSQL by statement triggers on insert and row
+// triggers on delete and update (0001, 0003, 0005, 0006). `audit verify` recounts each from the decisions it walks and compares
+// (audit-verify.ts), so an edited count (which would falsify `audit stats` or the dashboard) is reported like an
+// edited reason row.
 
 export type RollupKey = readonly (string | number)[];
 
@@ -20,7 +22,7 @@ export interface DecisionRollup {
   readonly falsifies: string;
 }
 
-/** The outcome `decision_outcomes` counts a decision under (its trigger's CASE, migration 0009). */
+/** The outcome `decision_outcomes` counts a decision under (the CASE of migration 0009). */
 export function decisionOutcome(row: Pick<ChainRow, 'allowed' | 'breakGlass' | 'mode' | 'overridden'>): string {
   if (row.allowed === 0) return 'denied';
   if (row.breakGlass === 1) return 'break-glass';

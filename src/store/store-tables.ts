@@ -26,7 +26,10 @@ export interface TableWriter {
   /** Removes the table's rows (only the chain heads, which a new store already holds). */
   clear(table: string): Promise<void>;
   insert(table: string, columns: readonly string[], rows: readonly CopyRow[]): Promise<void>;
-  /** Commits, after setting what the engine derives from inserted ids (PostgreSQL's identity sequences). */
+  /**
+   * Commits, after setting what the engine derives from the inserted rows (PostgreSQL's identity sequences, SQLite's
+   * decision rollups; PostgreSQL's statement triggers count its rollups as the rows go in).
+   */
   commit(): Promise<void>;
   rollback(): Promise<void>;
   close(): Promise<void>;

@@ -89,6 +89,45 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     expect(count('image_refs')).toBe(4);
   });
 
+  it('counts each batch into the rollups, per hour, namespace, outcome and reason, as audit stats reads them', async () => {
+    const writer = newWriter(db);
+    const hour = Date.parse('2026-01-15T10:00:00Z');
+    await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => writer.append(decisionRecord({ time: hour + 3_000_000 + i * 10_000 }))), // 10:50 to 10:55
+      ...Array.from({ length: 20 }, (_, i) => writer.append(deniedRecord({ time: hour + 3_600_000 + i, namespace: 'web' }))), // 11:00
+      writer.append(decisionRecord({ time: hour + 3_600_000, mode: 'dry-run', overridden: 'would deny', namespace: 'web' })),
+      writer.append(decisionRecord({ time: hour + 86_400_000, breakGlass: true, ticket: 'T-1', overridden: 'would deny' })),
+    ]);
+    // One commit (the appends of one turn), then a second that adds to rows the first made.
+    await writer.append(deniedRecord({ time: hour + 3_600_001, namespace: 'web' }));
+    expect(writer.stats().commits).toBe(2);
+    const h = hour / 3_600_000;
+    expect(db.prepare('SELECT hour, namespace, mode, allowed, break_glass, n FROM decision_counts ORDER BY 1, 2, 3').all()).toEqual([
+      { hour: h, namespace: 'prod', mode: 'enforce', allowed: 1, break_glass: 0, n: 30 },
+      { hour: h + 1, namespace: 'web', mode: 'dry-run', allowed: 1, break_glass: 0, n: 1 },
+      { hour: h + 1, namespace: 'web', mode: 'enforce', allowed: 0, break_glass: 0, n: 21 },
+      { hour: h + 24, namespace: 'prod', mode: 'enforce', allowed: 1, break_glass: 1, n: 1 },
+    ]);
+    const day = Date.parse('2026-01-15T00:00:00Z') / 86_400_000;
+    expect(db.prepare('SELECT day, namespace, n FROM decision_day_counts ORDER BY 1, 2, 3').all()).toEqual([
+      { day, namespace: 'prod', n: 30 },
+      { day, namespace: 'web', n: 1 },
+      { day, namespace: 'web', n: 21 },
+      { day: day + 1, namespace: 'prod', n: 1 },
+    ]);
+    expect(db.prepare('SELECT hour, outcome, n FROM decision_outcomes ORDER BY 1, 2').all()).toEqual([
+      { hour: h, outcome: 'allowed', n: 30 },
+      { hour: h + 1, outcome: 'denied', n: 21 },
+      { hour: h + 1, outcome: 'would-deny', n: 1 },
+      { hour: h + 24, outcome: 'break-glass', n: 1 },
+    ]);
+    expect(db.prepare('SELECT hour, reason, n FROM decision_reason_counts ORDER BY 1, 2').all()).toEqual([
+      { hour: h + 1, reason: 'not-approved', n: 21 },
+      { hour: h + 1, reason: 'scan-missing', n: 21 },
+    ]);
+    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 53 });
+  });
+
   it('tells its listeners of each committed batch, its size and duration, and of no failed one', async () => {
     const writer = newWriter(db);
     const commits: { decisions: number; seconds: number }[] = [];

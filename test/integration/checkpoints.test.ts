@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { rebuildDecisionRollups } from '../../src/store/sqlite/rebuild-rollups';
 import { runCli } from '../helpers/run-cli';
 import { type ServeProcess, startServeProcess } from '../helpers/serve-process';
 import { type TempDir, makeTempDir } from '../helpers/temp-dir';
@@ -101,7 +102,12 @@ it('serve logs signed checkpoints; audit verify --checkpoints catches a truncati
   expect(ok.stdout).toMatch(/^audit chain ok: 5 decisions, 0 changes, consistent with \d+ checkpoint\(s\), the newest \S+Z\n$/);
 
   truncateTo(3);
-  // The attack: the chain that is left is consistent.
+  // Done carelessly, the rollups still count the deleted decisions (the writer counts what it committed).
+  expect(await cli('audit', 'verify')).toMatchObject({ status: 1, stderr: expect.stringMatching(/^error: audit index edited at decision \d+: decision_\w+ gives 5 where the decisions give 3 /) });
+  // The careful attack: the rollups recounted, the chain that is left and its counts are consistent.
+  const conn = new Database(db);
+  conn.transaction(() => rebuildDecisionRollups(conn))();
+  conn.close();
   expect(await cli('audit', 'verify')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^audit chain ok: 3 decisions, 0 changes /) });
   const caught = await cli('audit', 'verify', '--checkpoints', log, '--public-key', pub);
   expect(caught.status).toBe(1);

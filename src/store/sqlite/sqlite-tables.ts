@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { COPY_BATCH_ROWS, type CopyRow, type TableReader, type TableWriter } from '../store-tables';
+import { rebuildDecisionRollups } from './rebuild-rollups';
 
 // `store copy` on SQLite: the source is read in one read transaction (a consistent snapshot while a server may
 // still be writing); the destination is written in one IMMEDIATE transaction, so a failed copy leaves it empty.
@@ -59,7 +60,10 @@ export function sqliteTableWriter(db: Database.Database): TableWriter {
       const insert = db.prepare(`INSERT INTO ${quote(table)} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
       for (const row of rows) insert.run(...row);
     },
-    commit: async () => void db.exec('COMMIT'),
+    commit: async () => {
+      rebuildDecisionRollups(db);
+      db.exec('COMMIT');
+    },
     rollback: async () => {
       if (db.inTransaction) db.exec('ROLLBACK');
     },
