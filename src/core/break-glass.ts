@@ -43,10 +43,12 @@ export function readBreakGlassRequest(annotations: Readonly<Record<string, strin
   let explicitTicket: { readonly key: string; readonly ticket: string } | null = null;
   let keyTicket: string | null = null;
   for (const key of Object.keys(annotations).sort()) {
+    const value = annotations[key];
+    // Only these can ask for break-glass or name a ticket; any other annotation is not parsed at all.
+    if (value !== 'true' && value !== 'break-glass' && !key.endsWith('/ticket')) continue;
     const parsed = parseAnnotationKey(key);
     if (parsed === null || !parsed.prefix.endsWith(DOMAIN)) continue;
     const { name } = parsed;
-    const value = annotations[key];
     if (name === 'ticket' && value === 'break-glass') continue;
     if (name === 'break-glass' && value === 'true') requested = true;
     if (name === 'ticket' && value.trim() !== '') explicitTicket ??= { key, ticket: value.trim() };

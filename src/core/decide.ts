@@ -79,15 +79,20 @@ export function decide(
   const where = { namespace: request.namespace, policy, facts, now, unchanged: request.unchanged?.length ?? 0 };
   const enforced = enforce(judged, breakGlassRequest, where);
   const { images, breakGlass } = enforced;
-  const decided = { ...base, images, breakGlass };
-  if (breakGlass.applied) {
-    return { ...decided, allowed: true, reason: reasonText(enforced.summary), overridden: denialText(images, '', '') };
-  }
-  if (!enforced.allowed && mode === 'dry-run') {
-    const reason = reasonText({ kind: 'dry-run', images });
-    return { ...decided, allowed: true, reason, overridden: denialText(images, '', '') };
-  }
-  return { ...decided, allowed: enforced.allowed, reason: reasonText(enforced.summary), overridden: null };
+  // Built whole rather than spread from `base`: one object per review on the webhook's path.
+  const decided = (allowed: boolean, reason: string, overridden: string | null): Decision => ({
+    allowed,
+    mode,
+    namespace: request.namespace,
+    images,
+    breakGlass,
+    reason,
+    overridden,
+    policyHash: policy.hash,
+  });
+  if (breakGlass.applied) return decided(true, reasonText(enforced.summary), denialText(images, '', ''));
+  if (!enforced.allowed && mode === 'dry-run') return decided(true, reasonText({ kind: 'dry-run', images }), denialText(images, '', ''));
+  return decided(enforced.allowed, reasonText(enforced.summary), null);
 }
 
 /**

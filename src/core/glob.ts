@@ -6,12 +6,15 @@
 
 export type GlobMatcher = (value: string) => boolean;
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** Compiles once; the matcher is anchored and case-sensitive (namespace and host names are compared as given). */
 export function compileGlob(pattern: string): GlobMatcher {
   // Code points, so `?` matches one character even outside the BMP.
   const tokens = collapseStars(Array.from(pattern));
   if (!tokens.includes('*') && !tokens.includes('?')) return (value) => value === pattern;
-  return (value) => matchTokens(tokens, Array.from(value));
+  // An ASCII value is its own list of code points: it is matched as it is, without building one.
+  return (value) => matchTokens(tokens, ASCII.test(value) ? value : Array.from(value));
 }
 
 /** True when any of the patterns matches; false for an empty list. */
@@ -24,7 +27,8 @@ function collapseStars(chars: readonly string[]): readonly string[] {
   return chars.filter((c, i) => !(c === '*' && chars[i - 1] === '*'));
 }
 
-function matchTokens(pattern: readonly string[], value: readonly string[]): boolean {
+/** `value`: its code points, one per index (an array, or a string when every character is ASCII). */
+function matchTokens(pattern: readonly string[], value: ArrayLike<string>): boolean {
   let p = 0;
   let v = 0;
   // Where to resume after the most recent `*`: its pattern index and the value index it has consumed up to.

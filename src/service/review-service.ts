@@ -28,6 +28,8 @@ export interface ReviewDeps {
   readonly limits?: ReviewLimits;
   /** Verifies signatures for `approves: true` entries; without it they are never verified at review (SPEC §5). */
   readonly signatureChecker?: SignatureChecker;
+  /** Parses the request's image strings: `parseImageRef`, or `serve`'s memo of it (reference-parser.ts). */
+  readonly parseRef?: (image: string) => ParsedRef;
 }
 
 export interface RecordingDeps extends ReviewDeps {
@@ -53,10 +55,11 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest, o
   // A review past the limits is denied without looking anything up: its size must not become the server's work.
   const judged = reviewSizeProblem(request.images, limits) === null ? request.images : [];
   // Parsed once here, for the look-ups, and handed to decide (parsing was a fifth of a review's own work).
+  const parse = deps.parseRef ?? parseImageRef;
   const references = new Map<string, ParsedRef>();
   const refs: ImageRef[] = [];
   for (const image of judged) {
-    const parsed = references.get(image) ?? parseImageRef(image);
+    const parsed = references.get(image) ?? parse(image);
     references.set(image, parsed);
     if (parsed.ok) refs.push(parsed.ref);
   }
@@ -71,7 +74,7 @@ export async function evaluateReview(deps: ReviewDeps, request: ReviewRequest, o
   }
   const stored = await deps.reader.facts(keys);
   const signatures = await reviewSignatures(deps.signatureChecker, policy, request.namespace, digested, stored.images, deps.clock());
-  const facts: Facts = { ...stored, tagResolutions, signatures };
+  const facts: Facts = { images: stored.images, exceptions: stored.exceptions, grants: stored.grants, tagResolutions, signatures };
   // The clock is read after the facts are gathered so expiry is judged at the moment of the decision.
   const now = deps.clock();
   return { decision: decide(request, facts, policy, now, limits, { ...options, references }), policy, now, facts };

@@ -66,6 +66,12 @@ describe('readBreakGlassRequest', () => {
       ticket: null,
       ticketProblem: 'the ticket in annotation a.image-policy.k8s.io/ticket is not valid (at most 128 printable characters without spaces)',
     }],
+    ['keys without a prefix are not ours', { 'break-glass': 'true', ticket: 'INC-1', 'INC-2': 'break-glass' }, { requested: false, ticket: null, ticketProblem: null }],
+    ['other annotations of ours ask for nothing', {
+      'team.image-policy.k8s.io/owner': 'payments',
+      'team.image-policy.k8s.io/break-glass': 'true',
+      'team.image-policy.k8s.io/ticket': 'INC-3',
+    }, { requested: true, ticket: 'INC-3', ticketProblem: null }],
     ['a bad ticket without a request is ignored', { 'a.image-policy.k8s.io/ticket': 'bad ticket' }, { requested: false, ticket: null, ticketProblem: null }],
   ])('%s', (_name, entries, expected) => {
     expect(readBreakGlassRequest(annotations(entries))).toEqual(expected);

@@ -52,6 +52,15 @@ const cases: readonly (readonly [string, string, boolean])[] = [
   ['\\d', '1', false],
   ['ns-?', 'ns-é', true],
   ['ns-?', 'ns-😀', true],
+  ['ns-??', 'ns-😀', false],
+  // A non-ASCII pattern against an ASCII value, and the reverse (each side compared code point by code point).
+  ['é-*', 'e-a', false],
+  ['é-*', 'é-a', true],
+  ['*-x', 'ü-x', true],
+  ['?-x', 'ü-x', true],
+  ['?-x', 'u-x', true],
+  ['?😀*', 'a😀b', true],
+  ['?😀*', 'ab', false],
 ];
 
 describe('compileGlob', () => {

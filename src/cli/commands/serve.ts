@@ -25,6 +25,7 @@ import { prepareEvents, startEventsListener } from './serve-events';
 import { type ServeStore, openServeStore } from './serve-store';
 import type { StoreLocation } from '../../store/store-location';
 import type { RegistryClientOptions } from '../../registry/registry-client';
+import { createReferenceParser } from '../../service/reference-parser';
 
 interface ServeOptions {
   readonly listen?: string;
@@ -181,7 +182,16 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
     metrics.auditCommitDecisions.observe(commit.decisions);
   });
   const app = createApp({
-    review: { reader, audit, policy: () => policy.current(), clock, tagResolver, limits: settings.reviewLimits, signatureChecker },
+    review: {
+      reader,
+      audit,
+      policy: () => policy.current(),
+      clock,
+      tagResolver,
+      limits: settings.reviewLimits,
+      signatureChecker,
+      parseRef: createReferenceParser(),
+    },
     metrics,
     logger,
     readiness: monitor.readiness,

@@ -64,8 +64,8 @@ export function createSnapshotReader(db: Database.Database, options: SnapshotRea
     generation = current;
   };
 
-  const image = (key: FactsKey): ImageFacts => {
-    const k = factsKey(key.repository, key.digest);
+  /** `k` is `key` as factsKey writes it, made once per look-up (hashing a fresh string is not free). */
+  const image = (key: FactsKey, k: string): ImageFacts => {
     const hit = cache.get(k);
     if (hit !== undefined) {
       cache.delete(k);
@@ -82,7 +82,10 @@ export function createSnapshotReader(db: Database.Database, options: SnapshotRea
     sync();
     lists ??= { exceptions: statements.readExceptions(), grants: statements.readGrants() };
     const images = new Map<string, ImageFacts>();
-    for (const key of keys) images.set(factsKey(key.repository, key.digest), image(key));
+    for (const key of keys) {
+      const k = factsKey(key.repository, key.digest);
+      images.set(k, image(key, k));
+    }
     return { images, exceptions: lists.exceptions, grants: lists.grants };
   };
 
