@@ -52,18 +52,27 @@ export function readJsonBody(maxBytes: number, mediaTypes: readonly string[] = J
 
 function headerProblem(req: IncomingMessage, maxBytes: number, mediaTypes: readonly string[]): InvalidRequestError | null {
   const type = req.headers['content-type'];
-  const [, ...params] = (type ?? '').split(';');
+  // What the API server sends (`application/json`, exactly): nothing to take apart.
+  if (type === undefined || !mediaTypes.includes(type)) {
+    const problem = contentTypeProblem(req, type, mediaTypes);
+    if (problem !== null) return problem;
+  }
+  const length = req.headers['content-length'];
+  if (length !== undefined && Number(length) > maxBytes) return new BodyTooLargeError(maxBytes);
+  return null;
+}
+
+function contentTypeProblem(req: IncomingMessage, type: string | undefined, mediaTypes: readonly string[]): InvalidRequestError | null {
   if (!mediaTypes.includes(mediaTypeOf(req))) {
     return new InvalidRequestError(`Content-Type must be ${mediaTypes.join(' or ')}`, 'content-type');
   }
+  const [, ...params] = (type ?? '').split(';');
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
     if (name.trim().toLowerCase() === 'charset' && !UTF8.has(value.trim().replace(/^"|"$/g, '').toLowerCase())) {
       return new InvalidRequestError(`unsupported charset ${JSON.stringify(value.trim())}: JSON is UTF-8`, 'content-type');
     }
   }
-  const length = req.headers['content-length'];
-  if (length !== undefined && Number(length) > maxBytes) return new BodyTooLargeError(maxBytes);
   return null;
 }
 
