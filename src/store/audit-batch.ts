@@ -10,8 +10,9 @@ import { encodeDecisionSignature } from './decision-signature';
 export class ChainHeadError extends StoreError {}
 
 // Writes one group commit: every decision of the batch in one IMMEDIATE transaction, appended to this writer's own
-// hash chain (SPEC §6; migration 0008, writer-identity.ts), and the batch counted into the rollups (migration 0010). Policy hashes and image strings are interned so a decision
-// costs few bytes (SPEC §11); their ids are cached, but only once the transaction that made them committed.
+// hash chain (SPEC §6; migration 0008, writer-identity.ts) and counted into the rollups (migration 0010). Policy
+// hashes and image strings are interned so a decision costs few bytes (SPEC §11); their ids are cached, but only once
+// the transaction that made them committed.
 // The head is never rebuilt: a chain head that is missing after this writer recorded decisions, one that does not
 // name the chain's newest entry, or one behind what this writer already committed is a truncation or an edit, and
 // every commit is refused until an operator looks (SPEC §6: "a missing or mismatched head is never rebuilt silently").

@@ -4,9 +4,9 @@ import { DAY_MS, HOUR_MS } from './audit-stats';
 
 // The counts derived from the decisions, which the hash chain does not cover: on SQLite added by the audit writer per
 // commit (audit-batch.ts; migrations 0002, 0009, 0010), on PostgreSQL by statement triggers on insert and row
-// triggers on delete and update (0001, 0003, 0005, 0006). `audit verify` recounts each from the decisions it walks and compares
-// (audit-verify.ts), so an edited count (which would falsify `audit stats` or the dashboard) is reported like an
-// edited reason row.
+// triggers on delete and update (0001, 0003, 0005, 0006). `audit verify` recounts each from the decisions it walks
+// and compares (audit-verify.ts), so an edited count (which would falsify `audit stats` or the dashboard) is
+// reported like an edited reason row.
 
 export type RollupKey = readonly (string | number)[];
 

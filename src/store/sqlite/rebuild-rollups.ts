@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 
 // SQLite's decision rollups (migrations 0002, 0009) recounted from the decisions, as those migrations first filled
-// them. Since migration 0010 inserts are counted by the audit writer itself (audit-batch.ts), not by triggers, so
-// whatever else inserts decisions in bulk (`store copy`, the bench's seed) recounts them here, in its transaction.
+// them. Since migration 0010 the audit writer counts what it commits (audit-batch.ts) and no trigger counts inserts,
+// so whatever else inserts decisions in bulk (`store copy`, the bench's seed) recounts them here, in its own
+// transaction.
 const REBUILD = `
 DELETE FROM decision_counts;
 INSERT INTO decision_counts (hour, namespace, mode, allowed, break_glass, n)
