@@ -54,7 +54,7 @@ function headerProblem(req: IncomingMessage, maxBytes: number, mediaTypes: reado
   const type = req.headers['content-type'];
   // What the API server sends (`application/json`, exactly): nothing to take apart.
   if (type === undefined || !mediaTypes.includes(type)) {
-    const problem = contentTypeProblem(req, type, mediaTypes);
+    const problem = contentTypeProblem(type, mediaTypes);
     if (problem !== null) return problem;
   }
   const length = req.headers['content-length'];
@@ -62,8 +62,8 @@ function headerProblem(req: IncomingMessage, maxBytes: number, mediaTypes: reado
   return null;
 }
 
-function contentTypeProblem(req: IncomingMessage, type: string | undefined, mediaTypes: readonly string[]): InvalidRequestError | null {
-  if (!mediaTypes.includes(mediaTypeOf(req))) {
+function contentTypeProblem(type: string | undefined, mediaTypes: readonly string[]): InvalidRequestError | null {
+  if (!mediaTypes.includes(mediaType(type))) {
     return new InvalidRequestError(`Content-Type must be ${mediaTypes.join(' or ')}`, 'content-type');
   }
   const [, ...params] = (type ?? '').split(';');
@@ -148,5 +148,9 @@ function parseJson(raw: Buffer): { readonly value: unknown } | InvalidRequestErr
 
 /** The request's media type, lower case, without parameters (`application/json; charset=utf-8` → `application/json`). */
 export function mediaTypeOf(req: IncomingMessage): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return mediaType(req.headers['content-type']);
+}
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

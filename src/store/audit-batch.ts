@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type ChainImage, type ChainRow, chainHash, wellFormed } from './audit-hash';
 import { StoreError } from '../errors';
-import { DECISION_ROLLUPS, type RollupKey } from './decision-rollups';
+import { DECISION_ROLLUPS, type RollupGroup, countIntoRollup } from './decision-rollups';
 import type { DecisionImage, DecisionRecord } from './decision-record';
 import { type WriterIdentity, chainGenesis, chainName } from './writer-identity';
 import { encodeDecisionSignature } from './decision-signature';
@@ -197,15 +197,8 @@ function chainImage(i: DecisionImage): ChainImage {
  */
 function addToRollups(s: Statements, rows: readonly ChainRow[]): void {
   DECISION_ROLLUPS.forEach((rollup, i) => {
-    const groups = new Map<string, { key: RollupKey; n: number }>();
-    for (const row of rows) {
-      for (const key of rollup.keys(row)) {
-        const text = JSON.stringify(key);
-        const group = groups.get(text);
-        if (group === undefined) groups.set(text, { key, n: 1 });
-        else group.n += 1;
-      }
-    }
+    const groups = new Map<string, RollupGroup>();
+    for (const row of rows) countIntoRollup(groups, rollup, row, (key) => ({ key, n: 1 }));
     const upsert = s.rollups[i]!;
     for (const { key, n } of groups.values()) upsert.run(...key, n);
   });

@@ -3,7 +3,7 @@ import type { ChainImage, ChainRow } from './audit-hash';
 import { type StoredChainHead, createChainWalk } from './chain-walk';
 import { readChainHeads } from './chain-heads';
 import { type DecisionRow, decisionFields, splitReasons } from './audit-rows';
-import { DECISION_ROLLUPS, type DecisionRollup, type RollupKey, rollupRowsQuery } from './decision-rollups';
+import { DECISION_ROLLUPS, type DecisionRollup, type RollupGroup, type RollupKey, countIntoRollup, rollupRowsQuery } from './decision-rollups';
 
 // `audit verify` (SPEC §6, §7): walks every decision in id order, recomputing each writer's hash chain with the
 // writer's own canonical form (audit-hash.ts, chain-walk.ts): a gap in a chain is a deleted row, a hash that does not
@@ -186,14 +186,7 @@ function createIndexCheck(hasReason: (code: string, time: number, id: number) =>
           };
         }
       }
-      for (const [rollup, counted] of counts) {
-        for (const key of rollup.keys(row)) {
-          const text = JSON.stringify(key);
-          const group = counted.get(text);
-          if (group === undefined) counted.set(text, { key, n: 1, firstId: row.id });
-          else group.n += 1;
-        }
-      }
+      for (const [rollup, counted] of counts) countIntoRollup(counted, rollup, row, (key) => ({ key, n: 1, firstId: row.id }));
     },
     reasonRows: () => reasonRows,
     problem(totals: IndexTotals): IndexProblem | null {
@@ -219,9 +212,7 @@ function extraReason(totals: IndexTotals, expected: number): IndexProblem | null
   };
 }
 
-interface Counted {
-  readonly key: RollupKey;
-  n: number;
+interface Counted extends RollupGroup {
   readonly firstId: number;
 }
 

@@ -67,6 +67,30 @@ export const DECISION_ROLLUPS: readonly DecisionRollup[] = [
   },
 ];
 
+/** A rollup row being counted: its key, and how many decisions fall in it. */
+export interface RollupGroup {
+  readonly key: RollupKey;
+  n: number;
+}
+
+/**
+ * Adds the decision to each of the rollup's rows it falls in, in `groups` (keyed by the key's JSON text); `create`
+ * makes a row's group the first time it is met. How the audit writer counts a commit and `audit verify` recounts.
+ */
+export function countIntoRollup<G extends RollupGroup>(
+  groups: Map<string, G>,
+  rollup: DecisionRollup,
+  row: ChainRow,
+  create: (key: RollupKey) => G,
+): void {
+  for (const key of rollup.keys(row)) {
+    const text = JSON.stringify(key);
+    const group = groups.get(text);
+    if (group === undefined) groups.set(text, create(key));
+    else group.n += 1;
+  }
+}
+
 /**
  * The statement reading a rollup's stored counts per key; the same text on both engines. Summed, because PostgreSQL
  * keeps a row per key and audit chain (its migration 0005), so replicas never update the same row.
