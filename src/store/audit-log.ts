@@ -8,7 +8,12 @@ export type { DecisionImage, DecisionRecord } from './decision-record';
 // committed durably before its response is sent, and concurrent reviews share commits. Appends made in the
 // same turn of the event loop join one batch (setImmediate, after the I/O phase has handed every ready request
 // its turn); while a batch commits, new appends wait and form the next one; a batch is capped so one commit
-// stays short. Where the commit runs is the committer's business: `serve` commits in a worker thread
+// stays short. A long turn is cut: once the committer is idle and the oldest waiting append has waited
+// `maxWaitMs`, what has gathered is committed at once, while the turn goes on deciding the rest. Without the cut,
+// reviews that arrive together stay together (a burst is decided, then committed while the event loop has
+// nothing to do, then answered together and sent again together): at 16 connections the event loop idled a
+// quarter of the time and throughput fell by a quarter (bench/RESULTS.md). Where the commit runs is the
+// committer's business: `serve` commits in a worker thread
 // (audit-thread-committer.ts), so an fsync or a wait for the CLI's write lock never stalls the event loop;
 // tests and tools may commit inline (audit-inline-committer.ts). Both run audit-commit-session.ts.
 
@@ -68,10 +73,17 @@ export interface AuditHealth {
 export interface AuditWriterOptions {
   /** Most decisions per transaction. */
   readonly maxBatch?: number;
+  /** How long an append may wait for the end of its turn while the committer is idle (ms; Infinity: never cut a turn). */
+  readonly maxWaitMs?: number;
+  /** Epoch ms, for health. */
   readonly clock?: () => number;
+  /** A monotonic ms time, for commit durations and `maxWaitMs`. */
+  readonly monotonic?: () => number;
 }
 
 export const DEFAULT_MAX_BATCH = 512;
+/** About the event loop's work for a handful of reviews, and less than one commit takes: the committer is kept busy. */
+export const DEFAULT_MAX_WAIT_MS = 1;
 
 // `since` is the clock's (epoch ms, for health); `started` a monotonic sub-millisecond time, for a commit's duration.
 type Job =
@@ -80,7 +92,9 @@ type Job =
 
 export function createAuditWriter(committer: AuditCommitter, options: AuditWriterOptions = {}): AuditWriter {
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const clock = options.clock ?? Date.now;
+  const monotonic = options.monotonic ?? (() => performance.now());
   const queue: PendingAppend[] = [];
   const probeWaiters: ((h: AuditHealth) => void)[] = [];
   const idle: (() => void)[] = [];
@@ -93,12 +107,14 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
   let scheduled = false;
   let closed = false;
   let probeWanted = false;
+  // When the oldest append in the queue was made.
+  let oldestWaiting = 0;
 
   function next(): void {
     if (job !== null) return;
     if (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
-      const started: Job = { kind: 'write', batch, since: clock(), started: performance.now() };
+      const started: Job = { kind: 'write', batch, since: clock(), started: monotonic() };
       job = started;
       committer.write(batch.map((p) => p.record), committedUpTo).then(
         (ids) => finish(started, ids),
@@ -125,7 +141,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
       counts.appended += done.batch.length;
       committedUpTo = Math.max(committedUpTo, ...ids);
       done.batch.forEach((p, i) => p.resolve(ids[i] ?? 0));
-      const commit = { decisions: done.batch.length, seconds: (performance.now() - done.started) / 1000 };
+      const commit = { decisions: done.batch.length, seconds: (monotonic() - done.started) / 1000 };
       for (const listener of commitListeners) listener(commit);
     }
     settled();
@@ -153,7 +169,14 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
   }
 
   const schedule = (): void => {
-    if (scheduled || job !== null) return;
+    if (job !== null) return;
+    if (queue.length === 1) oldestWaiting = monotonic();
+    else if (queue.length > 1 && monotonic() - oldestWaiting >= maxWaitMs) {
+      // The turn is still running (its end would have taken the queue): commit what it has decided so far.
+      next();
+      return;
+    }
+    if (scheduled) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;

@@ -43,8 +43,11 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     tmp.cleanup();
   });
 
+  // Tests that count batches let a turn run as long as it takes (maxWaitMs: Infinity); the cut is tested on its own.
+  const ONE_BATCH_PER_TURN: AuditWriterOptions = { maxWaitMs: Infinity };
+
   it('commits concurrent appends in shared transactions, with distinct sequential ids', async () => {
-    const writer = newWriter(db);
+    const writer = newWriter(db, ONE_BATCH_PER_TURN);
     const ids = await Promise.all(
       Array.from({ length: 1000 }, (_, i) => writer.append(i % 2 === 0 ? decisionRecord() : deniedRecord())),
     );
@@ -53,6 +56,30 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     // 1000 appends in one turn of the event loop: two batches of at most 512.
     expect(writer.stats()).toEqual({ appended: 1000, commits: 2, failedCommits: 0 });
     expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 1000 });
+  });
+
+  it('cuts a long turn: once an append has waited maxWaitMs, what has gathered is committed while the turn goes on', async () => {
+    // Every reading of the clock is a quarter of a millisecond later than the one before.
+    let now = 0;
+    const writer = newWriter(db, { maxWaitMs: 1, monotonic: () => (now += 0.25) });
+    const sizes: number[] = [];
+    writer.onCommit((commit) => sizes.push(commit.decisions));
+    const first = Array.from({ length: 5 }, () => writer.append(decisionRecord()));
+    // The fifth append found the first one millisecond old: the commit has started, inside this turn.
+    expect(writer.health().busySince).not.toBeNull();
+    const rest = Array.from({ length: 15 }, () => writer.append(deniedRecord()));
+    const ids = await Promise.all([...first, ...rest]);
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // The rest of the turn waited for that commit and formed the next batch.
+    expect(sizes).toEqual([5, 15]);
+    expect(verifyAuditChain(db)).toEqual({ ok: true, rows: 20 });
+
+    // Within maxWaitMs, the turn is one batch.
+    const patient = newWriter(db, { maxWaitMs: 1, monotonic: () => 0 }, { writer: 'reviewer-b', cluster: null });
+    const patientSizes: number[] = [];
+    patient.onCommit((commit) => patientSizes.push(commit.decisions));
+    await Promise.all(Array.from({ length: 20 }, () => patient.append(decisionRecord())));
+    expect(patientSizes).toEqual([20]);
   });
 
   it('resolves only once the rows are visible to another connection (committed)', async () => {
@@ -90,7 +117,7 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
   });
 
   it('counts each batch into the rollups, per hour, namespace, outcome and reason, as audit stats reads them', async () => {
-    const writer = newWriter(db);
+    const writer = newWriter(db, ONE_BATCH_PER_TURN);
     const hour = Date.parse('2026-01-15T10:00:00Z');
     await Promise.all([
       ...Array.from({ length: 30 }, (_, i) => writer.append(decisionRecord({ time: hour + 3_000_000 + i * 10_000 }))), // 10:50 to 10:55
@@ -129,7 +156,7 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
   });
 
   it('tells its listeners of each committed batch, its size and duration, and of no failed one', async () => {
-    const writer = newWriter(db);
+    const writer = newWriter(db, ONE_BATCH_PER_TURN);
     const commits: { decisions: number; seconds: number }[] = [];
     writer.onCommit((commit) => commits.push(commit));
     await Promise.all(Array.from({ length: 600 }, () => writer.append(decisionRecord())));

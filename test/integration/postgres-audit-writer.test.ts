@@ -45,7 +45,8 @@ it('verifies a chain longer than one read range, whose decisions at the ranges\'
   const time = Date.parse('2026-01-15T10:00:00Z');
   const ids = await Promise.all(Array.from({ length: 4_001 }, (_, i) => writer.append(deniedRecord({ time: time + i }))));
   await writer.close();
-  expect(Math.max(...ids)).toBe(4_001);
+  // Unique, though not dense: a batch takes its ids from the sequence ahead of time (spare ids).
+  expect(new Set(ids).size).toBe(4_001);
   expect(await cli('audit', 'verify')).toBe('audit chain ok: 4001 decisions, 0 changes (approvals, exceptions, grants and scans match the change log)\n');
 });
 
