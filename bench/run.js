@@ -90,7 +90,7 @@ async function measureCells(targets, connections, args) {
     const mid = sorted[Math.floor(sorted.length / 2)];
     cells.set(key, { ...mid, non2xx: list.reduce((s, r) => s + r.non2xx, 0), errors: list.reduce((s, r) => s + r.errors, 0) });
   }
-  return { cells, answered };
+  return { cells, answered, rounds: runs };
 }
 
 function countDecisions(file) {
@@ -215,10 +215,11 @@ async function scaleSection(args, emptyDb) {
   const empty = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer-empty.log') });
   const seeded = await spawnServer({ args: serveArgs(runDb), logFile: path.join(WORK, 'reviewer-seeded.log') });
   let cells;
+  let rounds;
   let seededRssMb;
   try {
     await check(seeded.url, SCENARIOS.single);
-    ({ cells } = await measureCells(
+    ({ cells, rounds } = await measureCells(
       [
         { name: 'empty', url: empty.url, pid: empty.pid, body: SCENARIOS.single.body },
         { name: 'seeded', url: seeded.url, pid: seeded.pid, body: SCENARIOS.single.body },
@@ -233,7 +234,9 @@ async function scaleSection(args, emptyDb) {
   }
   log('audit verify over the whole chain (real CLI)');
   const verify = runCli(runDb, ['audit', 'verify'], { allowFail: true, peakRss: true });
-  return { seed, bytes, queries, dashboard, seededReady, cells, verify, seededRssMb };
+  // Each round measures the two servers back to back: their ratio per round, free of the machine's drift between rounds.
+  const pairs = rounds.get('seeded|16').map((r, i) => r.rps / rounds.get('empty|16')[i].rps);
+  return { seed, bytes, queries, dashboard, seededReady, cells, pairs, verify, seededRssMb };
 }
 
 async function main() {

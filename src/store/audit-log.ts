@@ -82,8 +82,11 @@ export interface AuditWriterOptions {
 }
 
 export const DEFAULT_MAX_BATCH = 512;
-/** About the event loop's work for a handful of reviews, and less than one commit takes: the committer is kept busy. */
-export const DEFAULT_MAX_WAIT_MS = 1;
+/**
+ * The event loop's work for one or two reviews, a third of what a commit takes. Measured at 16 connections against
+ * 0.25, 1 and 2 ms (bench/RESULTS.md): longer waits leave the committer idle, shorter ones make more, smaller commits.
+ */
+export const DEFAULT_MAX_WAIT_MS = 0.5;
 
 // `since` is the clock's (epoch ms, for health); `started` a monotonic sub-millisecond time, for a commit's duration.
 type Job =
