@@ -110,7 +110,8 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
   let scheduled = false;
   let closed = false;
   let probeWanted = false;
-  // When the oldest append in the queue was made.
+  // When the queue's oldest append was made, kept while the committer is idle (whenever it goes idle, it takes the
+  // queue: an idle committer's queue holds only appends made since).
   let oldestWaiting = 0;
 
   function next(): void {
