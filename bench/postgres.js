@@ -16,10 +16,8 @@ const { SCENARIOS, REGISTRY, digestOf, imageReview, cleanTrivyReport } = require
 const { loadGenerator } = require('./lib/run-load');
 const { spawnServer } = require('./lib/spawn-server');
 const { median } = require('./lib/measure-queries');
+const { WORK, freshStore, serveArgs } = require('./lib/servers');
 
-const ROOT = path.resolve(__dirname, '..');
-const WORK = path.join(__dirname, '.work');
-const POLICY = path.join(ROOT, 'policy/sample-policy.yaml');
 const CONNECTIONS = 16;
 const PROPAGATION_TRIALS = 5;
 
@@ -27,14 +25,9 @@ function log(msg) {
   process.stderr.write(`[bench pg] ${msg}\n`);
 }
 
-function imageNodeFlags() {
-  const m = /^ENV NODE_OPTIONS=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
-  return m ? m[1].split(' ') : [];
-}
-
 function serve(db, writer) {
   return spawnServer({
-    args: (port) => [...imageNodeFlags(), CLI, '--db', db, 'serve', '--policy', POLICY, '--listen', `127.0.0.1:${port}`, '--writer-name', writer],
+    args: (port) => [...serveArgs(db)(port), '--writer-name', writer],
     logFile: path.join(WORK, `pg-${writer}.log`),
   });
 }
@@ -136,10 +129,7 @@ async function runPostgresBench(args) {
     const db = pg.url('bench');
     runCli(db, ['migrate']);
     prepareBenchImages(db, WORK);
-    const sqliteDb = path.join(WORK, 'pg-compare.db');
-    for (const f of [sqliteDb, `${sqliteDb}-wal`, `${sqliteDb}-shm`]) fs.rmSync(f, { force: true });
-    runCli(sqliteDb, ['migrate']);
-    prepareBenchImages(sqliteDb, WORK);
+    const sqliteDb = freshStore('pg-compare.db');
 
     log('one replica: SQLite, then PostgreSQL, interleaved rounds');
     const sqlite = await serve(sqliteDb, 'bench-sqlite');

@@ -7,9 +7,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const Database = require('better-sqlite3');
-const { CLI, runCli } = require('./lib/cli');
+const { runCli } = require('./lib/cli');
 const { parseBenchArgs } = require('./lib/parse-bench-args');
 const { prepareBenchImages } = require('./lib/prepare-bench-images');
+const { POLICY, WORK, baselineArgs, freshStore, imageNodeFlags, serveArgs } = require('./lib/servers');
 const { startSignedRegistry } = require('./lib/signed-registry');
 const { SCENARIOS, cleanTrivyReport } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
@@ -24,33 +25,12 @@ const { runApproveFileBench, formatApproveFileResults } = require('./approve-fil
 const { runPostgresBench, formatPostgresResults } = require('./postgres');
 
 const ROOT = path.resolve(__dirname, '..');
-const WORK = path.join(__dirname, '.work');
-const POLICY = path.join(ROOT, 'policy/sample-policy.yaml');
 const CONNECTIONS = [1, 16, 64];
 /** RSS is read after these shares of the long run's reviews (1 M by default: 100k … 1M, SPEC §11: flat). */
 const RSS_CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 
 function log(msg) {
   process.stderr.write(`[bench] ${msg}\n`);
-}
-
-/** The Node flags the container image sets (its `ENV NODE_OPTIONS=…`), so serve is measured as it is deployed. */
-function imageNodeFlags() {
-  const m = /^ENV NODE_OPTIONS=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
-  return m ? m[1].split(' ') : [];
-}
-
-function serveArgs(db, policy = POLICY) {
-  const flags = imageNodeFlags();
-  return (port) => [...flags, CLI, '--db', db, 'serve', '--policy', policy, '--listen', `127.0.0.1:${port}`];
-}
-
-function freshStore(name) {
-  const file = path.join(WORK, name);
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
-  runCli(file, ['migrate']);
-  prepareBenchImages(file, WORK);
-  return file;
 }
 
 async function check(url, scenario) {
@@ -114,7 +94,7 @@ async function readyTimes(db, times) {
 
 async function httpSection(args) {
   const emptyDb = freshStore('run-empty.db');
-  const baseline = await spawnServer({ args: (port) => [path.join(__dirname, 'baseline-server.js'), '--listen', `127.0.0.1:${port}`], logFile: path.join(WORK, 'baseline.log') });
+  const baseline = await spawnServer({ args: baselineArgs, logFile: path.join(WORK, 'baseline.log') });
   const reviewer = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer.log') });
   // (f): the same store, scanned for the signed image too, served under a policy whose `signatures` entry approves.
   const registry = await startSignedRegistry(WORK, POLICY);
