@@ -1,5 +1,4 @@
 import { StoreError } from '../errors';
-import { openPostgresStore } from './postgres/open-postgres-store';
 import { openSqliteStore } from './sqlite/open-sqlite-store';
 import type { Store, StoreMode } from './store';
 import { type StoreLocation, isPostgresUrl } from './store-location';
@@ -9,7 +8,11 @@ import { type StoreLocation, isPostgresUrl } from './store-location';
  * file. The one place the engine is chosen; commands and the server work through the Store interface either way.
  */
 export async function openStoreAt(location: StoreLocation, mode: StoreMode): Promise<Store> {
-  if (isPostgresUrl(location.db)) return openPostgresStore(location, mode);
+  if (isPostgresUrl(location.db)) {
+    // Loaded only for a PostgreSQL store: a SQLite process never carries the driver.
+    const { openPostgresStore } = await import('./postgres/open-postgres-store');
+    return openPostgresStore(location, mode);
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location.db)) {
     throw new StoreError(`--db ${location.db.replace(/\/\/.*$/, '//…')} is neither a file path nor a postgres:// URL`);
   }
