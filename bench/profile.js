@@ -6,7 +6,6 @@
 // without them. For each: reviews/s and p99 (wrk), CPU per request of the main thread and of every other thread
 // (/proc/PID/task/*/stat around the measured run; under load the busiest other thread of `serve` is its audit
 // writer), and the group commits (`/metrics`: decisions per commit, mean commit time).
-const fs = require('node:fs');
 const path = require('node:path');
 const { SCENARIOS } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
