@@ -3,10 +3,15 @@
 // The baseline of SPEC §11: a bare Express 5 route that reads the request body itself, `JSON.parse`s it and returns a
 // fixed answer. Not express.json(): body-parser's extra work (type-is, raw-body, iconv-lite) would slow the baseline
 // and flatter the ratio. Express defaults are otherwise kept (it is the "bare" route).
-//   node bench/baseline-server.js --listen 127.0.0.1:PORT
+//   node bench/baseline-server.js --listen 127.0.0.1:PORT [--server-classes]
+// With --server-classes, the same routes on a server built as `serve` builds its own: requests and responses are
+// created with the app's prototypes (dist/http/express-messages.js), so Express need not change them. Not SPEC §11's
+// baseline; the bench reports it beside it, to show what the review itself costs over the same HTTP layer.
+const http = require('node:http');
 const express = require('express');
 
 const listen = process.argv[process.argv.indexOf('--listen') + 1] ?? '127.0.0.1:0';
+const serverClasses = process.argv.includes('--server-classes');
 const [host, port] = listen.split(':');
 const ANSWER = {
   apiVersion: 'imagepolicy.k8s.io/v1alpha1',
@@ -56,7 +61,8 @@ app.post(
   }),
 );
 app.get('/readyz', (_req, res) => res.send('ok'));
-const server = app.listen(Number(port), host, () => {
+const messages = serverClasses ? require('../dist/http/express-messages').expressMessageClasses(app) : {};
+const server = http.createServer(messages, app).listen(Number(port), host, () => {
   const a = server.address();
   process.stdout.write(`${JSON.stringify({ msg: 'serving', address: `${a.address}:${a.port}` })}\n`);
 });

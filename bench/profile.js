@@ -2,7 +2,7 @@
 'use strict';
 // `node bench/profile.js [--rounds R] [--seconds S] [--connections C]`: where (b)'s CPU goes, beside the baseline's,
 // for the hand-written analysis of bench/RESULTS.md (`npm run build` first). Each round measures, one after the
-// other under the same load: the baseline (a); `serve` as the bench starts it (the image's Node flags); `serve`
+// other under the same load: the baseline (a); the same route on a server built as `serve` builds its own (a+); `serve` as the bench starts it (the image's Node flags); `serve`
 // without them. For each: reviews/s and p99 (wrk), CPU per request of the main thread and of every other thread
 // (/proc/PID/task/*/stat around the measured run; under load the busiest other thread of `serve` is its audit
 // writer), and the group commits (`/metrics`: decisions per commit, mean commit time).
@@ -11,7 +11,7 @@ const { SCENARIOS } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
 const { spawnServer } = require('./lib/spawn-server');
 const { threadCpuMs } = require('./lib/process-stats');
-const { WORK, baselineArgs, freshStore, serveArgs } = require('./lib/servers');
+const { WORK, baselineArgs, classedBaselineArgs, freshStore, serveArgs } = require('./lib/servers');
 
 function parseArgs(argv) {
   const args = { rounds: 3, seconds: 6, connections: 16, load: 'wrk' };
@@ -69,6 +69,7 @@ async function main() {
   const db = freshStore('profile.db');
   const servers = [
     { name: '(a) baseline', args: baselineArgs, reviewer: false },
+    { name: "(a+) serve's server", args: classedBaselineArgs, reviewer: false },
     { name: '(b) serve, image flags', args: serveArgs(db), reviewer: true },
     { name: '(b) serve, no flags', args: serveArgs(db, undefined, []), reviewer: true },
   ];

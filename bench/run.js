@@ -10,7 +10,7 @@ const Database = require('better-sqlite3');
 const { runCli } = require('./lib/cli');
 const { parseBenchArgs } = require('./lib/parse-bench-args');
 const { prepareBenchImages } = require('./lib/prepare-bench-images');
-const { POLICY, WORK, baselineArgs, freshStore, imageNodeFlags, serveArgs } = require('./lib/servers');
+const { POLICY, WORK, baselineArgs, classedBaselineArgs, freshStore, imageNodeFlags, serveArgs } = require('./lib/servers');
 const { startSignedRegistry } = require('./lib/signed-registry');
 const { SCENARIOS, cleanTrivyReport } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');
@@ -95,6 +95,7 @@ async function readyTimes(db, times) {
 async function httpSection(args) {
   const emptyDb = freshStore('run-empty.db');
   const baseline = await spawnServer({ args: baselineArgs, logFile: path.join(WORK, 'baseline.log') });
+  const classed = await spawnServer({ args: classedBaselineArgs, logFile: path.join(WORK, 'baseline-classed.log') });
   const reviewer = await spawnServer({ args: serveArgs(emptyDb), logFile: path.join(WORK, 'reviewer.log') });
   // (f): the same store, scanned for the signed image too, served under a policy whose `signatures` entry approves.
   const registry = await startSignedRegistry(WORK, POLICY);
@@ -105,6 +106,8 @@ async function httpSection(args) {
   try {
     await check(baseline.url, { body: SCENARIOS.single.body, allowed: true });
     await check(baseline.url, SCENARIOS.validate);
+    await check(classed.url, { body: SCENARIOS.single.body, allowed: true });
+    await check(classed.url, SCENARIOS.validate);
     for (const s of Object.values(SCENARIOS)) await check(reviewer.url, s);
     // Warms the verification cache: the only time the registry is asked. Retried: on a loaded machine the first
     // verification can miss the review deadline (a fail-closed deny), and a failure is not cached.
@@ -120,10 +123,12 @@ async function httpSection(args) {
     const before = countDecisions(emptyDb);
     const targets = [
       { name: 'a', url: baseline.url, pid: baseline.pid, body: SCENARIOS.single.body },
+      { name: 'ac', url: classed.url, pid: classed.pid, body: SCENARIOS.single.body },
       { name: 'b', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.single.body },
       { name: 'c', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.pod10.body },
       { name: 'd', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.denied.body },
       { name: 'av', url: baseline.url, pid: baseline.pid, body: SCENARIOS.validate.body, path: '/validate' },
+      { name: 'avc', url: classed.url, pid: classed.pid, body: SCENARIOS.validate.body, path: '/validate' },
       { name: 'e', url: reviewer.url, pid: reviewer.pid, body: SCENARIOS.validate.body, path: '/validate' },
       { name: 'f', url: signedReviewer.url, pid: signedReviewer.pid, body: registry.scenario.body },
     ];
@@ -134,6 +139,7 @@ async function httpSection(args) {
     return { cells, reviewerRssMb: reviewer.peakRssMb(), baselineRssMb: baseline.peakRssMb(), recorded, answered: answeredAll, emptyDb };
   } finally {
     await baseline.stop();
+    await classed.stop();
     await reviewer.stop();
     await signedReviewer.stop();
     await registry.stop();

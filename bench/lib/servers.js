@@ -26,6 +26,11 @@ function baselineArgs(port) {
   return [path.join(ROOT, 'bench/baseline-server.js'), '--listen', `127.0.0.1:${port}`];
 }
 
+/** The same routes on a server whose requests are born with Express's prototypes, as `serve` builds its own. */
+function classedBaselineArgs(port) {
+  return [...baselineArgs(port), '--server-classes'];
+}
+
 /** A migrated store under bench/.work/ with the bench's images approved and scanned. */
 function freshStore(name) {
   const file = path.join(WORK, name);
@@ -35,4 +40,4 @@ function freshStore(name) {
   return file;
 }
 
-module.exports = { POLICY, WORK, baselineArgs, freshStore, imageNodeFlags, serveArgs };
+module.exports = { POLICY, WORK, baselineArgs, classedBaselineArgs, freshStore, imageNodeFlags, serveArgs };

@@ -4,6 +4,7 @@ import { UsageError, errorMessage } from '../errors';
 import type { CompiledPolicy } from '../core/types';
 import type { Logger } from '../logger';
 import { type ListenAddress, formatListen, parseListen } from '../http/parse-listen';
+import { expressMessageClasses } from '../http/express-messages';
 import { type ServerTlsOptions, startServer } from '../http/server';
 import { openStoreAt } from '../store/open-store';
 import type { StoreLocation } from '../store/store-location';
@@ -93,7 +94,7 @@ export async function startDashboard(
       token: settings.token,
       logger: deps.logger,
     });
-    const server = await startServer({ app, listen: settings.listen, tls: settings.tls ?? undefined, logger: deps.logger });
+    const server = await startServer({ app, messages: expressMessageClasses(app), listen: settings.listen, tls: settings.tls ?? undefined, logger: deps.logger });
     let closed: Promise<void> | null = null;
     const close = async (graceMs: number): Promise<void> => {
       await server.close(graceMs);

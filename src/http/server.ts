@@ -7,6 +7,7 @@ import { TLSSocket } from 'node:tls';
 import { AppError, EXIT_FAILED, UsageError, errorMessage } from '../errors';
 import type { Logger } from '../logger';
 import { closeGracefully, trackSockets } from './close-gracefully';
+import type { MessageClasses } from './express-messages';
 import { sendError } from './http-errors';
 import { type ListenAddress, formatListen } from './parse-listen';
 import {
@@ -60,6 +61,8 @@ export interface ServerTlsOptions extends TlsFiles {
 
 export interface StartServerOptions {
   readonly app: http.RequestListener;
+  /** The classes of the requests and responses the server creates (expressMessageClasses for an Express app). */
+  readonly messages?: MessageClasses;
   readonly listen: ListenAddress;
   readonly tls?: ServerTlsOptions;
   readonly limits?: Partial<ServerLimits>;
@@ -79,8 +82,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const state = { closing: false };
   const listener = guardListener(options, state);
   const { server, watcher } = options.tls
-    ? createTlsServer(options.tls, listener, options.logger)
-    : { server: http.createServer(listener), watcher: undefined };
+    ? createTlsServer(options.tls, options.messages, listener, options.logger)
+    : { server: http.createServer({ ...options.messages }, listener), watcher: undefined };
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -128,6 +131,7 @@ function resolveLimits(given: Partial<ServerLimits> | undefined): ServerLimits {
 
 function createTlsServer(
   options: ServerTlsOptions,
+  messages: MessageClasses | undefined,
   listener: http.RequestListener,
   logger: Logger,
 ): { server: https.Server; watcher: TlsWatcher } {
@@ -141,6 +145,7 @@ function createTlsServer(
       requestCert: mutual,
       rejectUnauthorized: strict,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      ...messages,
     },
     listener,
   );

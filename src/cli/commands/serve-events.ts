@@ -3,6 +3,7 @@ import { UsageError } from '../../errors';
 import { createEventsApp } from '../../http/create-events-app';
 import { type EventSecrets, loadEventSecrets } from '../../http/event-secrets';
 import type { Metrics } from '../../http/metrics';
+import { expressMessageClasses } from '../../http/express-messages';
 import { type ListenAddress, type RunningServer, parseListen, startServer } from '../../http/server';
 import type { Logger } from '../../logger';
 import { type HarborClient, createHarborClient } from '../../registry/harbor-client';
@@ -80,7 +81,7 @@ export async function startEventsListener(prepared: PreparedEvents, deps: Events
     metrics: deps.metrics,
     logger: logger.child({ listener: 'events' }),
   });
-  const server = await startServer({ app, listen: settings.listen, logger });
+  const server = await startServer({ app, messages: expressMessageClasses(app), listen: settings.listen, logger });
   deps.cleanup.push(() => server.close(0));
   logger.info('serving registry events', {
     address: `${server.address.host}:${server.address.port}`,

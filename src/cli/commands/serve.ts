@@ -3,6 +3,7 @@ import { UsageError } from '../../errors';
 import { DEFAULT_REVIEW_LIMITS } from '../../core/review-size';
 import { createApp, DEFAULT_LIMITS } from '../../http/create-app';
 import { createMetrics } from '../../http/metrics';
+import { expressMessageClasses } from '../../http/express-messages';
 import { PROBE_PATHS, parseListen, startServer } from '../../http/server';
 import { type Logger, createLogger, parseLogLevel } from '../../logger';
 import { createPolicySource } from '../../policy-source';
@@ -207,7 +208,7 @@ async function start(settings: ServeSettings, opened: Opened, policyFile: string
       clientCertificate: settings.dashboard?.tls?.clientCaFile !== undefined,
     });
   }
-  const server = await startServer({ app, listen: settings.listen, tls: settings.tls, logger });
+  const server = await startServer({ app, messages: expressMessageClasses(app), listen: settings.listen, tls: settings.tls, logger });
   // Closed again (a no-op after a graceful close) if what starts after it fails: the events listener's port in use.
   cleanup.push(() => server.close(0));
   const active = policy.current();
