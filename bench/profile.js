@@ -2,10 +2,11 @@
 'use strict';
 // `node bench/profile.js [--rounds R] [--seconds S] [--connections C]`: where (b)'s CPU goes, beside the baseline's,
 // for the hand-written analysis of bench/RESULTS.md (`npm run build` first). Each round measures, one after the
-// other under the same load: the baseline (a); the same route on a server built as `serve` builds its own (a+); `serve` as the bench starts it (the image's Node flags); `serve`
-// without them. For each: reviews/s and p99 (wrk), CPU per request of the main thread and of every other thread
-// (/proc/PID/task/*/stat around the measured run; under load the busiest other thread of `serve` is its audit
-// writer), and the group commits (`/metrics`: decisions per commit, mean commit time).
+// other under the same load: the baseline (a); the same route on a server built as `serve` builds its own (a+);
+// `serve` as the bench starts it (the image's Node flags); `serve` without them. For each: reviews/s and p99 (wrk),
+// CPU per request of the main thread and of every other thread (/proc/PID/task/*/stat around the measured run; under
+// load the busiest other thread of `serve` is its audit writer), and the group commits (`/metrics`: decisions per
+// commit, mean commit time).
 const path = require('node:path');
 const { SCENARIOS } = require('./lib/review-bodies');
 const { loadGenerator } = require('./lib/run-load');

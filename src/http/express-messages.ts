@@ -19,7 +19,8 @@ export interface MessageClasses {
  *
  * The classes extend Node's, so their instances are laid out as Node's are; the app's `request` and `response`
  * objects become the classes' prototypes, each inheriting from what it was (app.request's `app`, Express's methods,
- * then Node's). Calling this again for the same app returns the same classes.
+ * then Node's). Calling this again for the same app returns the same classes. Express still changes the prototypes of
+ * the requests a mounted sub-app (`app.use(path, otherApp)`) handles; none of ours mounts one.
  */
 export function expressMessageClasses(app: Express): MessageClasses {
   if (Object.hasOwn(app.request, 'constructor') && Object.hasOwn(app.response, 'constructor')) {
