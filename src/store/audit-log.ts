@@ -174,8 +174,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
 
   const schedule = (): void => {
     if (job !== null) return;
-    if (queue.length === 1) oldestWaiting = monotonic();
-    else if (queue.length > 1 && monotonic() - oldestWaiting >= maxWaitMs) {
+    if (queue.length > 1 && monotonic() - oldestWaiting >= maxWaitMs) {
       // The turn is still running (its end would have taken the queue): commit what it has decided so far.
       next();
       return;
@@ -186,6 +185,13 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
       scheduled = false;
       next();
     });
+  };
+
+  // An append: the first one into an idle committer's empty queue starts the wait the cut measures (a probe, which
+  // schedules too, must not restart it).
+  const appended = (): void => {
+    if (job === null && queue.length === 1) oldestWaiting = monotonic();
+    schedule();
   };
 
   const currentHealth = (): AuditHealth => ({ ...health, busySince: job === null ? null : job.since });
@@ -216,7 +222,7 @@ export function createAuditWriter(committer: AuditCommitter, options: AuditWrite
     });
 
   return {
-    append: (record) => queueAppend(queue, record, closed, schedule),
+    append: (record) => queueAppend(queue, record, closed, appended),
     flush,
     close: async () => {
       closed = true;

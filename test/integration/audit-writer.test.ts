@@ -82,6 +82,23 @@ describe.each(committers)('createAuditWriter, committing %s', (_name, committerF
     expect(patientSizes).toEqual([20]);
   });
 
+  it('measures the cut from the oldest append, not from a probe made while it waits', async () => {
+    let now = 0;
+    const writer = newWriter(db, { maxWaitMs: 1, monotonic: () => now });
+    const sizes: number[] = [];
+    writer.onCommit((commit) => sizes.push(commit.decisions));
+    const first = writer.append(decisionRecord());
+    now = 0.9;
+    const probed = writer.probe(30_000);
+    now = 1;
+    const second = writer.append(decisionRecord());
+    // The first append is 1 ms old: the commit has started, inside this turn.
+    expect(writer.health().busySince).not.toBeNull();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(await probed).toMatchObject({ writable: true });
+    expect(sizes).toEqual([2]);
+  });
+
   it('resolves only once the rows are visible to another connection (committed)', async () => {
     const writer = newWriter(db);
     const id = await writer.append(deniedRecord({ namespace: 'dev', ticket: 'T-1', user: 'alice' }));
